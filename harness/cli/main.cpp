@@ -1,0 +1,297 @@
+// ccbench's command line: run, list, sweep.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <iostream>
+#include <thread>
+
+#include "harness/cli/matrix.hpp"
+#include "harness/cli/registry.hpp"
+#include "harness/cli/suite.hpp"
+#include "harness/cli/sweeps.hpp"
+#include "harness/error.hpp"
+#include "harness/step_work.hpp"
+#include "harness/workload.hpp"
+
+namespace ccbench {
+namespace {
+
+int machine_cores() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+std::uint64_t parse_count(const std::string& text, const std::string& flag, std::uint64_t min,
+                          std::uint64_t max) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    throw config_error(flag + " '" + text + "': expected a whole number from " +
+                       std::to_string(min) + " to " + std::to_string(max));
+  }
+  return v;
+}
+
+nanoseconds positive_duration(const std::string& text, const std::string& flag) {
+  const nanoseconds d = parse_duration(text, flag);
+  if (d.count() <= 0) throw config_error(flag + " '" + text + "': must be more than zero");
+  return d;
+}
+
+// Flags shared by `run` and `sweep` that say where results go.
+struct output_flags {
+  std::string json, out;
+  bool quiet = false, in_process = false;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--json", json, "Write results.json to FILE (written atomically at the end)")
+        ->type_name("FILE");
+    app.add_option("--out", out,
+                   "Write results.json and summary.csv into DIR, which must not exist yet, and "
+                   "point DIR/../latest at it")
+        ->type_name("DIR");
+    app.add_flag("-q,--quiet", quiet, "No progress lines on stderr");
+    app.add_flag("--in-process", in_process,
+                 "Run models in this process instead of one child process per run (for "
+                 "debugging: a crash then ends the whole suite)")
+        ->group("Debugging");
+  }
+  suite_options options() const {
+    suite_options o;
+    if (!json.empty()) o.json = json;
+    if (!out.empty()) o.out = out;
+    o.quiet = quiet;
+    o.in_process = in_process;
+    return o;
+  }
+};
+
+struct run_flags {
+  std::string model = "loop";
+  std::string threads;
+  std::string offload = "none";
+  std::string offload_threads = "0";
+  std::vector<std::string> workloads;
+  std::string scenario;
+  std::string concurrency = "64";
+  std::string duration = "2s";
+  std::string warmup = "500ms";
+  std::string repetitions = "1";
+  std::string seed = "1";
+  std::string timeout;
+  std::string stall_period = "1ms";
+  std::string stall_threshold = "1ms";
+  output_flags output;
+
+  void add_to(CLI::App& app) {
+    app.add_option("-m,--model", model, "Models, comma-separated: loop, pool (see `ccbench list`)")
+        ->type_name("LIST")
+        ->capture_default_str();
+    app.add_option("-t,--threads", threads,
+                   "Scheduler threads or workers per model, comma-separated (default: the "
+                   "number of cores); loop always has one")
+        ->type_name("LIST");
+    app.add_option("--offload", offload,
+                   "Where event-loop models send steps that would block them: none, thread "
+                   "(block steps to a thread pool, like asyncio.to_thread); comma-separated")
+        ->type_name("LIST")
+        ->capture_default_str();
+    app.add_option("--offload-threads", offload_threads,
+                   "Most threads the offload pool may start (0: min(32, cores + 4), asyncio's "
+                   "default)")
+        ->type_name("N")
+        ->capture_default_str();
+    app.add_option("-w,--workload", workloads,
+                   "A task as steps KIND:DURATION, e.g. io:10ms,cpu:200us,block:1ms; KIND is io, "
+                   "cpu or block; ~ before the duration draws it from an exponential "
+                   "distribution, @P% after it runs the step in P% of tasks. Repeat the flag "
+                   "for several workloads")
+        ->type_name("SPEC")
+        ->expected(1);
+    app.add_option("-s,--scenario", scenario,
+                   "Named workloads, comma-separated (see `ccbench list`); default io when no "
+                   "--workload is given")
+        ->type_name("LIST");
+    app.add_option("-c,--concurrency", concurrency,
+                   "Tasks in flight (closed loop), comma-separated: each finished task is "
+                   "replaced at once")
+        ->type_name("LIST")
+        ->capture_default_str();
+    app.add_option("-d,--duration", duration, "Measured window of each run")
+        ->type_name("TIME")
+        ->capture_default_str();
+    app.add_option("--warmup", warmup, "Time before the window; its tasks are not measured")
+        ->type_name("TIME")
+        ->capture_default_str();
+    app.add_option("-r,--repetitions", repetitions,
+                   "Repeat the whole matrix this many times, interleaved")
+        ->type_name("N")
+        ->capture_default_str();
+    app.add_option("--seed", seed, "Seed for drawn durations (~ and @)")
+        ->type_name("N")
+        ->capture_default_str();
+    app.add_option("--timeout", timeout,
+                   "Bound on each whole run (warm-up, window, drain); past it the run is "
+                   "stopped and marked 'timeout' (default: 3 x (warm-up + duration) + 10s)")
+        ->type_name("TIME");
+    app.add_option("--stall-period", stall_period,
+                   "How often the stall probe asks the scheduler to wake it")
+        ->type_name("TIME")
+        ->capture_default_str();
+    app.add_option("--stall-threshold", stall_threshold, "Probe lateness counted as a stall")
+        ->type_name("TIME")
+        ->capture_default_str();
+    output.add_to(app);
+  }
+
+  std::vector<run_config> configs() const {
+    matrix_spec m;
+    m.models = split_list(model, "--model");
+    if (threads.empty()) {
+      m.threads = {machine_cores()};
+    } else {
+      for (const std::string& t : split_list(threads, "--threads")) {
+        m.threads.push_back(static_cast<int>(parse_count(t, "--threads", 1, 16384)));
+      }
+    }
+    for (const std::string& o : split_list(offload, "--offload")) {
+      m.offloads.push_back(parse_offload(o, "--offload"));
+    }
+    m.offload_threads =
+        static_cast<int>(parse_count(offload_threads, "--offload-threads", 0, 16384));
+    for (const std::string& w : workloads) m.workloads.push_back({workload::parse(w).text(), ""});
+    if (!scenario.empty()) {
+      for (const std::string& s : split_list(scenario, "--scenario")) {
+        const ccbench::scenario* sc = find_scenario(s);
+        if (sc == nullptr) {
+          std::string known;
+          for (const ccbench::scenario& x : scenarios()) {
+            known += (known.empty() ? "" : ", ") + std::string(x.name);
+          }
+          throw config_error("--scenario '" + s + "': unknown scenario (use " + known + ")");
+        }
+        m.workloads.push_back({workload::parse(sc->spec).text(), s});
+      }
+    }
+    if (m.workloads.empty()) m.workloads.push_back({workload::parse("io:10ms").text(), "io"});
+    for (const std::string& c : split_list(concurrency, "--concurrency")) {
+      m.concurrency.push_back(parse_count(c, "--concurrency", 1, 10'000'000));
+    }
+    m.repetitions = static_cast<int>(parse_count(repetitions, "--repetitions", 1, 1000));
+    m.base.duration = positive_duration(duration, "--duration");
+    m.base.warmup = parse_duration(warmup, "--warmup");
+    m.base.seed = parse_count(seed, "--seed", 0, UINT64_MAX);
+    if (!timeout.empty()) m.base.timeout = positive_duration(timeout, "--timeout");
+    m.base.stall_period = positive_duration(stall_period, "--stall-period");
+    m.base.stall_threshold = positive_duration(stall_threshold, "--stall-threshold");
+    return expand(m);
+  }
+};
+
+int list_everything() {
+  std::cout << "Models (--model):\n";
+  for (const model_info& m : registered_models()) {
+    std::string offload = "none";
+    if (m.offload_thread) offload += ", thread";
+    if (m.offload_process) offload += ", process";
+    std::cout << "  " << m.name << "\n      " << m.description << "\n      offload: " << offload
+              << '\n';
+  }
+  std::cout << "\nStep kinds (--workload KIND:DURATION):\n"
+               "  io      a non-blocking wait: a timer in the model's own idiom (await, fiber "
+               "sleep);\n"
+               "          a worker thread or process can only sleep through it\n"
+               "  cpu     real computation calibrated to the duration on one core; its result "
+               "feeds\n"
+               "          a checksum the harness verifies\n"
+               "  block   a blocking system call that holds the OS thread running it\n"
+               "  Durations take ns, us, ms or s; ~ draws from an exponential distribution "
+               "(io:~10ms);\n"
+               "  @P% runs the step in P percent of tasks (block:100ms@0.5%).\n";
+  std::cout << "\nScenarios (--scenario):\n";
+  for (const scenario& s : scenarios()) {
+    std::cout << "  " << s.name << std::string(s.name.size() < 12 ? 12 - s.name.size() : 1, ' ')
+              << s.spec << "\n      " << s.description << '\n';
+  }
+  std::cout << "\nSweeps (ccbench sweep NAME):\n";
+  for (const sweep_info& s : sweeps()) {
+    std::cout << "  " << s.name << "\n      " << s.description << '\n';
+  }
+  return 0;
+}
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{
+      "ccbench: which concurrency model should this workload use on this machine?\n"
+      "Runs one workload under several concurrency models and measures throughput,\n"
+      "latency from the intended start, and scheduler stalls.",
+      "ccbench"};
+  app.require_subcommand(0, 1);
+  app.footer(
+      "Examples:\n"
+      "  ccbench list\n"
+      "  ccbench run --model loop,pool --threads 2 --workload io:20ms --concurrency 200\n"
+      "  ccbench run --model loop --offload none,thread --workload io:5ms,block:20ms -c 10\n"
+      "  ccbench sweep bench --out results/mine\n"
+      "Run 'ccbench COMMAND --help' for a command's flags.");
+
+  run_flags run;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run one configuration or a matrix of them");
+  run.add_to(*run_cmd);
+  run_cmd->footer(
+      "Lists (comma-separated) expand to a matrix of runs. Each run gets its own process, so a "
+      "crash or hang\nbecomes a failed run. Progress goes to stderr, the table to stdout. Exit "
+      "status: 0 all runs ok,\n1 some run failed or timed out, 2 bad input, 130 interrupted.");
+
+  CLI::App* list_cmd = app.add_subcommand("list", "List models, step kinds, scenarios and sweeps");
+
+  std::string sweep_name;
+  bool full = false;
+  output_flags sweep_out;
+  CLI::App* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a built-in sweep sized to this machine (see `ccbench list`)");
+  sweep_cmd->add_option("name", sweep_name, "Sweep to run, e.g. bench")->required();
+  sweep_cmd->add_flag("--full", full, "The long version of the sweep");
+  sweep_out.add_to(*sweep_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::string where = "ccbench";
+    for (CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+    std::cerr << "ccbench: " << e.what() << " (see '" << where << " --help')\n";
+    return 2;
+  }
+
+  if (*list_cmd) return list_everything();
+  if (*run_cmd) {
+    const std::vector<run_config> configs = run.configs();
+    return run_suite(configs, run.output.options());
+  }
+  if (*sweep_cmd) {
+    const std::vector<run_config> configs = make_sweep(sweep_name, full, machine_cores());
+    suite_options o = sweep_out.options();
+    return run_suite(configs, o);
+  }
+  std::cerr << app.help();
+  return 2;
+}
+
+}  // namespace
+}  // namespace ccbench
+
+int main(int argc, char** argv) {
+  // Timer slack is per thread and inherited: set it before any thread exists.
+  ccbench::set_precise_timer_slack();
+  try {
+    return ccbench::cli_main(argc, argv);
+  } catch (const ccbench::config_error& e) {
+    std::cerr << "ccbench: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ccbench: internal error: " << e.what() << '\n';
+    return 3;
+  }
+}

@@ -1,0 +1,88 @@
+#include "harness/cli/matrix.hpp"
+
+#include <algorithm>
+
+#include "harness/cli/registry.hpp"
+#include "harness/error.hpp"
+
+namespace ccbench {
+
+std::vector<std::string> split_list(const std::string& text, const std::string& flag) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', start);
+    std::string piece = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (piece.empty()) {
+      throw config_error(flag + " '" + text + "': empty item in the list");
+    }
+    out.push_back(std::move(piece));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<run_config> expand(const matrix_spec& spec) {
+  std::vector<const model_info*> models;
+  for (const std::string& name : spec.models) {
+    const model_info* m = find_model(name);
+    if (m == nullptr) {
+      std::string known;
+      for (const model_info& r : registered_models()) {
+        known += (known.empty() ? "" : ", ") + std::string(r.name);
+      }
+      throw config_error("--model '" + name + "': unknown model (use " + known + ")");
+    }
+    models.push_back(m);
+  }
+  for (const model_info* m : models) {
+    bool any = false;
+    for (offload_mode o : spec.offloads) {
+      any |= o == offload_mode::none || (o == offload_mode::thread && m->offload_thread) ||
+             (o == offload_mode::process && m->offload_process);
+    }
+    if (!any) {
+      throw config_error("--offload: model '" + std::string(m->name) +
+                         "' supports none of the offload modes given (it runs every step "
+                         "itself; add 'none')");
+    }
+  }
+
+  std::vector<run_config> out;
+  for (int rep = 0; rep < spec.repetitions; ++rep) {
+    for (const named_workload& w : spec.workloads) {
+      for (std::uint64_t c : spec.concurrency) {
+        for (const model_info* m : models) {
+          for (offload_mode o : spec.offloads) {
+            if ((o == offload_mode::thread && !m->offload_thread) ||
+                (o == offload_mode::process && !m->offload_process)) {
+              continue;
+            }
+            std::vector<int> threads = m->uses_threads ? spec.threads : std::vector<int>{1};
+            for (int t : threads) {
+              run_config cfg = spec.base;
+              cfg.model = std::string(m->name);
+              cfg.options.threads = t;
+              cfg.options.offload = o;
+              cfg.options.offload_threads = spec.offload_threads;
+              cfg.workload = w.spec;
+              cfg.scenario = w.scenario;
+              cfg.arrival = arrival_kind::closed;
+              cfg.concurrency = c;
+              cfg.repetition = rep;
+              const bool dup = std::any_of(out.begin(), out.end(), [&](const run_config& x) {
+                return x.repetition == rep && x.model == cfg.model && x.options.threads == t &&
+                       x.options.offload == o && x.workload == cfg.workload && x.concurrency == c;
+              });
+              if (!dup) out.push_back(std::move(cfg));
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ccbench

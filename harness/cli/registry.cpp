@@ -1,0 +1,31 @@
+#include "harness/cli/registry.hpp"
+
+#include <array>
+
+#include "models/loop/loop_model.hpp"
+#include "models/pool/pool_model.hpp"
+
+namespace ccbench {
+namespace {
+
+const std::array<model_info, 2> all_models{{
+    {"loop",
+     "ccbench's own single-threaded C++20 coroutine event loop (epoll + timers), an asyncio "
+     "analogue; ignores --threads",
+     false, true, false, &models::make_loop_model},
+    {"pool", "a oneTBB thread pool of --threads workers; every step runs synchronously on a worker",
+     true, false, false, &models::make_pool_model},
+}};
+
+}  // namespace
+
+std::span<const model_info> registered_models() { return all_models; }
+
+const model_info* find_model(std::string_view name) {
+  for (const model_info& m : all_models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+}  // namespace ccbench

@@ -1,0 +1,25 @@
+// The one place that names every model.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "harness/runner.hpp"
+
+namespace ccbench {
+
+struct model_info {
+  std::string_view name;
+  std::string_view description;
+  bool uses_threads;     ///< --threads sizes it (false: one thread by definition)
+  bool offload_thread;   ///< supports --offload thread
+  bool offload_process;  ///< supports --offload process
+  model_factory make;
+};
+
+/// Every registered model, in the order `ccbench list` prints them.
+std::span<const model_info> registered_models();
+/// nullptr when no model has that name.
+const model_info* find_model(std::string_view name);
+
+}  // namespace ccbench

@@ -1,0 +1,35 @@
+// Running a list of configurations: progress on stderr, a table on stdout,
+// results files at the end. Used by `ccbench run` and `ccbench sweep`.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/results_io.hpp"
+
+namespace ccbench {
+
+struct suite_options {
+  std::optional<std::filesystem::path> json;  ///< --json FILE
+  std::optional<std::filesystem::path> out;   ///< --out DIR
+  bool quiet = false;                         ///< no progress lines
+  bool in_process = false;         ///< run models in this process (debugging; no crash isolation)
+  std::vector<std::string> notes;  ///< extra warnings to record (e.g. from the sweep)
+};
+
+/// Checks the outputs can be written before anything runs (throws config_error).
+void check_outputs(const suite_options& opts);
+
+/// Runs every configuration in order. Returns the exit status: 0 when every run
+/// is ok, 1 when any failed or timed out, 130 when interrupted (what finished is
+/// still written).
+int run_suite(const std::vector<run_config>& configs, const suite_options& opts);
+
+/// Console formatting: 850us, 12.3ms, 1.23s.
+std::string format_us(double us);
+/// 9,950 or 12.5 for small rates.
+std::string format_rate(double per_s);
+
+}  // namespace ccbench

@@ -1,0 +1,69 @@
+// A log-linear histogram of nanosecond values in the manner of HdrHistogram.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+
+namespace ccbench {
+
+/// Records non-negative nanosecond values with at most 1/128 (0.78%) relative
+/// error from 1 us to 2^42 ns (73 minutes): 128 linear sub-buckets per power of
+/// two, exact below 256 ns. Larger values are clamped to the top bucket (the
+/// exact max is kept). 37 KiB; not thread-safe: keep one per thread, merge after.
+class histogram {
+ public:
+  static constexpr int sub_bucket_bits = 7;
+  static constexpr std::int64_t highest_trackable = (std::int64_t{1} << 42) - 1;
+
+  histogram() { reset(); }
+
+  void record(std::int64_t ns) noexcept {
+    if (ns < 0) ns = 0;
+    ++counts_[index_of(ns < highest_trackable ? ns : highest_trackable)];
+    ++count_;
+    sum_ += static_cast<double>(ns);
+    if (ns < min_) min_ = ns;
+    if (ns > max_) max_ = ns;
+  }
+
+  void merge(const histogram& other) noexcept;
+  void reset() noexcept;
+
+  std::uint64_t count() const noexcept { return count_; }
+  /// 0 when empty.
+  std::int64_t min() const noexcept { return count_ ? min_ : 0; }
+  std::int64_t max() const noexcept { return count_ ? max_ : 0; }
+  double mean() const noexcept { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
+
+  /// Nearest-rank percentile, `p` in [0, 100]: the highest value equivalent to
+  /// the bucket holding the ceil(p/100 * count)-th smallest sample, clamped to
+  /// [min, max] (so p=100 is the exact max). Never under-reports. 0 when empty.
+  std::int64_t value_at_percentile(double p) const noexcept;
+
+  /// Number of samples strictly above `ns`, to bucket precision.
+  std::uint64_t count_above(std::int64_t ns) const noexcept;
+
+ private:
+  static constexpr std::int64_t sub_bucket_half = std::int64_t{1} << sub_bucket_bits;  // 128
+  static constexpr int buckets = 42 - sub_bucket_bits;  // powers of two above the exact range
+  static constexpr std::size_t size = 2 * sub_bucket_half + buckets * sub_bucket_half;
+
+  static std::size_t index_of(std::int64_t v) noexcept {
+    if (v < 2 * sub_bucket_half) return static_cast<std::size_t>(v);
+    const int msb = 63 - __builtin_clzll(static_cast<std::uint64_t>(v));
+    const int shift = msb - sub_bucket_bits;  // >= 1
+    const std::int64_t sub = v >> shift;      // in [128, 255]
+    return static_cast<std::size_t>(2 * sub_bucket_half + (shift - 1) * sub_bucket_half +
+                                    (sub - sub_bucket_half));
+  }
+  static std::int64_t highest_equivalent(std::size_t index) noexcept;
+
+  std::array<std::uint64_t, size> counts_;
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+  std::int64_t min_ = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max_ = 0;
+};
+
+}  // namespace ccbench

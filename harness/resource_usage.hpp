@@ -1,0 +1,23 @@
+// Per-run CPU time, context switches and peak RSS (getrusage is cumulative, so
+// a run takes differences; the peak RSS is reset through /proc/self/clear_refs).
+#pragma once
+
+#include <cstdint>
+
+namespace ccbench {
+
+struct resource_snapshot {
+  double user_s = 0, sys_s = 0;
+  std::uint64_t voluntary = 0, involuntary = 0;
+
+  /// This process plus its reaped children (worker processes).
+  static resource_snapshot now() noexcept;
+  resource_snapshot operator-(const resource_snapshot& earlier) const noexcept;
+};
+
+/// Resets this process's peak resident set (VmHWM) to the current RSS.
+void reset_peak_rss() noexcept;
+/// VmHWM of this process in KiB; 0 when /proc is unreadable.
+std::uint64_t peak_rss_kb() noexcept;
+
+}  // namespace ccbench

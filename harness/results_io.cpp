@@ -1,0 +1,386 @@
+#include "harness/results_io.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "harness/error.hpp"
+
+namespace ccbench {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// JSON has no NaN or infinity: write null, read null as NaN.
+json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+double get_num(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return 0;
+  return it->get<double>();
+}
+
+run_status parse_status(const std::string& s) {
+  if (s == "ok") return run_status::ok;
+  if (s == "timeout") return run_status::timeout;
+  return run_status::error;
+}
+
+json context_json(const host_context& c) {
+  return {{"host", c.host},
+          {"cpu_model", c.cpu_model},
+          {"cores", c.cores},
+          {"affinity", c.affinity},
+          {"kernel", c.kernel},
+          {"compiler", c.compiler},
+          {"cxx_flags", c.cxx_flags},
+          {"build_type", c.build_type},
+          {"boost", c.boost},
+          {"tbb", c.tbb},
+          {"git", c.git},
+          {"ccbench_version", c.ccbench_version},
+          {"started_at", c.started_at},
+          {"governor", c.governor},
+          {"load_avg", {{"start", num(c.load_avg_start)}, {"end", num(c.load_avg_end)}}},
+          {"busy_start", num(c.busy_start)},
+          {"cpu_rounds_per_ns", num(c.cpu_rounds_per_ns)}};
+}
+
+host_context context_from(const json& j) {
+  host_context c;
+  auto str = [&](const char* k) { return j.contains(k) ? j[k].get<std::string>() : ""; };
+  c.host = str("host");
+  c.cpu_model = str("cpu_model");
+  c.kernel = str("kernel");
+  c.compiler = str("compiler");
+  c.cxx_flags = str("cxx_flags");
+  c.build_type = str("build_type");
+  c.boost = str("boost");
+  c.tbb = str("tbb");
+  c.git = str("git");
+  c.ccbench_version = str("ccbench_version");
+  c.started_at = str("started_at");
+  c.governor = str("governor");
+  c.cores = j.value("cores", 0);
+  c.affinity = j.value("affinity", 0);
+  if (j.contains("load_avg")) {
+    c.load_avg_start = get_num(j["load_avg"], "start");
+    c.load_avg_end = get_num(j["load_avg"], "end");
+  }
+  c.busy_start = get_num(j, "busy_start");
+  c.cpu_rounds_per_ns = get_num(j, "cpu_rounds_per_ns");
+  return c;
+}
+
+json record_json(const run_record& r) {
+  const run_config& c = r.config;
+  json facts = json::object();
+  for (const auto& [k, v] : r.model_facts) facts[k] = v;
+  return {
+      {"model", c.model},
+      {"offload", to_string(c.options.offload)},
+      {"threads", c.options.threads},
+      {"workload", c.workload},
+      {"scenario", c.scenario},
+      {"arrival", to_string(c.arrival)},
+      {"concurrency", c.concurrency},
+      {"rate", num(c.rate)},
+      {"duration_s", num(to_s(c.duration))},
+      {"warmup_s", num(to_s(c.warmup))},
+      {"timeout_s", num(to_s(c.effective_timeout()))},
+      {"seed", c.seed},
+      {"repetition", c.repetition},
+      {"completed", r.completed},
+      {"drained", r.drained},
+      {"errors", r.errors},
+      {"issued", r.issued},
+      {"throughput_per_s", num(r.throughput_per_s)},
+      {"offered_per_s", num(r.offered_per_s)},
+      {"latency_us",
+       {{"p50", num(r.latency.p50)},
+        {"p90", num(r.latency.p90)},
+        {"p99", num(r.latency.p99)},
+        {"p999", num(r.latency.p999)},
+        {"max", num(r.latency.max)},
+        {"mean", num(r.latency.mean)},
+        {"min", num(r.latency.min)},
+        {"count", r.latency.count}}},
+      {"stall_us",
+       {{"p50", num(r.stall.p50)},
+        {"p99", num(r.stall.p99)},
+        {"max", num(r.stall.max)},
+        {"count_over_threshold", r.stall.count_over_threshold},
+        {"threshold_us", num(r.stall.threshold_us)},
+        {"total_ms", num(r.stall.total_ms)},
+        {"period_us", num(to_us(c.stall_period))},
+        {"samples", r.stall.samples}}},
+      {"cpu_s", {{"user", num(r.cpu_user_s)}, {"sys", num(r.cpu_sys_s)}}},
+      {"ctx_switches", {{"voluntary", r.ctx_voluntary}, {"involuntary", r.ctx_involuntary}}},
+      {"rss_peak_kb", r.rss_peak_kb},
+      {"wall_s", num(r.wall_s)},
+      {"status", to_string(r.status)},
+      {"error", r.error},
+      {"model_facts", facts},
+  };
+}
+
+nanoseconds from_s(double s) {
+  return nanoseconds(static_cast<std::int64_t>(std::llround(s * 1e9)));
+}
+
+run_record record_from(const json& j) {
+  run_record r;
+  run_config& c = r.config;
+  c.model = j.at("model").get<std::string>();
+  c.options.offload = parse_offload(j.value("offload", "none"), "offload");
+  c.options.threads = j.value("threads", 1);
+  c.workload = j.at("workload").get<std::string>();
+  c.scenario = j.value("scenario", "");
+  c.arrival = j.value("arrival", "closed") == "open" ? arrival_kind::open : arrival_kind::closed;
+  c.concurrency = j.value("concurrency", std::uint64_t{0});
+  c.rate = get_num(j, "rate");
+  c.duration = from_s(get_num(j, "duration_s"));
+  c.warmup = from_s(get_num(j, "warmup_s"));
+  c.timeout = from_s(get_num(j, "timeout_s"));
+  c.seed = j.value("seed", std::uint64_t{1});
+  c.repetition = j.value("repetition", 0);
+  r.completed = j.value("completed", std::uint64_t{0});
+  r.drained = j.value("drained", std::uint64_t{0});
+  r.errors = j.value("errors", std::uint64_t{0});
+  r.issued = j.value("issued", std::uint64_t{0});
+  r.window_s = to_s(c.duration);
+  r.throughput_per_s = get_num(j, "throughput_per_s");
+  r.offered_per_s = get_num(j, "offered_per_s");
+  if (j.contains("latency_us")) {
+    const json& l = j["latency_us"];
+    r.latency = {get_num(l, "p50"),
+                 get_num(l, "p90"),
+                 get_num(l, "p99"),
+                 get_num(l, "p999"),
+                 get_num(l, "max"),
+                 get_num(l, "mean"),
+                 l.value("count", std::uint64_t{0}),
+                 get_num(l, "min")};
+  }
+  if (j.contains("stall_us")) {
+    const json& s = j["stall_us"];
+    r.stall.p50 = get_num(s, "p50");
+    r.stall.p99 = get_num(s, "p99");
+    r.stall.max = get_num(s, "max");
+    r.stall.count_over_threshold = s.value("count_over_threshold", std::uint64_t{0});
+    r.stall.threshold_us = get_num(s, "threshold_us");
+    r.stall.total_ms = get_num(s, "total_ms");
+    r.stall.samples = s.value("samples", std::uint64_t{0});
+    c.stall_period = from_s(get_num(s, "period_us") / 1e6);
+    c.stall_threshold = from_s(r.stall.threshold_us / 1e6);
+  }
+  if (j.contains("cpu_s")) {
+    r.cpu_user_s = get_num(j["cpu_s"], "user");
+    r.cpu_sys_s = get_num(j["cpu_s"], "sys");
+  }
+  if (j.contains("ctx_switches")) {
+    r.ctx_voluntary = j["ctx_switches"].value("voluntary", std::uint64_t{0});
+    r.ctx_involuntary = j["ctx_switches"].value("involuntary", std::uint64_t{0});
+  }
+  r.rss_peak_kb = j.value("rss_peak_kb", std::uint64_t{0});
+  r.wall_s = get_num(j, "wall_s");
+  r.status = parse_status(j.value("status", "error"));
+  r.error = j.value("error", "");
+  if (j.contains("model_facts")) {
+    for (const auto& [k, v] : j["model_facts"].items()) {
+      r.model_facts.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  return r;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string csv_num(double v) {
+  if (!std::isfinite(v)) return "";
+  std::ostringstream os;
+  os.precision(10);
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+std::string_view to_string(run_status status) {
+  switch (status) {
+    case run_status::ok:
+      return "ok";
+    case run_status::error:
+      return "error";
+    case run_status::timeout:
+      return "timeout";
+  }
+  return "?";
+}
+
+std::string to_json_text(const results& r) {
+  json runs = json::array();
+  for (const run_record& rec : r.runs) runs.push_back(record_json(rec));
+  const json doc = {{"schema", results_schema},
+                    {"run_id", r.run_id},
+                    {"context", context_json(r.context)},
+                    {"warnings", r.warnings},
+                    {"runs", runs}};
+  return doc.dump(2) + "\n";
+}
+
+results results_from_json_text(std::string_view text, std::string_view source) {
+  const std::string where = "results file '" + std::string(source) + "'";
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw config_error(where + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!doc.is_object() || doc.value("schema", "") != results_schema) {
+    throw config_error(where + ": not a ccbench results file (expected \"schema\": \"" +
+                       std::string(results_schema) + "\")");
+  }
+  results r;
+  try {
+    r.run_id = doc.value("run_id", "");
+    if (doc.contains("context")) r.context = context_from(doc["context"]);
+    if (doc.contains("warnings")) r.warnings = doc["warnings"].get<std::vector<std::string>>();
+    for (const json& run : doc.at("runs")) r.runs.push_back(record_from(run));
+  } catch (const json::exception& e) {
+    throw config_error(where + ": malformed (" + e.what() + ")");
+  } catch (const config_error& e) {
+    throw config_error(where + ": " + e.what());
+  }
+  return r;
+}
+
+results read_results(const std::filesystem::path& path) {
+  std::filesystem::path file = path;
+  if (std::filesystem::is_directory(file)) file /= "results.json";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw config_error("results file '" + file.string() + "': cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return results_from_json_text(text.str(), file.string());
+}
+
+std::string record_to_json_text(const run_record& r) { return record_json(r).dump(); }
+
+run_record record_from_json_text(std::string_view text) { return record_from(json::parse(text)); }
+
+std::string to_summary_csv(const results& r) {
+  std::ostringstream os;
+  os << "model,offload,threads,workload,scenario,arrival,concurrency,rate,duration_s,repetition,"
+        "completed,drained,errors,throughput_per_s,offered_per_s,"
+        "latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,latency_max_us,"
+        "latency_mean_us,latency_min_us,stall_p50_us,stall_p99_us,stall_max_us,stall_count_over_"
+        "threshold,"
+        "stall_threshold_us,stall_total_ms,cpu_user_s,cpu_sys_s,ctx_switches_voluntary,"
+        "ctx_switches_involuntary,rss_peak_kb,status,error\n";
+  for (const run_record& x : r.runs) {
+    const run_config& c = x.config;
+    os << csv_field(c.model) << ',' << to_string(c.options.offload) << ',' << c.options.threads
+       << ',' << csv_field(c.workload) << ',' << csv_field(c.scenario) << ','
+       << to_string(c.arrival) << ',' << c.concurrency << ',' << csv_num(c.rate) << ','
+       << csv_num(to_s(c.duration)) << ',' << c.repetition << ',' << x.completed << ',' << x.drained
+       << ',' << x.errors << ',' << csv_num(x.throughput_per_s) << ',' << csv_num(x.offered_per_s)
+       << ',' << csv_num(x.latency.p50) << ',' << csv_num(x.latency.p90) << ','
+       << csv_num(x.latency.p99) << ',' << csv_num(x.latency.p999) << ',' << csv_num(x.latency.max)
+       << ',' << csv_num(x.latency.mean) << ',' << csv_num(x.latency.min) << ','
+       << csv_num(x.stall.p50) << ',' << csv_num(x.stall.p99) << ',' << csv_num(x.stall.max) << ','
+       << x.stall.count_over_threshold << ',' << csv_num(x.stall.threshold_us) << ','
+       << csv_num(x.stall.total_ms) << ',' << csv_num(x.cpu_user_s) << ',' << csv_num(x.cpu_sys_s)
+       << ',' << x.ctx_voluntary << ',' << x.ctx_involuntary << ',' << x.rss_peak_kb << ','
+       << to_string(x.status) << ',' << csv_field(x.error) << '\n';
+  }
+  return os.str();
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  const int fd = mkstemp(tmpl.data());
+  if (fd < 0) {
+    throw config_error("cannot write '" + path.string() + "': " + std::strerror(errno));
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmpl.c_str());
+      throw config_error("cannot write '" + path.string() + "': " + why);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  fchmod(fd, 0644);
+  ::fsync(fd);
+  ::close(fd);
+  if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmpl.c_str());
+    throw config_error("cannot write '" + path.string() + "': " + why);
+  }
+}
+
+void check_new_run_directory(const std::filesystem::path& dir, std::string_view flag) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    throw config_error(std::string(flag) + " '" + dir.string() +
+                       "': already exists; run directories are never overwritten, "
+                       "choose a new name");
+  }
+}
+
+void write_run_directory(const std::filesystem::path& dir, const results& r) {
+  std::error_code ec;
+  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (!std::filesystem::create_directory(dir, ec)) {
+    throw config_error("--out '" + dir.string() + "': cannot create directory" +
+                       (ec ? ": " + ec.message() : " (it exists already)"));
+  }
+  write_file_atomic(dir / "results.json", to_json_text(r));
+  write_file_atomic(dir / "summary.csv", to_summary_csv(r));
+
+  // Point <parent>/latest at this run, atomically, never replacing a real file.
+  const std::filesystem::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
+  const std::filesystem::path latest = parent / "latest";
+  if (std::filesystem::exists(latest, ec) && !std::filesystem::is_symlink(latest, ec)) return;
+  const std::filesystem::path tmp = parent / (".latest.tmp-" + std::to_string(::getpid()));
+  std::filesystem::remove(tmp, ec);
+  std::filesystem::create_directory_symlink(dir.filename(), tmp, ec);
+  if (!ec) std::filesystem::rename(tmp, latest, ec);
+}
+
+std::string make_run_id() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "-%04x", rd() & 0xffff);
+  return std::string(buf) + suffix;
+}
+
+}  // namespace ccbench

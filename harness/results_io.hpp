@@ -1,0 +1,53 @@
+// Results files: results.json (schema ccbench.results/1) and summary.csv.
+// Written to a temporary name and renamed; a run directory is never overwritten.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/host_context.hpp"
+#include "harness/run_record.hpp"
+
+namespace ccbench {
+
+inline constexpr std::string_view results_schema = "ccbench.results/1";
+
+struct results {
+  std::string run_id;
+  host_context context;
+  std::vector<run_record> runs;
+  std::vector<std::string> warnings;
+};
+
+/// The whole results document, pretty-printed.
+std::string to_json_text(const results& r);
+/// Parses a results document; throws config_error naming `source` when it is not one.
+results results_from_json_text(std::string_view text, std::string_view source);
+/// Reads and parses a results.json file (or a run directory holding one).
+results read_results(const std::filesystem::path& path);
+
+/// One run as a single JSON line: how a forked run hands its record back.
+std::string record_to_json_text(const run_record& r);
+run_record record_from_json_text(std::string_view text);
+
+/// summary.csv: one row per run, nested fields flattened (latency_us.p99 -> latency_p99_us).
+std::string to_summary_csv(const results& r);
+
+/// Writes `content` to `path` through a temporary file in the same directory and
+/// a rename, so readers see the old file or the new one, never half of one.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+/// Throws config_error when `dir` exists (run directories are never overwritten)
+/// or its parent cannot be created. Call before running anything.
+void check_new_run_directory(const std::filesystem::path& dir, std::string_view flag);
+
+/// Creates `dir`, writes results.json and summary.csv into it, and points
+/// `<parent>/latest` at it (only when `latest` is absent or already a symlink).
+void write_run_directory(const std::filesystem::path& dir, const results& r);
+
+/// A fresh run id: UTC time plus a short random suffix, e.g. 20261124-191203-4f2a.
+std::string make_run_id();
+
+}  // namespace ccbench

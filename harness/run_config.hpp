@@ -1,0 +1,60 @@
+// One configuration to run: what the CLI expands a matrix into, and what a
+// results file records beside each outcome.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "harness/clock.hpp"
+
+namespace ccbench {
+
+/// Where an event-loop model sends steps that would hold its scheduler.
+enum class offload_mode : std::uint8_t {
+  none,     ///< every step runs on the scheduler thread
+  thread,   ///< block steps go to a thread pool (asyncio.to_thread)
+  process,  ///< block steps to threads, cpu steps to worker processes (a process pool)
+};
+std::string_view to_string(offload_mode mode);
+/// Throws config_error naming `what` for anything but none|thread|process.
+offload_mode parse_offload(std::string_view text, std::string_view what);
+
+/// What a model is asked to be.
+struct model_options {
+  int threads = 1;  ///< scheduler threads or workers
+  offload_mode offload = offload_mode::none;
+  int offload_threads = 0;  ///< 0: the model's default (asyncio's min(32, cores + 4))
+};
+
+enum class arrival_kind : std::uint8_t {
+  closed,  ///< `concurrency` tasks in flight, each replaced when it finishes
+  open,    ///< Poisson arrivals at `rate` per second on a precomputed schedule
+};
+std::string_view to_string(arrival_kind kind);
+
+struct run_config {
+  std::string model;
+  model_options options;
+  std::string workload;  ///< canonical spec
+  std::string scenario;  ///< scenario name, or "" when given with --workload
+  arrival_kind arrival = arrival_kind::closed;
+  std::uint64_t concurrency = 1;
+  double rate = 0;  ///< tasks/s, open loop only
+  nanoseconds warmup{std::chrono::milliseconds(500)};
+  nanoseconds duration{std::chrono::seconds(2)};
+  nanoseconds timeout{0};  ///< 0: default_timeout()
+  nanoseconds stall_period{std::chrono::milliseconds(1)};
+  nanoseconds stall_threshold{std::chrono::milliseconds(1)};
+  std::uint64_t seed = 1;
+  int repetition = 0;
+
+  /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:
+  /// three times warm-up plus window, plus 10 s for slow drains.
+  nanoseconds effective_timeout() const {
+    return timeout.count() > 0 ? timeout : 3 * (warmup + duration) + std::chrono::seconds(10);
+  }
+};
+
+}  // namespace ccbench

@@ -1,0 +1,81 @@
+// Draws the concrete steps of each task from the workload, deterministically in
+// (seed, task id, step index): any thread or process can redraw a task, and the
+// harness can recompute its checksum without storing anything per task.
+#pragma once
+
+#include <cstdint>
+
+#include "harness/workload.hpp"
+
+namespace ccbench {
+
+/// One step of one task, ready to run.
+struct step {
+  step_kind kind = step_kind::io;
+  nanoseconds duration{0};
+  std::uint64_t rounds = 0;  ///< cpu: cpu_burn rounds calibrated to `duration`
+  std::uint64_t seed = 0;    ///< cpu: cpu_burn start value
+};
+
+class step_source {
+ public:
+  /// `rounds_per_ns` comes from calibrate_cpu_burn() on this machine.
+  step_source(workload w, std::uint64_t seed, double rounds_per_ns);
+
+  const workload& spec() const { return workload_; }
+  std::size_t size() const { return workload_.steps().size(); }
+  double rounds_per_ns() const { return rounds_per_ns_; }
+
+  /// Step `index` of task `task_id`. Returns false when a `@P%` step is not part
+  /// of this task. Any thread; never blocks.
+  bool draw(std::uint64_t task_id, std::size_t index, step& out) const noexcept;
+
+  /// The checksum a correct run of task `task_id` produces.
+  std::uint64_t expected_checksum(std::uint64_t task_id) const noexcept;
+
+ private:
+  workload workload_;
+  std::uint64_t seed_;
+  double rounds_per_ns_;
+};
+
+/// Iterates the steps of one task: `for (const step& s : task_steps(src, id))`.
+/// Cheap to copy and safe to keep in a coroutine frame across suspensions.
+class task_steps {
+ public:
+  task_steps(const step_source& src, std::uint64_t task_id) : src_(&src), id_(task_id) {}
+
+  class iterator {
+   public:
+    iterator(const step_source* src, std::uint64_t id, std::size_t index)
+        : src_(src), id_(id), index_(index) {
+      settle();
+    }
+    const step& operator*() const { return current_; }
+    const step* operator->() const { return &current_; }
+    iterator& operator++() {
+      ++index_;
+      settle();
+      return *this;
+    }
+    bool operator==(const iterator& o) const { return index_ == o.index_; }
+
+   private:
+    void settle() {
+      while (index_ < src_->size() && !src_->draw(id_, index_, current_)) ++index_;
+    }
+    const step_source* src_;
+    std::uint64_t id_;
+    std::size_t index_;
+    step current_;
+  };
+
+  iterator begin() const { return {src_, id_, 0}; }
+  iterator end() const { return {src_, id_, src_->size()}; }
+
+ private:
+  const step_source* src_;
+  std::uint64_t id_;
+};
+
+}  // namespace ccbench

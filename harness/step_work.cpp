@@ -1,0 +1,79 @@
+#include "harness/step_work.hpp"
+
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace ccbench {
+namespace {
+
+// Knuth's MMIX constants: full period mod 2^64.
+constexpr std::uint64_t lcg_mul = 6364136223846793005ull;
+constexpr std::uint64_t lcg_add = 1442695040888963407ull;
+
+void sleep_until_monotonic(nanoseconds d) noexcept {
+  if (d.count() <= 0) return;
+  timespec deadline{};
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  const std::int64_t ns = deadline.tv_nsec + d.count();
+  deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+  deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  // Absolute deadline, so a signal (EINTR) does not stretch the sleep.
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
+  }
+}
+
+}  // namespace
+
+// noinline keeps callers from seeing through the loop; the serial dependency on
+// `x` keeps the compiler from vectorising or shortening it.
+__attribute__((noinline)) std::uint64_t cpu_burn(std::uint64_t seed,
+                                                 std::uint64_t rounds) noexcept {
+  std::uint64_t x = seed;
+  for (std::uint64_t i = 0; i < rounds; ++i) x = x * lcg_mul + lcg_add;
+  return x;
+}
+
+std::uint64_t cpu_burn_expected(std::uint64_t seed, std::uint64_t rounds) noexcept {
+  // f(x) = a x + c; f^n(x) = A x + C, found by squaring (a, c) n's bits.
+  std::uint64_t acc_mul = 1, acc_add = 0;
+  std::uint64_t cur_mul = lcg_mul, cur_add = lcg_add;
+  while (rounds) {
+    if (rounds & 1) {
+      acc_mul = acc_mul * cur_mul;
+      acc_add = acc_add * cur_mul + cur_add;
+    }
+    cur_add = (cur_mul + 1) * cur_add;
+    cur_mul = cur_mul * cur_mul;
+    rounds >>= 1;
+  }
+  return acc_mul * seed + acc_add;
+}
+
+double calibrate_cpu_burn(nanoseconds budget) {
+  // Warm up (frequency ramp), then keep the fastest of several runs: the best
+  // case is the one least disturbed by other work on a shared machine.
+  constexpr std::uint64_t rounds = 1u << 20;
+  volatile std::uint64_t sink = cpu_burn(1, rounds);
+  double best_ns_per_round = 1e9;
+  const time_point stop = clock::now() + budget;
+  int runs = 0;
+  do {
+    const time_point t0 = clock::now();
+    sink = sink + cpu_burn(static_cast<std::uint64_t>(runs) + 2, rounds);
+    const auto elapsed = std::chrono::duration<double, std::nano>(clock::now() - t0).count();
+    best_ns_per_round = std::min(best_ns_per_round, elapsed / rounds);
+    ++runs;
+  } while (runs < 3 || (clock::now() < stop && runs < 1000));
+  return 1.0 / best_ns_per_round;
+}
+
+void block_for(nanoseconds d) noexcept { sleep_until_monotonic(d); }
+
+void sleep_thread_for(nanoseconds d) noexcept { sleep_until_monotonic(d); }
+
+void set_precise_timer_slack() noexcept { prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); }
+
+}  // namespace ccbench

@@ -1,0 +1,41 @@
+// What a step does when it runs on an OS thread: the same code under every model,
+// so models differ only in how they schedule it.
+#pragma once
+
+#include <cstdint>
+
+#include "harness/clock.hpp"
+
+namespace ccbench {
+
+/// Real computation: `rounds` steps of a 64-bit linear congruential generator from
+/// `seed` (about one nanosecond a round). The result depends on every round, so a
+/// model that skips or shortens work returns a wrong value. Any thread; never blocks.
+std::uint64_t cpu_burn(std::uint64_t seed, std::uint64_t rounds) noexcept;
+
+/// The value cpu_burn(seed, rounds) returns, computed in O(log rounds) by jumping
+/// the generator ahead: how the harness verifies a task without redoing its work.
+std::uint64_t cpu_burn_expected(std::uint64_t seed, std::uint64_t rounds) noexcept;
+
+/// Rounds of cpu_burn per nanosecond on one core of this machine: the fastest of
+/// several timed runs within about `budget`. Called once per ccbench invocation.
+double calibrate_cpu_burn(nanoseconds budget);
+
+/// Folds a cpu step's result into a task checksum (order-sensitive).
+constexpr std::uint64_t fold_checksum(std::uint64_t acc, std::uint64_t value) noexcept {
+  acc = (acc << 7 | acc >> 57) ^ value;
+  return acc * 0x9E3779B97F4A7C15ull;
+}
+
+/// A blocking system call (clock_nanosleep on an absolute deadline) that holds the
+/// calling OS thread for `d`: the synchronous driver a model can't change.
+void block_for(nanoseconds d) noexcept;
+
+/// An io step run on an OS thread that has no event loop: it can only sleep.
+void sleep_thread_for(nanoseconds d) noexcept;
+
+/// Sets the calling thread's timer slack to 1 ns (the default 50 us makes a 1 ms
+/// sleep overshoot by about 70 us). Threads created afterwards inherit it.
+void set_precise_timer_slack() noexcept;
+
+}  // namespace ccbench

@@ -1,0 +1,288 @@
+#include "models/loop/event_loop.hpp"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+
+namespace ccbench::loop {
+namespace {
+
+thread_local event_loop* running_loop = nullptr;
+
+std::int64_t now_ns() noexcept { return clock::now().time_since_epoch().count(); }
+
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+namespace detail {
+
+// Threads behind to_thread(): started lazily up to a limit, like Python's
+// ThreadPoolExecutor, kept until the loop is destroyed.
+class thread_pool {
+ public:
+  thread_pool(event_loop& loop, int limit) : loop_(loop), limit_(limit) {}
+  ~thread_pool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+  void submit(offload_job& job, void (*done)(event_loop&, std::coroutine_handle<>)) {
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&job);
+    done_ = done;
+    if (idle_ == 0 && static_cast<int>(threads_.size()) < limit_) {
+      threads_.emplace_back([this] { work(); });
+    }
+    lock.unlock();
+    cv_.notify_one();
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      ++idle_;
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      --idle_;
+      if (queue_.empty()) return;  // stopping, nothing left
+      offload_job* job = queue_.front();
+      queue_.pop_front();
+      const auto done = done_;
+      lock.unlock();
+      // Read the waiter before run(): after done() the frame may be gone.
+      const std::coroutine_handle<> waiter = job->waiter;
+      job->run();
+      done(loop_, waiter);
+      lock.lock();
+    }
+  }
+
+  event_loop& loop_;
+  const int limit_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<offload_job*> queue_;
+  std::vector<std::thread> threads_;
+  int idle_ = 0;
+  bool stopping_ = false;
+  void (*done_)(event_loop&, std::coroutine_handle<>) = nullptr;
+};
+
+}  // namespace detail
+
+namespace detail {
+
+// A fire-and-forget coroutine that owns a spawned task and frees itself.
+struct detached {
+  struct promise_type {
+    detached get_return_object() noexcept {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+    std::suspend_never final_suspend() const noexcept { return {}; }
+    void return_void() const noexcept {}
+    void unhandled_exception() const noexcept { std::terminate(); }  // body catches all
+  };
+  std::coroutine_handle<promise_type> handle;
+};
+
+detached run_detached(task<void> t, std::exception_ptr& unhandled) {
+  try {
+    co_await std::move(t);
+  } catch (...) {
+    if (!unhandled) unhandled = std::current_exception();
+  }
+}
+
+}  // namespace detail
+
+event_loop::event_loop(options opts) : ready_(1024) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  offload_limit_ = opts.offload_threads > 0 ? opts.offload_threads : std::min(32, cores + 4);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw_errno("epoll_create1");
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) {
+    const int e = errno;
+    ::close(epoll_fd_);
+    errno = e;
+    throw_errno("eventfd");
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_fd_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
+    const int e = errno;
+    ::close(wake_fd_);
+    ::close(epoll_fd_);
+    errno = e;
+    throw_errno("epoll_ctl");
+  }
+}
+
+event_loop::~event_loop() {
+  pool_.reset();  // joins the offload threads
+  ::close(wake_fd_);
+  ::close(epoll_fd_);
+}
+
+event_loop* event_loop::current() noexcept { return running_loop; }
+
+void event_loop::push_ready(std::coroutine_handle<> h) noexcept {
+  if (count_ == ready_.size()) {
+    // Grow: unroll the ring into a buffer twice the size.
+    std::vector<std::coroutine_handle<>> bigger(ready_.size() * 2);
+    for (std::size_t i = 0; i < count_; ++i) bigger[i] = ready_[(head_ + i) & (ready_.size() - 1)];
+    ready_.swap(bigger);
+    head_ = 0;
+  }
+  ready_[(head_ + count_) & (ready_.size() - 1)] = h;
+  ++count_;
+}
+
+std::coroutine_handle<> event_loop::pop_ready() noexcept {
+  const std::coroutine_handle<> h = ready_[head_];
+  head_ = (head_ + 1) & (ready_.size() - 1);
+  --count_;
+  return h;
+}
+
+void event_loop::schedule(std::coroutine_handle<> h) noexcept { push_ready(h); }
+
+void event_loop::spawn(task<void> t) {
+  detail::detached d = detail::run_detached(std::move(t), unhandled_);
+  push_ready(d.handle);
+}
+
+void event_loop::post(std::coroutine_handle<> h) noexcept {
+  bool first;
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_.push_back(h);
+    first = !has_posted_.exchange(true, std::memory_order_acq_rel);
+  }
+  if (first) {
+    const std::uint64_t one = 1;
+    // Only the transition to "something posted" writes: the loop takes the
+    // whole batch at once. EAGAIN (counter full) still leaves it readable.
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+void event_loop::take_posted() noexcept {
+  {
+    std::lock_guard lock(posted_mutex_);
+    posted_spare_.swap(posted_);
+    has_posted_.store(false, std::memory_order_release);
+  }
+  for (std::coroutine_handle<> h : posted_spare_) push_ready(h);
+  posted_spare_.clear();
+}
+
+void event_loop::finish_offload(std::coroutine_handle<> h) noexcept {
+  post(h);
+  // After post: the loop may only conclude "nothing can ever wake me" once the
+  // handle is visible in the posted queue.
+  offloads_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void event_loop::offload(detail::offload_job& job) {
+  if (!pool_) pool_ = std::make_unique<detail::thread_pool>(*this, offload_limit_);
+  offloads_in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  pool_->submit(job, [](event_loop& loop, std::coroutine_handle<> h) { loop.finish_offload(h); });
+}
+
+void event_loop::fire_timers(std::int64_t now) noexcept {
+  while (!timers_.empty() && timers_.next_deadline() <= now) push_ready(timers_.pop().handle);
+}
+
+void event_loop::wait_for_events(std::int64_t timeout_ns) {
+  epoll_event events[8];
+  int n;
+  if (timeout_ns < 0) {
+    n = epoll_wait(epoll_fd_, events, 8, -1);
+  } else {
+    // epoll_pwait2 takes nanoseconds; epoll_wait would round 1 ms sleeps to
+    // whole milliseconds.
+    timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000),
+                static_cast<long>(timeout_ns % 1'000'000'000)};
+    n = epoll_pwait2(epoll_fd_, events, 8, &ts, nullptr);
+    if (n < 0 && errno == ENOSYS) {
+      n = epoll_wait(epoll_fd_, events, 8, static_cast<int>((timeout_ns + 999'999) / 1'000'000));
+    }
+  }
+  if (n < 0) {
+    if (errno == EINTR) return;
+    throw_errno("epoll_wait");
+  }
+  for (int i = 0; i < n; ++i) {
+    if (events[i].data.fd == wake_fd_) {
+      std::uint64_t value;
+      [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &value, sizeof value);
+    }
+  }
+}
+
+void event_loop::run_until_done(std::coroutine_handle<> main) {
+  if (running_loop != nullptr) throw std::logic_error("event_loop::run called on a loop thread");
+  running_loop = this;
+  struct reset_current {
+    ~reset_current() { running_loop = nullptr; }
+  } reset;
+  // Timer slack is per thread; 1 ns makes 1 ms sleeps accurate to ~20 us.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+
+  push_ready(main);
+  while (!main.done()) {
+    fire_timers(now_ns());
+    if (has_posted_.load(std::memory_order_acquire)) take_posted();
+    if (count_ == 0) {
+      std::int64_t timeout = -1;
+      if (!timers_.empty()) {
+        timeout = std::max<std::int64_t>(0, timers_.next_deadline() - now_ns());
+      } else if (offloads_in_flight_.load(std::memory_order_acquire) == 0 &&
+                 !has_posted_.load(std::memory_order_acquire)) {
+        throw std::logic_error(
+            "event_loop: the main task is waiting on something that can never happen "
+            "(no ready task, timer or offloaded call)");
+      }
+      wait_for_events(timeout);
+      continue;
+    }
+    // Run what is ready now; what they make ready runs after the next check of
+    // timers and posted work, so neither can starve.
+    for (std::size_t n = count_; n > 0 && !main.done(); --n) pop_ready().resume();
+  }
+}
+
+void event_loop::rethrow_unhandled() {
+  if (unhandled_) std::rethrow_exception(std::exchange(unhandled_, nullptr));
+}
+
+void event::set() noexcept {
+  set_ = true;
+  event_loop* loop = event_loop::current();
+  for (std::coroutine_handle<> h : waiters_) loop->schedule(h);
+  waiters_.clear();
+}
+
+}  // namespace ccbench::loop

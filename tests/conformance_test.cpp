@@ -1,0 +1,140 @@
+// One suite, parameterised over every registered model and offload mode: the
+// contract of harness/model.hpp, checked the same way for all of them.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "harness/cli/registry.hpp"
+#include "harness/run_record.hpp"
+#include "harness/runner.hpp"
+#include "harness/step_work.hpp"
+
+namespace ccbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct variant {
+  std::string model;
+  offload_mode offload;
+};
+
+// Keeps gtest from printing the parameter as raw bytes in test names.
+void PrintTo(const variant& v, std::ostream* os) { *os << v.model << "/" << to_string(v.offload); }
+
+std::string variant_name(const testing::TestParamInfo<variant>& info) {
+  return info.param.model + "_" + std::string(to_string(info.param.offload));
+}
+
+std::vector<variant> all_variants() {
+  std::vector<variant> out;
+  for (const model_info& m : registered_models()) {
+    out.push_back({std::string(m.name), offload_mode::none});
+    if (m.offload_thread) out.push_back({std::string(m.name), offload_mode::thread});
+    if (m.offload_process) out.push_back({std::string(m.name), offload_mode::process});
+  }
+  return out;
+}
+
+double rounds_per_ns() {
+  static const double rate = calibrate_cpu_burn(30ms);
+  return rate;
+}
+
+std::size_t count_entries(const char* dir) {
+  std::size_t n = 0;
+  if (DIR* d = opendir(dir)) {
+    while (const dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+class Conformance : public testing::TestWithParam<variant> {
+ protected:
+  run_config config(const std::string& spec, std::uint64_t concurrency,
+                    nanoseconds duration = 300ms) const {
+    run_config c;
+    c.model = GetParam().model;
+    c.options.offload = GetParam().offload;
+    c.options.threads = 2;
+    c.workload = spec;
+    c.concurrency = concurrency;
+    c.warmup = 50ms;
+    c.duration = duration;
+    c.timeout = 20s;
+    return c;
+  }
+  run_record run(const run_config& c) const {
+    return run_in_process(c, find_model(c.model)->make, rounds_per_ns());
+  }
+};
+
+TEST_P(Conformance, EveryTaskCompletesExactlyOnceWithAVerifiedChecksum) {
+  const run_record r = run(config("io:~1ms,cpu:~100us,block:200us@30%,cpu:50us", 16));
+  EXPECT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_EQ(r.errors, 0u) << r.error;
+  EXPECT_GT(r.completed, 100u);
+  // Every task issued after warm-up was recorded; warm-up tasks were verified too.
+  EXPECT_LE(r.completed + r.drained, r.issued);
+  EXPECT_EQ(r.latency.count, r.completed + r.drained);
+}
+
+TEST_P(Conformance, AnIoWaitIsNeverShortened) {
+  const run_record r = run(config("io:50ms", 8, 400ms));
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  ASSERT_GT(r.latency.count, 0u);
+  EXPECT_GE(r.latency.min, 50'000.0) << "an io:50ms task finished in under 50 ms";
+}
+
+TEST_P(Conformance, ShutsDownPromptlyAndLeavesNothingBehind) {
+  const std::size_t threads_before = count_entries("/proc/self/task");
+  const std::size_t fds_before = count_entries("/proc/self/fd");
+  const run_record r = run(config("io:2ms,block:1ms", 32, 200ms));
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  // Window 200 ms + warm-up 50 ms + a drain of a few ms: teardown must be quick.
+  EXPECT_LT(r.wall_s, 0.25 + 1.0);
+  EXPECT_EQ(count_entries("/proc/self/fd"), fds_before) << "descriptors leaked";
+  // oneTBB keeps its worker threads for the process's life (they sleep); every
+  // other model must join what it started.
+  if (GetParam().model != "pool") {
+    EXPECT_EQ(count_entries("/proc/self/task"), threads_before) << "threads left running";
+  }
+}
+
+TEST_P(Conformance, StallProbeRunsInTheModelsIdiom) {
+  const run_record r = run(config("io:1ms", 4, 300ms));
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_GT(r.stall.samples, 100u) << "the probe should wake about every 1 ms";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, Conformance, testing::ValuesIn(all_variants()), variant_name);
+
+run_record run_loop(const std::string& spec, offload_mode offload) {
+  run_config c;
+  c.model = "loop";
+  c.options.offload = offload;
+  c.workload = spec;
+  c.concurrency = 1;
+  c.warmup = 0ms;
+  c.duration = 400ms;
+  return run_in_process(c, find_model("loop")->make, rounds_per_ns());
+}
+
+TEST(StallProbe, SeesA50msBlockOnTheLoop) {
+  const run_record r = run_loop("io:20ms,block:50ms", offload_mode::none);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_GE(r.stall.max, 45'000.0);
+  EXPECT_GE(r.stall.count_over_threshold, 1u);
+}
+
+TEST(StallProbe, OffloadedBlockLeavesTheLoopResponsive) {
+  const run_record r = run_loop("io:20ms,block:50ms", offload_mode::thread);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_LT(r.stall.max, 20'000.0);
+}
+
+}  // namespace
+}  // namespace ccbench

@@ -1,0 +1,200 @@
+// Semantics of ccbench's own event loop.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "models/loop/event_loop.hpp"
+
+namespace ccbench::loop {
+namespace {
+
+using namespace std::chrono_literals;
+
+double ms_since(clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+}
+
+task<int> answer() { co_return 42; }
+
+task<int> add_after(std::chrono::milliseconds d, int a, int b) {
+  co_await sleep_for(d);
+  co_return a + b;
+}
+
+TEST(Loop, RunReturnsTheMainTasksValue) {
+  event_loop loop;
+  EXPECT_EQ(loop.run(answer()), 42);
+  EXPECT_EQ(loop.run(add_after(1ms, 2, 3)), 5);
+}
+
+task<void> sleeper(std::vector<int>& order, int id, std::chrono::milliseconds d) {
+  co_await sleep_for(d);
+  order.push_back(id);
+}
+
+task<void> spawn_sleepers(std::vector<int>& order) {
+  event_loop& loop = *event_loop::current();
+  loop.spawn(sleeper(order, 3, 30ms));
+  loop.spawn(sleeper(order, 1, 10ms));
+  loop.spawn(sleeper(order, 2, 20ms));
+  loop.spawn(sleeper(order, 0, 0ms));
+  co_await sleep_for(50ms);
+}
+
+TEST(Loop, TimersFireInDeadlineOrder) {
+  event_loop loop;
+  std::vector<int> order;
+  loop.run(spawn_sleepers(order));
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+}
+
+task<void> same_deadline(std::vector<int>& order) {
+  const auto when = clock::now() + 5ms;
+  auto waiter = [&](int id) -> task<void> {
+    co_await sleep_until(when);
+    order.push_back(id);
+  };
+  event_loop& loop = *event_loop::current();
+  for (int i = 0; i < 5; ++i) loop.spawn(waiter(i));
+  co_await sleep_for(20ms);
+}
+
+TEST(Loop, EqualDeadlinesFireInArmingOrder) {
+  event_loop loop;
+  std::vector<int> order;
+  loop.run(same_deadline(order));
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4}));
+}
+
+task<void> thousand_sleepers(int& done) {
+  event_loop& loop = *event_loop::current();
+  event all;
+  for (int i = 0; i < 1000; ++i) {
+    loop.spawn([](int& d, event& e) -> task<void> {
+      co_await sleep_for(50ms);
+      if (++d == 1000) e.set();
+    }(done, all));
+  }
+  co_await all.wait();
+}
+
+TEST(Loop, ThousandSleepsOverlap) {
+  event_loop loop;
+  int done = 0;
+  const auto t0 = clock::now();
+  loop.run(thousand_sleepers(done));
+  const double ms = ms_since(t0);
+  EXPECT_EQ(done, 1000);
+  EXPECT_GE(ms, 50.0);
+  EXPECT_LT(ms, 500.0) << "1000 x 50 ms sleeps should overlap (about 50 ms), not add up";
+}
+
+task<int> thrower() {
+  co_await sleep_for(1ms);
+  throw std::runtime_error("boom");
+}
+
+task<std::string> catcher() {
+  try {
+    co_await thrower();
+  } catch (const std::runtime_error& e) {
+    co_return e.what();
+  }
+  co_return "not caught";
+}
+
+TEST(Loop, ExceptionReachesTheAwaiter) {
+  event_loop loop;
+  EXPECT_EQ(loop.run(catcher()), "boom");
+  EXPECT_THROW(loop.run(thrower()), std::runtime_error);
+}
+
+task<bool> offload_checks_thread() {
+  const auto loop_thread = std::this_thread::get_id();
+  const auto worker = co_await to_thread([] { return std::this_thread::get_id(); });
+  co_return worker != loop_thread&& std::this_thread::get_id() == loop_thread;
+}
+
+TEST(Loop, ToThreadRunsElsewhereAndResumesOnTheLoopThread) {
+  event_loop loop;
+  EXPECT_TRUE(loop.run(offload_checks_thread()));
+}
+
+task<int> offload_throws() {
+  co_return co_await to_thread([]() -> int { throw std::logic_error("from the pool"); });
+}
+
+TEST(Loop, ToThreadPropagatesExceptions) {
+  event_loop loop;
+  EXPECT_THROW(loop.run(offload_throws()), std::logic_error);
+}
+
+task<void> ticker(int& ticks, bool& stop) {
+  while (!stop) {
+    co_await sleep_for(1ms);
+    ++ticks;
+  }
+}
+
+task<int> blocking_vs_offloaded(bool offload) {
+  int ticks = 0;
+  bool stop = false;
+  event_loop::current()->spawn(ticker(ticks, stop));
+  co_await sleep_for(2ms);
+  const int before = ticks;
+  if (offload) {
+    co_await to_thread([] { std::this_thread::sleep_for(50ms); });
+  } else {
+    std::this_thread::sleep_for(50ms);  // holds the loop
+  }
+  const int during = ticks - before;
+  stop = true;
+  co_await sleep_for(3ms);
+  co_return during;
+}
+
+TEST(Loop, BlockingFreezesOtherTasksAndToThreadDoesNot) {
+  event_loop loop;
+  EXPECT_EQ(loop.run(blocking_vs_offloaded(false)), 0);
+  EXPECT_GT(loop.run(blocking_vs_offloaded(true)), 20);
+}
+
+task<int> yields(int n) {
+  int count = 0;
+  for (int i = 0; i < n; ++i) {
+    co_await sleep_for(0ns);
+    ++count;
+    if (event_loop::current()->pending_timers() != 0) co_return -1;
+  }
+  co_return count;
+}
+
+TEST(Loop, ZeroSleepUsesTheReadyQueueNotATimer) {
+  event_loop loop;
+  EXPECT_EQ(loop.run(yields(1000)), 1000);
+}
+
+task<long> chain(int depth) {
+  if (depth == 0) co_return 0;
+  co_return 1 + co_await chain(depth - 1);
+}
+
+TEST(Loop, DeepChainsOfReadyAwaitsDoNotOverflowTheStack) {
+  event_loop loop;
+  EXPECT_EQ(loop.run(chain(100000)), 100000);
+}
+
+task<void> wait_forever() {
+  event never;
+  co_await never.wait();
+}
+
+TEST(Loop, WaitingOnNothingIsAnErrorNotAHang) {
+  event_loop loop;
+  EXPECT_THROW(loop.run(wait_forever()), std::logic_error);
+}
+
+}  // namespace
+}  // namespace ccbench::loop

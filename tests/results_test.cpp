@@ -1,0 +1,115 @@
+// results.json carries every field of the schema in DESIGN.md, and reads back.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "harness/error.hpp"
+#include "harness/results_io.hpp"
+
+namespace ccbench {
+namespace {
+
+results sample() {
+  results r;
+  r.run_id = "test-run";
+  r.context = collect_host_context();
+  run_record rec;
+  rec.config.model = "loop";
+  rec.config.workload = "io:10ms";
+  rec.config.scenario = "io";
+  rec.config.concurrency = 64;
+  rec.completed = 1234;
+  rec.throughput_per_s = 617;
+  rec.latency.p99 = 10400;
+  rec.stall.max = 250;
+  rec.status = run_status::error;
+  rec.error = "something, with \"quotes\"";
+  rec.model_facts = {{"offload_threads", "6"}};
+  r.runs.push_back(rec);
+  r.warnings.push_back("a warning");
+  return r;
+}
+
+TEST(Results, JsonHasEveryFieldOfTheSchema) {
+  const auto doc = nlohmann::json::parse(to_json_text(sample()));
+  EXPECT_EQ(doc["schema"], "ccbench.results/1");
+  EXPECT_EQ(doc["run_id"], "test-run");
+  for (const char* k : {"host", "cpu_model", "cores", "kernel", "compiler", "build_type", "boost",
+                        "tbb", "git", "started_at"}) {
+    EXPECT_TRUE(doc["context"].contains(k)) << "context." << k;
+  }
+  const auto& run = doc["runs"][0];
+  for (const char* k :
+       {"model", "offload", "threads", "workload", "scenario", "arrival", "concurrency", "rate",
+        "duration_s", "completed", "errors", "throughput_per_s", "latency_us", "stall_us", "cpu_s",
+        "ctx_switches", "rss_peak_kb", "status", "error"}) {
+    EXPECT_TRUE(run.contains(k)) << k;
+  }
+  for (const char* k : {"p50", "p90", "p99", "p999", "max", "mean"}) {
+    EXPECT_TRUE(run["latency_us"].contains(k)) << "latency_us." << k;
+  }
+  for (const char* k : {"p99", "max", "count_over_threshold", "threshold_us", "total_ms"}) {
+    EXPECT_TRUE(run["stall_us"].contains(k)) << "stall_us." << k;
+  }
+  EXPECT_TRUE(run["cpu_s"].contains("user"));
+  EXPECT_TRUE(run["cpu_s"].contains("sys"));
+  EXPECT_TRUE(run["ctx_switches"].contains("voluntary"));
+  EXPECT_TRUE(run["ctx_switches"].contains("involuntary"));
+  EXPECT_EQ(run["arrival"], "closed");
+  EXPECT_EQ(run["status"], "error");
+}
+
+TEST(Results, RoundTrips) {
+  const results a = sample();
+  const results b = results_from_json_text(to_json_text(a), "mem");
+  ASSERT_EQ(b.runs.size(), 1u);
+  EXPECT_EQ(b.runs[0].config.model, "loop");
+  EXPECT_EQ(b.runs[0].completed, 1234u);
+  EXPECT_DOUBLE_EQ(b.runs[0].latency.p99, 10400);
+  EXPECT_EQ(b.runs[0].status, run_status::error);
+  EXPECT_EQ(b.runs[0].error, a.runs[0].error);
+  EXPECT_EQ(b.runs[0].model_facts, a.runs[0].model_facts);
+  EXPECT_EQ(b.context.host, a.context.host);
+}
+
+TEST(Results, CsvFlattensNestedFields) {
+  const std::string csv = to_summary_csv(sample());
+  const std::string header = csv.substr(0, csv.find('\n'));
+  for (const char* col : {"latency_p99_us", "stall_max_us", "cpu_user_s", "throughput_per_s",
+                          "rss_peak_kb", "status", "error"}) {
+    EXPECT_NE(header.find(col), std::string::npos) << col;
+  }
+  EXPECT_NE(csv.find("\"something, with \"\"quotes\"\"\""), std::string::npos);
+}
+
+TEST(Results, RejectsFilesThatAreNotResults) {
+  EXPECT_THROW(results_from_json_text("{nope", "x.json"), config_error);
+  EXPECT_THROW(results_from_json_text("{\"schema\": \"other\"}", "x.json"), config_error);
+  try {
+    results_from_json_text("[1,2]", "x.json");
+  } catch (const config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("results file 'x.json'"), std::string::npos);
+  }
+}
+
+TEST(Results, RunDirectoryIsNeverOverwrittenAndLatestFollows) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("ccbench-test-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  write_run_directory(root / "a", sample());
+  EXPECT_TRUE(fs::exists(root / "a" / "results.json"));
+  EXPECT_TRUE(fs::exists(root / "a" / "summary.csv"));
+  EXPECT_EQ(fs::read_symlink(root / "latest"), "a");
+  EXPECT_THROW(check_new_run_directory(root / "a", "--out"), config_error);
+  EXPECT_THROW(write_run_directory(root / "a", sample()), config_error);
+  write_run_directory(root / "b", sample());
+  EXPECT_EQ(fs::read_symlink(root / "latest"), "b");
+  EXPECT_EQ(read_results(root / "a").run_id, "test-run");
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace ccbench
