@@ -80,11 +80,116 @@ host_context context_from(const json& j) {
   return c;
 }
 
+json latency_json(const latency_summary& l) {
+  return {{"p50", num(l.p50)}, {"p90", num(l.p90)},   {"p99", num(l.p99)}, {"p999", num(l.p999)},
+          {"max", num(l.max)}, {"mean", num(l.mean)}, {"min", num(l.min)}, {"count", l.count}};
+}
+
+latency_summary latency_from(const json& l) {
+  return {get_num(l, "p50"),
+          get_num(l, "p90"),
+          get_num(l, "p99"),
+          get_num(l, "p999"),
+          get_num(l, "max"),
+          get_num(l, "mean"),
+          l.value("count", std::uint64_t{0}),
+          get_num(l, "min")};
+}
+
+json instruments_json(const run_record& r) {
+  json out = json::object();
+  out["latency_uncorrected_us"] = latency_json(r.latency_uncorrected);
+  out["latency_spectrum"] = {{"percentiles", r.spectrum_percentiles},
+                             {"corrected_us", r.spectrum_corrected_us},
+                             {"uncorrected_us", r.spectrum_uncorrected_us}};
+  out["generator_lag_ms"] = r.generator_lag_ms >= 0 ? num(r.generator_lag_ms) : json(nullptr);
+  out["slow_resumes"] = r.resumes > 0 ? json{{"threshold_us", num(r.slow_threshold_us)},
+                                             {"count", r.slow_resumes},
+                                             {"resumes", r.resumes},
+                                             {"p99_us", num(r.resume_p99_us)},
+                                             {"max_us", num(r.resume_max_us)}}
+                                      : json(nullptr);
+  out["busy_ratio"] = r.busy_ratio >= 0 ? num(r.busy_ratio) : json(nullptr);
+  out["queue_wait_us"] = r.queue_waits > 0 ? json{{"p50", num(r.queue_wait_p50_us)},
+                                                  {"p99", num(r.queue_wait_p99_us)},
+                                                  {"max", num(r.queue_wait_max_us)},
+                                                  {"count", r.queue_waits}}
+                                           : json(nullptr);
+  json log = json::array();
+  for (const stall_event& e : r.stall_log) {
+    log.push_back({{"at_ms", num(e.at_ms)},
+                   {"length_ms", num(e.length_ms)},
+                   {"task", e.task >= 0 ? json(e.task) : json(nullptr)},
+                   {"step", e.step.empty() ? json(nullptr) : json(e.step)},
+                   {"step_index", e.step_index >= 0 ? json(e.step_index) : json(nullptr)}});
+  }
+  out["stall_log"] = log;
+  out["timeseries"] = {{"interval_ms", num(r.series.interval_ms)},
+                       {"t_ms", r.series.t_ms},
+                       {"completed", r.series.completed},
+                       {"p99_us", r.series.p99_us},
+                       {"stall_max_us", r.series.stall_max_us}};
+  return out;
+}
+
+void instruments_from(const json& j, run_record& r) {
+  if (j.contains("latency_uncorrected_us") && j["latency_uncorrected_us"].is_object()) {
+    r.latency_uncorrected = latency_from(j["latency_uncorrected_us"]);
+  }
+  if (j.contains("latency_spectrum") && j["latency_spectrum"].is_object()) {
+    const json& s = j["latency_spectrum"];
+    r.spectrum_percentiles = s.value("percentiles", std::vector<double>{});
+    r.spectrum_corrected_us = s.value("corrected_us", std::vector<double>{});
+    r.spectrum_uncorrected_us = s.value("uncorrected_us", std::vector<double>{});
+  }
+  r.generator_lag_ms = j.contains("generator_lag_ms") && !j["generator_lag_ms"].is_null()
+                           ? j["generator_lag_ms"].get<double>()
+                           : -1;
+  if (j.contains("slow_resumes") && j["slow_resumes"].is_object()) {
+    const json& s = j["slow_resumes"];
+    r.slow_threshold_us = get_num(s, "threshold_us");
+    r.slow_resumes = s.value("count", std::uint64_t{0});
+    r.resumes = s.value("resumes", std::uint64_t{0});
+    r.resume_p99_us = get_num(s, "p99_us");
+    r.resume_max_us = get_num(s, "max_us");
+  }
+  r.busy_ratio =
+      j.contains("busy_ratio") && !j["busy_ratio"].is_null() ? j["busy_ratio"].get<double>() : -1;
+  if (j.contains("queue_wait_us") && j["queue_wait_us"].is_object()) {
+    const json& q = j["queue_wait_us"];
+    r.queue_wait_p50_us = get_num(q, "p50");
+    r.queue_wait_p99_us = get_num(q, "p99");
+    r.queue_wait_max_us = get_num(q, "max");
+    r.queue_waits = q.value("count", std::uint64_t{0});
+  }
+  if (j.contains("stall_log") && j["stall_log"].is_array()) {
+    for (const json& e : j["stall_log"]) {
+      stall_event s;
+      s.at_ms = get_num(e, "at_ms");
+      s.length_ms = get_num(e, "length_ms");
+      s.task = e.contains("task") && !e["task"].is_null() ? e["task"].get<std::int64_t>() : -1;
+      s.step = e.contains("step") && !e["step"].is_null() ? e["step"].get<std::string>() : "";
+      s.step_index = e.contains("step_index") && !e["step_index"].is_null()
+                         ? e["step_index"].get<std::int32_t>()
+                         : -1;
+      r.stall_log.push_back(std::move(s));
+    }
+  }
+  if (j.contains("timeseries") && j["timeseries"].is_object()) {
+    const json& t = j["timeseries"];
+    r.series.interval_ms = get_num(t, "interval_ms");
+    r.series.t_ms = t.value("t_ms", std::vector<double>{});
+    r.series.completed = t.value("completed", std::vector<std::uint64_t>{});
+    r.series.p99_us = t.value("p99_us", std::vector<double>{});
+    r.series.stall_max_us = t.value("stall_max_us", std::vector<double>{});
+  }
+}
+
 json record_json(const run_record& r) {
   const run_config& c = r.config;
   json facts = json::object();
   for (const auto& [k, v] : r.model_facts) facts[k] = v;
-  return {
+  json out = {
       {"model", c.model},
       {"offload", to_string(c.options.offload)},
       {"threads", c.options.threads},
@@ -104,15 +209,7 @@ json record_json(const run_record& r) {
       {"issued", r.issued},
       {"throughput_per_s", num(r.throughput_per_s)},
       {"offered_per_s", num(r.offered_per_s)},
-      {"latency_us",
-       {{"p50", num(r.latency.p50)},
-        {"p90", num(r.latency.p90)},
-        {"p99", num(r.latency.p99)},
-        {"p999", num(r.latency.p999)},
-        {"max", num(r.latency.max)},
-        {"mean", num(r.latency.mean)},
-        {"min", num(r.latency.min)},
-        {"count", r.latency.count}}},
+      {"latency_us", latency_json(r.latency)},
       {"stall_us",
        {{"p50", num(r.stall.p50)},
         {"p99", num(r.stall.p99)},
@@ -129,7 +226,15 @@ json record_json(const run_record& r) {
       {"status", to_string(r.status)},
       {"error", r.error},
       {"model_facts", facts},
+      {"group", c.group},
+      {"task_mean_us",
+       {{"io", num(r.task_mean_io_us)},
+        {"cpu", num(r.task_mean_cpu_us)},
+        {"block", num(r.task_mean_block_us)},
+        {"total", num(r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us)}}},
   };
+  out.update(instruments_json(r));
+  return out;
 }
 
 nanoseconds from_s(double s) {
@@ -159,17 +264,14 @@ run_record record_from(const json& j) {
   r.window_s = to_s(c.duration);
   r.throughput_per_s = get_num(j, "throughput_per_s");
   r.offered_per_s = get_num(j, "offered_per_s");
-  if (j.contains("latency_us")) {
-    const json& l = j["latency_us"];
-    r.latency = {get_num(l, "p50"),
-                 get_num(l, "p90"),
-                 get_num(l, "p99"),
-                 get_num(l, "p999"),
-                 get_num(l, "max"),
-                 get_num(l, "mean"),
-                 l.value("count", std::uint64_t{0}),
-                 get_num(l, "min")};
+  if (j.contains("latency_us")) r.latency = latency_from(j["latency_us"]);
+  c.group = j.value("group", "");
+  if (j.contains("task_mean_us") && j["task_mean_us"].is_object()) {
+    r.task_mean_io_us = get_num(j["task_mean_us"], "io");
+    r.task_mean_cpu_us = get_num(j["task_mean_us"], "cpu");
+    r.task_mean_block_us = get_num(j["task_mean_us"], "block");
   }
+  instruments_from(j, r);
   if (j.contains("stall_us")) {
     const json& s = j["stall_us"];
     r.stall.p50 = get_num(s, "p50");
@@ -220,6 +322,32 @@ std::string csv_num(double v) {
   return os.str();
 }
 
+json spread_json(const spread& s) {
+  return {{"median", num(s.median)},
+          {"ci95_low", num(s.ci95_low)},
+          {"ci95_high", num(s.ci95_high)},
+          {"cv", num(s.cv)}};
+}
+
+json summary_json(const config_summary& s) {
+  const run_config& c = s.key;
+  return {{"key",
+           {{"model", c.model},
+            {"offload", to_string(c.options.offload)},
+            {"threads", c.options.threads},
+            {"workload", c.workload},
+            {"scenario", c.scenario},
+            {"arrival", to_string(c.arrival)},
+            {"concurrency", c.concurrency},
+            {"rate", num(c.rate)},
+            {"group", c.group}}},
+          {"n", s.n},
+          {"throughput_per_s", spread_json(s.throughput)},
+          {"latency_p99_us", spread_json(s.p99_us)},
+          {"samples",
+           {{"throughput_per_s", s.throughput.samples}, {"latency_p99_us", s.p99_us.samples}}}};
+}
+
 }  // namespace
 
 std::string_view to_string(run_status status) {
@@ -237,11 +365,11 @@ std::string_view to_string(run_status status) {
 std::string to_json_text(const results& r) {
   json runs = json::array();
   for (const run_record& rec : r.runs) runs.push_back(record_json(rec));
-  const json doc = {{"schema", results_schema},
-                    {"run_id", r.run_id},
-                    {"context", context_json(r.context)},
-                    {"warnings", r.warnings},
-                    {"runs", runs}};
+  json summaries = json::array();
+  for (const config_summary& s : r.summaries) summaries.push_back(summary_json(s));
+  const json doc = {
+      {"schema", results_schema}, {"run_id", r.run_id}, {"context", context_json(r.context)},
+      {"warnings", r.warnings},   {"runs", runs},       {"summaries", summaries}};
   return doc.dump(2) + "\n";
 }
 

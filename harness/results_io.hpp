@@ -9,6 +9,7 @@
 
 #include "harness/host_context.hpp"
 #include "harness/run_record.hpp"
+#include "harness/statistics.hpp"
 
 namespace ccbench {
 
@@ -19,6 +20,7 @@ struct results {
   host_context context;
   std::vector<run_record> runs;
   std::vector<std::string> warnings;
+  std::vector<config_summary> summaries;  ///< configurations that ran more than once
 };
 
 /// The whole results document, pretty-printed.

@@ -47,8 +47,11 @@ struct run_config {
   nanoseconds timeout{0};  ///< 0: default_timeout()
   nanoseconds stall_period{std::chrono::milliseconds(1)};
   nanoseconds stall_threshold{std::chrono::milliseconds(1)};
+  nanoseconds slow_threshold{std::chrono::microseconds(100)};   ///< a resume this long is slow
+  nanoseconds series_interval{std::chrono::milliseconds(100)};  ///< time-series bucket
   std::uint64_t seed = 1;
   int repetition = 0;
+  std::string group;  ///< which part of a sweep made this run ("" for `ccbench run`)
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:
   /// three times warm-up plus window, plus 10 s for slow drains.

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cinttypes>
 #include <cstdio>
+#include <random>
 
 #include "harness/run_record.hpp"
 
@@ -88,12 +89,25 @@ class run_context::ledger {
 
 // ---- per-thread recorders --------------------------------------------------
 
+namespace {
+constexpr std::size_t max_stall_log = 1000;
+constexpr std::size_t max_series = 100'000;  // intervals kept; a 3 h run at 100 ms
+}  // namespace
+
 struct run_context::shard {
   histogram latency;
+  histogram uncorrected;
+  histogram resumes;
+  histogram queue_wait;
   std::uint64_t completed = 0;
   std::uint64_t drained = 0;
   std::uint64_t errors = 0;
+  std::uint64_t slow = 0;
+  std::int64_t busy_ns = 0;
+  std::int64_t generator_lag_ns = -1;
   std::string first_error;
+  std::vector<stall_event> stalls;                 // raw: at_ms holds ns from start_ until finish()
+  std::vector<std::unique_ptr<histogram>> series;  // completions' latency per interval
 };
 
 run_context::run_context(const run_config& config, const step_source& source)
@@ -103,6 +117,7 @@ run_context::run_context(const run_config& config, const step_source& source)
       ledger_(std::make_unique<ledger>()) {
   probe_.period_ = config.stall_period;
   probe_.threshold_ = config.stall_threshold;
+  probe_.interval_ = config.series_interval;
 }
 
 run_context::~run_context() = default;
@@ -122,22 +137,54 @@ run_context::shard& run_context::local_shard() noexcept {
   return *mine;
 }
 
-void run_context::start() noexcept {
+void run_context::start() {
   start_ = clock::now();
   warm_end_ = start_ + config_.warmup;
   window_end_ = warm_end_ + config_.duration;
+  probe_.start_ = start_;
   probe_.warm_end_ = warm_end_;
   probe_.window_end_ = window_end_;
   probe_.deadline_ = start_ + probe_.period_;
+  if (open_loop()) {
+    // Poisson arrivals: exponential gaps at the offered rate over warm-up and
+    // window, drawn up front from the seed so the schedule is the same for
+    // every model (and nothing is drawn on the hot path).
+    std::mt19937_64 rng(config_.seed ^ 0x5DEECE66Dull);
+    std::exponential_distribution<double> gap(config_.rate / 1e9);
+    const double end = static_cast<double>((config_.warmup + config_.duration).count());
+    double t = gap(rng);
+    while (t < end && schedule_.size() < 100'000'000) {
+      schedule_.push_back(nanoseconds(static_cast<std::int64_t>(t)));
+      t += gap(rng);
+    }
+  }
 }
 
 std::optional<task> run_context::next_task() noexcept {
   const time_point now = clock::now();
   if (now >= window_end_ || aborted()) return std::nullopt;
-  return task{ledger_->issue(), now};
+  return task{ledger_->issue(), now, now};
+}
+
+std::optional<task> run_context::next_arrival() noexcept {
+  if (aborted()) return std::nullopt;
+  const std::size_t i = next_arrival_.fetch_add(1, std::memory_order_relaxed);
+  if (i >= schedule_.size()) return std::nullopt;
+  const time_point when = start_ + schedule_[i];
+  return task{ledger_->issue(), when, when};
+}
+
+void run_context::launched(task& t) noexcept {
+  t.actual_start = clock::now();
+  shard& s = local_shard();
+  s.generator_lag_ns = std::max(s.generator_lag_ns, (t.actual_start - t.intended_start).count());
 }
 
 bool run_context::stopping() const noexcept { return aborted() || clock::now() >= window_end_; }
+
+std::size_t run_context::interval_of(time_point t) const noexcept {
+  return static_cast<std::size_t>((t - start_) / config_.series_interval);
+}
 
 void run_context::record_error(shard& s, std::string what) noexcept {
   ++s.errors;
@@ -146,6 +193,7 @@ void run_context::record_error(shard& s, std::string what) noexcept {
 
 void run_context::complete(const task& t, std::uint64_t checksum) noexcept {
   const time_point now = clock::now();
+  if (aborted()) return;  // an abandoned run's records must stop changing
   shard& s = local_shard();
   if (!ledger_->mark(t.id)) {
     record_error(s, "task " + std::to_string(t.id) + " completed twice");
@@ -156,8 +204,15 @@ void run_context::complete(const task& t, std::uint64_t checksum) noexcept {
                         ", expected " + hex(want) + " (a step was skipped or cut short)");
     return;
   }
+  const std::int64_t latency = (now - t.intended_start).count();
+  if (const std::size_t i = interval_of(now); i < max_series) {
+    if (s.series.size() <= i) s.series.resize(i + 1);
+    if (!s.series[i]) s.series[i] = std::make_unique<histogram>();
+    s.series[i]->record(latency);
+  }
   if (now < warm_end_) return;
-  s.latency.record((now - t.intended_start).count());
+  s.latency.record(latency);
+  s.uncorrected.record((now - t.actual_start).count());
   if (now < window_end_) {
     ++s.completed;
   } else {
@@ -169,6 +224,65 @@ void run_context::fail(const task& t, std::string_view what) noexcept {
   shard& s = local_shard();
   ledger_->mark(t.id);
   record_error(s, "task " + std::to_string(t.id) + ": " + std::string(what));
+}
+
+segment run_context::resume(const task& t) noexcept {
+  segment seg;
+  seg.ctx_ = this;
+  seg.task_ = t.id;
+  seg.start_ = seg.mark_ = clock::now();
+  return seg;
+}
+
+void segment::step(std::uint32_t index, step_kind kind) noexcept {
+  const time_point now = clock::now();
+  if (current_index_ >= 0 && (now - mark_).count() > longest_ns_) {
+    longest_ns_ = (now - mark_).count();
+    longest_index_ = current_index_;
+    longest_kind_ = current_kind_;
+  }
+  current_index_ = static_cast<std::int32_t>(index);
+  current_kind_ = kind;
+  mark_ = now;
+}
+
+void segment::close() noexcept {
+  if (ctx_ == nullptr) return;
+  run_context* ctx = ctx_;
+  ctx_ = nullptr;
+  ctx->close_segment(*this, clock::now());
+}
+
+void run_context::close_segment(segment& seg, time_point now) noexcept {
+  if (seg.current_index_ >= 0 && (now - seg.mark_).count() > seg.longest_ns_) {
+    seg.longest_ns_ = (now - seg.mark_).count();
+    seg.longest_index_ = seg.current_index_;
+    seg.longest_kind_ = seg.current_kind_;
+  }
+  if (seg.start_ < warm_end_ || seg.start_ >= window_end_ || aborted()) return;
+  shard& s = local_shard();
+  const std::int64_t length = (now - seg.start_).count();
+  s.resumes.record(length);
+  s.busy_ns += length;
+  if (length > config_.slow_threshold.count()) ++s.slow;
+  if (length > config_.stall_threshold.count()) {
+    stall_event e;
+    e.at_ms = static_cast<double>((seg.start_ - start_).count());
+    e.length_ms = static_cast<double>(length);
+    e.task = static_cast<std::int64_t>(seg.task_);
+    // Name the step only when it accounts for most of the stall.
+    if (seg.longest_index_ >= 0 && 2 * seg.longest_ns_ >= length) {
+      e.step = std::string(to_string(seg.longest_kind_));
+      e.step_index = seg.longest_index_;
+    }
+    if (s.stalls.size() < 16 * max_stall_log) s.stalls.push_back(std::move(e));
+  }
+}
+
+void run_context::dequeued(const task& t) noexcept {
+  const time_point now = clock::now();
+  if (now < warm_end_ || now >= window_end_ || aborted()) return;
+  local_shard().queue_wait.record((now - t.intended_start).count());
 }
 
 void run_context::note(std::string key, std::string value) {
@@ -185,28 +299,65 @@ void run_context::note(std::string key, std::string value) {
 void stall_probe::woke() noexcept {
   const time_point now = clock::now();
   const std::int64_t late = std::max<std::int64_t>(0, (now - deadline_).count());
+  if (const auto i = static_cast<std::size_t>((deadline_ - start_) / interval_); i < max_series) {
+    if (series_max_.size() <= i) series_max_.resize(i + 1, 0);
+    series_max_[i] = std::max(series_max_[i], late);
+  }
   if (deadline_ >= warm_end_ && deadline_ < window_end_) {
     lateness_.record(late);
     if (late > threshold_.count()) {
       ++over_;
       over_total_ns_ += late;
+      if (stalls_.size() < 16 * max_stall_log) stalls_.push_back({deadline_, late});
     }
   }
   deadline_ = now + period_;
 }
 
+namespace {
+
+void summarize(const histogram& h, latency_summary& out) {
+  auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
+  out.count = h.count();
+  out.p50 = us(h.value_at_percentile(50));
+  out.p90 = us(h.value_at_percentile(90));
+  out.p99 = us(h.value_at_percentile(99));
+  out.p999 = us(h.value_at_percentile(99.9));
+  out.max = us(h.max());
+  out.mean = h.mean() / 1e3;
+  out.min = us(h.min());
+}
+
+}  // namespace
+
 void run_context::finish(run_record& out) {
   std::lock_guard lock(mutex_);
-  histogram latency;
+  histogram latency, uncorrected, resumes, queue_wait;
+  std::vector<histogram> series;
+  std::vector<stall_event> stalls;
   std::uint64_t errors = 0;
+  std::int64_t busy_ns = 0, lag_ns = -1;
+  std::size_t busy_threads = 0;
   std::string first_error;
-  out.completed = out.drained = 0;
+  out.completed = out.drained = out.slow_resumes = 0;
   for (const auto& s : shards_) {
     latency.merge(s->latency);
+    uncorrected.merge(s->uncorrected);
+    resumes.merge(s->resumes);
+    queue_wait.merge(s->queue_wait);
     out.completed += s->completed;
     out.drained += s->drained;
+    out.slow_resumes += s->slow;
     errors += s->errors;
+    busy_ns += s->busy_ns;
+    busy_threads += s->resumes.count() > 0;
+    lag_ns = std::max(lag_ns, s->generator_lag_ns);
     if (first_error.empty()) first_error = s->first_error;
+    if (series.size() < s->series.size()) series.resize(s->series.size());
+    for (std::size_t i = 0; i < s->series.size(); ++i) {
+      if (s->series[i]) series[i].merge(*s->series[i]);
+    }
+    stalls.insert(stalls.end(), s->stalls.begin(), s->stalls.end());
   }
   out.issued = ledger_->issued();
   if (const std::uint64_t lost = ledger_->missing(); lost > 0 && !aborted()) {
@@ -222,16 +373,21 @@ void run_context::finish(run_record& out) {
                 "; first: " + first_error;
   }
 
-  auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
-  out.latency.count = latency.count();
-  out.latency.p50 = us(latency.value_at_percentile(50));
-  out.latency.p90 = us(latency.value_at_percentile(90));
-  out.latency.p99 = us(latency.value_at_percentile(99));
-  out.latency.p999 = us(latency.value_at_percentile(99.9));
-  out.latency.max = us(latency.max());
-  out.latency.mean = latency.mean() / 1e3;
-  out.latency.min = us(latency.min());
+  summarize(latency, out.latency);
+  summarize(uncorrected, out.latency_uncorrected);
+  out.spectrum_percentiles = {0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100};
+  out.spectrum_corrected_us.clear();
+  out.spectrum_uncorrected_us.clear();
+  for (double p : out.spectrum_percentiles) {
+    out.spectrum_corrected_us.push_back(static_cast<double>(latency.value_at_percentile(p)) / 1e3);
+    out.spectrum_uncorrected_us.push_back(static_cast<double>(uncorrected.value_at_percentile(p)) /
+                                          1e3);
+  }
+  out.offered_per_s = open_loop() ? config_.rate : 0;
+  out.generator_lag_ms =
+      open_loop() ? static_cast<double>(std::max<std::int64_t>(0, lag_ns)) / 1e6 : -1;
 
+  auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
   const histogram& lag = probe_.lateness_;
   out.stall.samples = lag.count();
   out.stall.p50 = us(lag.value_at_percentile(50));
@@ -240,6 +396,63 @@ void run_context::finish(run_record& out) {
   out.stall.count_over_threshold = probe_.over_;
   out.stall.threshold_us = us(probe_.threshold_.count());
   out.stall.total_ms = static_cast<double>(probe_.over_total_ns_) / 1e6;
+
+  out.resumes = resumes.count();
+  out.slow_threshold_us = us(config_.slow_threshold.count());
+  out.resume_p99_us = us(resumes.value_at_percentile(99));
+  out.resume_max_us = us(resumes.max());
+  out.busy_ratio =
+      busy_threads > 0
+          ? static_cast<double>(busy_ns) /
+                (static_cast<double>(config_.duration.count()) * static_cast<double>(busy_threads))
+          : -1;
+  out.queue_waits = queue_wait.count();
+  out.queue_wait_p50_us = us(queue_wait.value_at_percentile(50));
+  out.queue_wait_p99_us = us(queue_wait.value_at_percentile(99));
+  out.queue_wait_max_us = us(queue_wait.max());
+
+  // Stall log: the attributed long resumes, plus probe stalls that no resume
+  // explains (scheduler overhead, or a model without resume segments). Keep the
+  // longest, report in time order, times in ms from the window's opening.
+  for (const stall_probe::event& p : probe_.stalls_) {
+    const double begin = static_cast<double>((p.start - start_).count());
+    const double end = begin + static_cast<double>(p.length_ns);
+    const bool explained = std::any_of(stalls.begin(), stalls.end(), [&](const stall_event& e) {
+      return e.task >= 0 && e.at_ms < end && e.at_ms + e.length_ms > begin;
+    });
+    if (!explained) {
+      stall_event e;
+      e.at_ms = begin;
+      e.length_ms = static_cast<double>(p.length_ns);
+      stalls.push_back(e);
+    }
+  }
+  std::sort(stalls.begin(), stalls.end(),
+            [](const stall_event& a, const stall_event& b) { return a.length_ms > b.length_ms; });
+  if (stalls.size() > max_stall_log) stalls.resize(max_stall_log);
+  std::sort(stalls.begin(), stalls.end(),
+            [](const stall_event& a, const stall_event& b) { return a.at_ms < b.at_ms; });
+  const double window_ns = static_cast<double>(config_.warmup.count());
+  for (stall_event& e : stalls) {
+    e.at_ms = (e.at_ms - window_ns) / 1e6;
+    e.length_ms /= 1e6;
+  }
+  out.stall_log = std::move(stalls);
+
+  // Time series from the run's start to the last completion, t from the window's opening.
+  const std::size_t n = std::max(series.size(), probe_.series_max_.size());
+  const double interval_ms = static_cast<double>(config_.series_interval.count()) / 1e6;
+  out.series = {};
+  out.series.interval_ms = interval_ms;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.series.t_ms.push_back(static_cast<double>(i) * interval_ms -
+                              static_cast<double>(config_.warmup.count()) / 1e6);
+    const bool have = i < series.size();
+    out.series.completed.push_back(have ? series[i].count() : 0);
+    out.series.p99_us.push_back(have ? us(series[i].value_at_percentile(99)) : 0);
+    out.series.stall_max_us.push_back(i < probe_.series_max_.size() ? us(probe_.series_max_[i])
+                                                                    : 0);
+  }
 
   out.window_s = to_s(config_.duration);
   out.throughput_per_s = out.window_s > 0 ? static_cast<double>(out.completed) / out.window_s : 0;

@@ -29,18 +29,49 @@ struct stall_summary {
   std::uint64_t samples = 0;
 };
 
+/// A resume or stall, for the stall log.
+struct stall_event {
+  double at_ms = 0;  ///< start, from the window's opening (negative: warm-up)
+  double length_ms = 0;
+  std::int64_t task = -1;  ///< -1: nothing attributable was running (scheduler overhead)
+  std::string step;        ///< "io", "cpu", "block" or "" when unknown
+  std::int32_t step_index = -1;
+};
+
+/// Per-interval view of a run, for timeline charts.
+struct time_series {
+  double interval_ms = 0;
+  std::vector<double> t_ms;  ///< interval starts, from the window's opening
+  std::vector<std::uint64_t> completed;
+  std::vector<double> p99_us;
+  std::vector<double> stall_max_us;
+};
+
 struct run_record {
   run_config config;
 
-  std::uint64_t completed = 0;  ///< tasks finished inside the measured window
-  std::uint64_t drained = 0;    ///< in flight at the window's close, finished after it
-  std::uint64_t errors = 0;     ///< wrong checksum, exception, lost or duplicated
-  std::uint64_t issued = 0;     ///< tasks started over the whole run, warm-up included
-  double window_s = 0;          ///< measured window actually used (duration)
-  double throughput_per_s = 0;  ///< completed / window_s
-  double offered_per_s = 0;     ///< open loop: the schedule's rate; closed: 0
-  latency_summary latency;      ///< from intended start; completed + drained tasks
+  std::uint64_t completed = 0;          ///< tasks finished inside the measured window
+  std::uint64_t drained = 0;            ///< in flight at the window's close, finished after it
+  std::uint64_t errors = 0;             ///< wrong checksum, exception, lost or duplicated
+  std::uint64_t issued = 0;             ///< tasks started over the whole run, warm-up included
+  double window_s = 0;                  ///< measured window actually used (duration)
+  double throughput_per_s = 0;          ///< completed / window_s
+  double offered_per_s = 0;             ///< open loop: the schedule's rate; closed: 0
+  latency_summary latency;              ///< from intended start; completed + drained tasks
+  latency_summary latency_uncorrected;  ///< from actual start (what coordinated omission shows)
+  std::vector<double> spectrum_percentiles, spectrum_corrected_us, spectrum_uncorrected_us;
+  double generator_lag_ms = -1;  ///< open loop: worst launch delay behind schedule; -1 n/a
   stall_summary stall;
+  // Event-loop models: resumes (time between two suspensions of a task).
+  std::uint64_t resumes = 0, slow_resumes = 0;
+  double slow_threshold_us = 0, resume_p99_us = 0, resume_max_us = 0;
+  double busy_ratio = -1;  ///< share of scheduler-thread time running tasks; -1 n/a
+  // Pool-like models: ready-to-running wait.
+  std::uint64_t queue_waits = 0;
+  double queue_wait_p50_us = 0, queue_wait_p99_us = 0, queue_wait_max_us = 0;
+  std::vector<stall_event> stall_log;  ///< the longest 1000 at most, in time order
+  time_series series;
+  double task_mean_io_us = 0, task_mean_cpu_us = 0, task_mean_block_us = 0;
   double cpu_user_s = 0, cpu_sys_s = 0;
   std::uint64_t ctx_voluntary = 0, ctx_involuntary = 0;
   std::uint64_t rss_peak_kb = 0;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -23,16 +24,22 @@ namespace {
 volatile sig_atomic_t running_child = 0;
 volatile sig_atomic_t interrupted = 0;
 
-// Aborts the run context at the deadline unless disarmed first.
+// Aborts the run context at the deadline unless disarmed first. If the model
+// still has not returned `grace` after that, calls `abandon` (when given): the
+// forked child uses it to report what was measured and exit without joining
+// threads that may be stuck in a system call.
 class watchdog {
  public:
-  watchdog(run_context& ctx, nanoseconds limit)
-      : thread_([this, &ctx, deadline = clock::now() + limit] {
+  watchdog(run_context& ctx, nanoseconds limit, nanoseconds grace, std::function<void()> abandon)
+      : thread_([this, &ctx, deadline = clock::now() + limit, grace, abandon = std::move(abandon)] {
           std::unique_lock lock(mutex_);
-          if (!cv_.wait_until(lock, deadline, [this] { return done_; })) {
-            fired_ = true;
-            ctx.abort();
-          }
+          if (cv_.wait_until(lock, deadline, [this] { return done_; })) return;
+          fired_ = true;
+          ctx.abort();
+          if (!abandon) return;
+          if (cv_.wait_for(lock, grace, [this] { return done_; })) return;
+          lock.unlock();
+          abandon();
         }) {}
   ~watchdog() { disarm(); }
 
@@ -54,6 +61,17 @@ class watchdog {
   std::thread thread_;
 };
 
+void fill_task_means(run_record& record, const workload& w) {
+  record.task_mean_io_us = to_us(w.mean_time(step_kind::io));
+  record.task_mean_cpu_us = to_us(w.mean_time(step_kind::cpu));
+  record.task_mean_block_us = to_us(w.mean_time(step_kind::block));
+}
+
+std::string timeout_message(const run_config& config) {
+  return "run exceeded its timeout of " + format_duration(config.effective_timeout()) +
+         " (warm-up, window and drain); what was measured until then is kept";
+}
+
 std::string signal_name(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
@@ -61,19 +79,41 @@ std::string signal_name(int sig) {
 
 }  // namespace
 
-run_record run_in_process(const run_config& config, model_factory make, double rounds_per_ns) {
+run_record run_in_process(const run_config& config, model_factory make, double rounds_per_ns,
+                          const abandon_handler& on_abandon) {
   run_record record;
   record.config = config;
   const time_point wall0 = clock::now();
   try {
     const step_source source(workload::parse(config.workload), config.seed, rounds_per_ns);
+    fill_task_means(record, source.spec());
     run_context ctx(config, source);
     reset_peak_rss();
     const resource_snapshot before = resource_snapshot::now();
     bool timed_out = false;
     {
       std::unique_ptr<model> m = make();
-      watchdog dog(ctx, config.effective_timeout());
+      std::function<void()> abandon;
+      if (on_abandon) {
+        abandon = [&] {
+          // The model is stuck (a thread in a long system call): report what
+          // was measured without waiting for it. Nothing records after abort().
+          run_record partial = record;
+          const resource_snapshot used = resource_snapshot::now() - before;
+          partial.cpu_user_s = used.user_s;
+          partial.cpu_sys_s = used.sys_s;
+          partial.ctx_voluntary = used.voluntary;
+          partial.ctx_involuntary = used.involuntary;
+          partial.rss_peak_kb = peak_rss_kb();
+          ctx.finish(partial);
+          partial.status = run_status::timeout;
+          partial.error =
+              timeout_message(config) + "; the model did not stop within 1 s and was abandoned";
+          partial.wall_s = to_s(clock::now() - wall0);
+          on_abandon(partial);
+        };
+      }
+      watchdog dog(ctx, config.effective_timeout(), std::chrono::seconds(1), std::move(abandon));
       ctx.start();
       try {
         m->run(ctx);
@@ -137,15 +177,22 @@ run_record run_isolated(const run_config& config, model_factory make, double rou
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
     signal(SIGINT, SIG_DFL);
-    const run_record r = run_in_process(config, make, rounds_per_ns);
-    const std::string text = record_to_json_text(r);
-    std::size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fds[1], text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) _exit(3);
-      done += static_cast<std::size_t>(n);
-    }
+    const int out = fds[1];
+    auto send = [out](const run_record& r) {
+      const std::string text = record_to_json_text(r);
+      std::size_t done = 0;
+      while (done < text.size()) {
+        const ssize_t n = ::write(out, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) _exit(3);
+        done += static_cast<std::size_t>(n);
+      }
+    };
+    const run_record r = run_in_process(config, make, rounds_per_ns, [&](const run_record& p) {
+      send(p);
+      _exit(0);  // abandon the stuck model: its threads die with the process
+    });
+    send(r);
     _exit(0);
   }
 
@@ -153,6 +200,8 @@ run_record run_isolated(const run_config& config, model_factory make, double rou
   running_child = pid;
   ::close(fds[1]);
   const time_point started = clock::now();
+  // The child reports by itself 1 s after its timeout even when its model is
+  // stuck; this bound is for a child that cannot even do that.
   const time_point hard_deadline = started + config.effective_timeout() + std::chrono::seconds(5);
   std::string text;
   bool killed = false;

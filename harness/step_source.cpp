@@ -37,6 +37,7 @@ bool step_source::draw(std::uint64_t task_id, std::size_t index, step& out) cons
                    ? static_cast<std::uint64_t>(std::llround(ns * rounds_per_ns_))
                    : 0;
   out.seed = splitmix64(base + 3);
+  out.index = static_cast<std::uint32_t>(index);
   return true;
 }
 

@@ -15,6 +15,7 @@ struct step {
   nanoseconds duration{0};
   std::uint64_t rounds = 0;  ///< cpu: cpu_burn rounds calibrated to `duration`
   std::uint64_t seed = 0;    ///< cpu: cpu_burn start value
+  std::uint32_t index = 0;   ///< position in the task's spec (for the stall log)
 };
 
 class step_source {

@@ -33,6 +33,17 @@ std::uint64_t parse_count(const std::string& text, const std::string& flag, std:
   return v;
 }
 
+double parse_rate(const std::string& text) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || !(v > 0) || v > 1e8) {
+    throw config_error("--rate '" + text +
+                       "': expected tasks per second, a number above 0 and "
+                       "at most 100000000");
+  }
+  return v;
+}
+
 nanoseconds positive_duration(const std::string& text, const std::string& flag) {
   const nanoseconds d = parse_duration(text, flag);
   if (d.count() <= 0) throw config_error(flag + " '" + text + "': must be more than zero");
@@ -75,6 +86,9 @@ struct run_flags {
   std::vector<std::string> workloads;
   std::string scenario;
   std::string concurrency = "64";
+  std::string rate;
+  std::string slow_threshold = "100us";
+  std::string interval = "100ms";
   std::string duration = "2s";
   std::string warmup = "500ms";
   std::string repetitions = "1";
@@ -118,6 +132,10 @@ struct run_flags {
                    "replaced at once")
         ->type_name("LIST")
         ->capture_default_str();
+    app.add_option("--rate", rate,
+                   "Open loop instead: Poisson arrivals at R tasks/s on a schedule computed in "
+                   "advance, comma-separated; latency counts from each task's intended start")
+        ->type_name("LIST");
     app.add_option("-d,--duration", duration, "Measured window of each run")
         ->type_name("TIME")
         ->capture_default_str();
@@ -178,6 +196,9 @@ struct run_flags {
     for (const std::string& c : split_list(concurrency, "--concurrency")) {
       m.concurrency.push_back(parse_count(c, "--concurrency", 1, 10'000'000));
     }
+    if (!rate.empty()) {
+      for (const std::string& r : split_list(rate, "--rate")) m.rates.push_back(parse_rate(r));
+    }
     m.repetitions = static_cast<int>(parse_count(repetitions, "--repetitions", 1, 1000));
     m.base.duration = positive_duration(duration, "--duration");
     m.base.warmup = parse_duration(warmup, "--warmup");
@@ -185,6 +206,11 @@ struct run_flags {
     if (!timeout.empty()) m.base.timeout = positive_duration(timeout, "--timeout");
     m.base.stall_period = positive_duration(stall_period, "--stall-period");
     m.base.stall_threshold = positive_duration(stall_threshold, "--stall-threshold");
+    m.base.slow_threshold = positive_duration(slow_threshold, "--slow-threshold");
+    m.base.series_interval = positive_duration(interval, "--interval");
+    if (m.base.series_interval < std::chrono::milliseconds(1)) {
+      throw config_error("--interval '" + interval + "': must be at least 1ms");
+    }
     return expand(m);
   }
 };

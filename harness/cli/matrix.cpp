@@ -49,10 +49,23 @@ std::vector<run_config> expand(const matrix_spec& spec) {
     }
   }
 
+  // Each load point is a closed-loop concurrency or an open-loop rate.
+  struct load_point {
+    arrival_kind arrival;
+    std::uint64_t concurrency;
+    double rate;
+  };
+  std::vector<load_point> points;
+  if (spec.rates.empty()) {
+    for (std::uint64_t c : spec.concurrency) points.push_back({arrival_kind::closed, c, 0});
+  } else {
+    for (double r : spec.rates) points.push_back({arrival_kind::open, 0, r});
+  }
+
   std::vector<run_config> out;
   for (int rep = 0; rep < spec.repetitions; ++rep) {
     for (const named_workload& w : spec.workloads) {
-      for (std::uint64_t c : spec.concurrency) {
+      for (const load_point& point : points) {
         for (const model_info* m : models) {
           for (offload_mode o : spec.offloads) {
             if ((o == offload_mode::thread && !m->offload_thread) ||
@@ -68,12 +81,15 @@ std::vector<run_config> expand(const matrix_spec& spec) {
               cfg.options.offload_threads = spec.offload_threads;
               cfg.workload = w.spec;
               cfg.scenario = w.scenario;
-              cfg.arrival = arrival_kind::closed;
-              cfg.concurrency = c;
+              cfg.arrival = point.arrival;
+              cfg.concurrency = point.concurrency;
+              cfg.rate = point.rate;
               cfg.repetition = rep;
               const bool dup = std::any_of(out.begin(), out.end(), [&](const run_config& x) {
                 return x.repetition == rep && x.model == cfg.model && x.options.threads == t &&
-                       x.options.offload == o && x.workload == cfg.workload && x.concurrency == c;
+                       x.options.offload == o && x.workload == cfg.workload &&
+                       x.arrival == cfg.arrival && x.concurrency == cfg.concurrency &&
+                       x.rate == cfg.rate;
               });
               if (!dup) out.push_back(std::move(cfg));
             }

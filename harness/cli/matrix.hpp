@@ -20,7 +20,8 @@ struct matrix_spec {
   std::vector<int> threads;
   std::vector<offload_mode> offloads;
   std::vector<named_workload> workloads;
-  std::vector<std::uint64_t> concurrency;
+  std::vector<std::uint64_t> concurrency;  ///< closed loop, unless `rates` is given
+  std::vector<double> rates;               ///< open loop (tasks/s); replaces concurrency
   int offload_threads = 0;
   int repetitions = 1;
   run_config base;  ///< durations, seed, stall settings

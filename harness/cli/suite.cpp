@@ -9,6 +9,7 @@
 
 #include "harness/cli/registry.hpp"
 #include "harness/error.hpp"
+#include "harness/statistics.hpp"
 #include "harness/step_work.hpp"
 
 namespace ccbench {
@@ -21,13 +22,17 @@ void on_interrupt(int) {
   interrupt_isolated_run();
 }
 
+std::string load_text(const run_config& c) {
+  if (c.arrival == arrival_kind::closed) return "c=" + std::to_string(c.concurrency);
+  return format_rate(c.rate) + "/s";
+}
+
 std::string describe(const run_config& c) {
   std::string s = c.model;
   if (c.options.offload != offload_mode::none) s += "+" + std::string(to_string(c.options.offload));
   const model_info* m = find_model(c.model);
   if (m && m->uses_threads) s += " x" + std::to_string(c.options.threads);
-  s += "  " + (c.scenario.empty() ? c.workload : c.scenario);
-  s += "  c=" + std::to_string(c.concurrency);
+  s += "  " + (c.scenario.empty() ? c.workload : c.scenario) + "  " + load_text(c);
   if (c.repetition > 0) s += "  rep " + std::to_string(c.repetition + 1);
   return s;
 }
@@ -43,7 +48,7 @@ void print_table(const std::vector<run_record>& runs) {
     std::string cells[11];
   };
   std::vector<row> rows;
-  rows.push_back({{"model", "offload", "threads", "workload", "conc", "tasks/s", "p50", "p99",
+  rows.push_back({{"model", "offload", "threads", "workload", "load", "tasks/s", "p50", "p99",
                    "max", "stall max", "status"}});
   for (const run_record& r : runs) {
     const run_config& c = r.config;
@@ -52,9 +57,9 @@ void print_table(const std::vector<run_record>& runs) {
     rows.push_back({{c.model, std::string(to_string(c.options.offload)),
                      m && m->uses_threads ? std::to_string(c.options.threads) : "-",
                      c.scenario.empty() ? c.workload : c.scenario + " (" + c.workload + ")",
-                     std::to_string(c.concurrency), format_rate(r.throughput_per_s),
-                     format_us(r.latency.p50), format_us(r.latency.p99), format_us(r.latency.max),
-                     format_us(r.stall.max), ok ? "ok" : std::string(to_string(r.status))}});
+                     load_text(c), format_rate(r.throughput_per_s), format_us(r.latency.p50),
+                     format_us(r.latency.p99), format_us(r.latency.max), format_us(r.stall.max),
+                     ok ? "ok" : std::string(to_string(r.status))}});
   }
   std::size_t width[11] = {};
   for (const row& r : rows) {
@@ -179,6 +184,11 @@ int run_suite(const std::vector<run_config>& configs, const suite_options& opts)
                            std::to_string(n) + " runs");
   }
   res.context.load_avg_end = load_average_1m();
+  res.summaries = summarize_repetitions(res.runs);
+  for (std::string& w : measurement_warnings(res.runs, res.summaries)) {
+    if (!opts.quiet) std::cerr << "ccbench: warning: " << w << '\n';
+    res.warnings.push_back(std::move(w));
+  }
 
   if (!res.runs.empty()) print_table(res.runs);
   if (opts.json) {

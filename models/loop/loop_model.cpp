@@ -23,34 +23,65 @@ struct countdown {
   }
 };
 
-loop::task<void> client(run_context& ctx, countdown& clients) {
+// Runs one task's steps on the loop and reports it. Every stretch it runs
+// between two suspensions is a segment (slow resumes, busy ratio, stall log).
+loop::task<void> execute(run_context& ctx, ccbench::task t) {
   const bool offload_block = ctx.options().offload != offload_mode::none;
-  while (const std::optional<ccbench::task> t = ctx.next_task()) {
-    std::uint64_t sum = 0;
-    try {
-      for (const step& s : ctx.steps(*t)) {
-        switch (s.kind) {
-          case step_kind::io:
-            co_await sleep_for(s.duration);
-            break;
-          case step_kind::cpu:
-            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
-            break;
-          case step_kind::block:
-            if (offload_block) {
-              co_await to_thread([d = s.duration] { block_for(d); });
-            } else {
-              block_for(s.duration);  // holds the loop thread: the point of the exercise
-            }
-            break;
-        }
+  segment seg = ctx.resume(t);
+  std::uint64_t sum = 0;
+  try {
+    for (const step& s : ctx.steps(t)) {
+      switch (s.kind) {
+        case step_kind::io:
+          seg.close();
+          co_await sleep_for(s.duration);
+          seg = ctx.resume(t);
+          break;
+        case step_kind::cpu:
+          seg.step(s.index, s.kind);
+          sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          break;
+        case step_kind::block:
+          if (offload_block) {
+            seg.close();
+            co_await to_thread([d = s.duration] { block_for(d); });
+            seg = ctx.resume(t);
+          } else {
+            seg.step(s.index, s.kind);
+            block_for(s.duration);  // holds the loop thread: the point of the exercise
+          }
+          break;
       }
-      ctx.complete(*t, sum);
-    } catch (const std::exception& e) {
-      ctx.fail(*t, e.what());
     }
+    ctx.complete(t, sum);
+  } catch (const std::exception& e) {
+    ctx.fail(t, e.what());
   }
-  clients.finished();
+  seg.close();
+}
+
+// Closed loop: one client keeps one task in flight.
+loop::task<void> client(run_context& ctx, countdown& live) {
+  while (const std::optional<ccbench::task> t = ctx.next_task()) co_await execute(ctx, *t);
+  live.finished();
+}
+
+loop::task<void> arrival(run_context& ctx, ccbench::task t, countdown& live) {
+  co_await execute(ctx, t);
+  live.finished();
+}
+
+// Open loop: a timer-driven generator on the loop itself starts each task at its
+// intended time, so a stalled loop also delays the arrivals behind it.
+loop::task<void> generator(run_context& ctx, countdown& live) {
+  event_loop& loop = *event_loop::current();
+  while (std::optional<ccbench::task> t = ctx.next_arrival()) {
+    co_await sleep_until(t->intended_start);
+    ctx.launched(*t);
+    ++live.live;
+    loop.spawn(arrival(ctx, *t, live));
+  }
+  live.finished();
 }
 
 loop::task<void> probe(run_context& ctx, countdown& probes) {
@@ -64,11 +95,17 @@ loop::task<void> probe(run_context& ctx, countdown& probes) {
 
 loop::task<void> drive(run_context& ctx) {
   event_loop& loop = *event_loop::current();
-  countdown clients{ctx.concurrency(), {}};
+  countdown tasks{0, {}};
   countdown probes{1, {}};
   loop.spawn(probe(ctx, probes));
-  for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) loop.spawn(client(ctx, clients));
-  if (clients.live > 0) co_await clients.all_done.wait();
+  if (ctx.open_loop()) {
+    tasks.live = 1;
+    loop.spawn(generator(ctx, tasks));
+  } else {
+    tasks.live = ctx.concurrency();
+    for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) loop.spawn(client(ctx, tasks));
+  }
+  co_await tasks.all_done.wait();
   co_await probes.all_done.wait();
 }
 

@@ -40,13 +40,31 @@ class pool_model final : public model {
     ctx.note("tbb", TBB_VERSION_STRING);
     ctx_ = &ctx;
     arena_ = &arena;
-    live_ = ctx.concurrency();
-
-    // Closed loop: each client's next task is stamped when its previous one
-    // ends (or now, for the first) and waits in the arena's FIFO like any
-    // request handed to a pool.
-    for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) submit_next();
     std::thread probe([this] { drive_probe(); });
+    if (ctx.open_loop()) {
+      // Open loop: a dispatcher thread hands each arrival to the pool at its
+      // intended time, as a server's acceptor would.
+      live_ = 1;
+      while (std::optional<task> t = ctx.next_arrival()) {
+        std::this_thread::sleep_until(t->intended_start);
+        ctx.launched(*t);
+        {
+          std::lock_guard lock(mutex_);
+          ++live_;
+        }
+        arena.enqueue([this, t = *t] {
+          run_task(t);
+          finished();
+        });
+      }
+      finished();
+    } else {
+      // Closed loop: each client's next task is stamped when its previous one
+      // ends (or now, for the first) and waits in the arena's FIFO like any
+      // request handed to a pool.
+      live_ = ctx.concurrency();
+      for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) submit_next();
+    }
     {
       std::unique_lock lock(mutex_);
       done_.wait(lock, [this] { return live_ == 0; });
@@ -54,16 +72,24 @@ class pool_model final : public model {
     probe.join();
   }
 
+  void finished() {
+    std::lock_guard lock(mutex_);
+    if (--live_ == 0) done_.notify_all();  // under the lock: do_run may return at once
+  }
+
   void submit_next() {
     if (const std::optional<task> t = ctx_->next_task()) {
-      arena_->enqueue([this, t = *t] { run_task(t); });
+      arena_->enqueue([this, t = *t] {
+        run_task(t);
+        submit_next();
+      });
     } else {
-      std::lock_guard lock(mutex_);
-      if (--live_ == 0) done_.notify_all();  // under the lock: do_run may return at once
+      finished();
     }
   }
 
   void run_task(const task& t) noexcept {
+    ctx_->dequeued(t);
     std::uint64_t sum = 0;
     for (const step& s : ctx_->steps(t)) {
       switch (s.kind) {
@@ -79,7 +105,6 @@ class pool_model final : public model {
       }
     }
     ctx_->complete(t, sum);
-    submit_next();
   }
 
   // Scheduling lag: a probe job queued at each deadline records how late it

@@ -1,0 +1,22 @@
+file(REMOVE_RECURSE "${DIR}")
+file(MAKE_DIRECTORY "${DIR}")
+string(TIMESTAMP t0 "%s")
+execute_process(
+  COMMAND ${CCBENCH} run -m pool -t 1 -w block:10s -c 1 -d 1s --warmup 0s --timeout 2s
+          --json ${DIR}/r.json
+  RESULT_VARIABLE status ERROR_VARIABLE err OUTPUT_VARIABLE out TIMEOUT 30)
+string(TIMESTAMP t1 "%s")
+math(EXPR took "${t1} - ${t0}")
+if(status EQUAL 0)
+  message(FATAL_ERROR "a timed-out run must exit non-zero\n${err}")
+endif()
+if(took GREATER 6)
+  message(FATAL_ERROR "took ${took} s; the watchdog should end it within about 3 s")
+endif()
+if(NOT EXISTS "${DIR}/r.json")
+  message(FATAL_ERROR "no results file written\n${err}")
+endif()
+file(READ "${DIR}/r.json" json)
+if(NOT json MATCHES "\"status\": \"timeout\"")
+  message(FATAL_ERROR "run not marked timeout:\n${json}")
+endif()
