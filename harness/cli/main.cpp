@@ -293,13 +293,12 @@ int cli_main(int argc, char** argv) {
 
   if (*list_cmd) return list_everything();
   if (*run_cmd) {
-    const std::vector<run_config> configs = run.configs();
-    return run_suite(configs, run.output.options());
+    suite_plan plan;
+    plan.runs = run.configs();
+    return run_suite(std::move(plan), run.output.options());
   }
   if (*sweep_cmd) {
-    const std::vector<run_config> configs = make_sweep(sweep_name, full, machine_cores());
-    suite_options o = sweep_out.options();
-    return run_suite(configs, o);
+    return run_suite(make_sweep(sweep_name, full, machine_cores()), sweep_out.options());
   }
   std::cerr << app.help();
   return 2;

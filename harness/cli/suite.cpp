@@ -124,7 +124,8 @@ void check_outputs(const suite_options& opts) {
   }
 }
 
-int run_suite(const std::vector<run_config>& configs, const suite_options& opts) {
+int run_suite(suite_plan plan, const suite_options& opts) {
+  std::vector<run_config>& configs = plan.runs;
   check_outputs(opts);
   results res;
   res.run_id = opts.out ? opts.out->filename().string() : make_run_id();
@@ -145,22 +146,33 @@ int run_suite(const std::vector<run_config>& configs, const suite_options& opts)
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
 
-  double planned_s = 0;
-  for (const run_config& c : configs) planned_s += to_s(c.warmup + c.duration) + 0.1;
-  const std::size_t n = configs.size();
-  const int digits = static_cast<int>(std::to_string(n).size());
+  auto planned = [&](std::size_t from) {
+    double s = 0;
+    for (std::size_t k = from; k < configs.size(); ++k) {
+      s += to_s(configs[k].warmup + configs[k].duration) + 0.15;
+    }
+    return s;
+  };
   bool any_failed = false;
-  for (std::size_t i = 0; i < n && !stop_requested; ++i) {
-    const run_config& c = configs[i];
+  std::size_t done = 0;
+  for (std::size_t i = 0; !stop_requested; ++i) {
+    if (i == configs.size() && plan.more) {
+      for (run_config& c : plan.more(res.runs)) configs.push_back(std::move(c));
+    }
+    if (i >= configs.size()) break;
+    const run_config c = configs[i];
+    if (plan.skip && plan.skip(c, res.runs)) continue;
+    ++done;
     if (!opts.quiet) {
+      const std::size_t n = done + (configs.size() - i - 1);
+      const int digits = static_cast<int>(std::to_string(n).size());
       char head[64];
-      std::snprintf(head, sizeof head, "[%*zu/%zu] ", digits, i + 1, n);
+      std::snprintf(head, sizeof head, "[%*zu/%zu%s] ", digits, done, n, plan.more ? "+" : "");
       std::cerr << head << describe(c) << std::flush;
     }
     const model_info* m = find_model(c.model);
     run_record r = opts.in_process ? run_in_process(c, m->make, res.context.cpu_rounds_per_ns)
                                    : run_isolated(c, m->make, res.context.cpu_rounds_per_ns);
-    planned_s -= to_s(c.warmup + c.duration) + 0.1;
     if (stop_requested) {
       if (!opts.quiet) std::cerr << "  interrupted\n";
       break;
@@ -170,8 +182,9 @@ int run_suite(const std::vector<run_config>& configs, const suite_options& opts)
       std::cerr << "  " << format_rate(r.throughput_per_s) << " tasks/s  p99 "
                 << format_us(r.latency.p99) << "  stall max " << format_us(r.stall.max);
       if (r.status != run_status::ok) std::cerr << "  " << to_string(r.status) << ": " << r.error;
-      if (i + 1 < n && planned_s >= 5) {
-        std::cerr << "  (~" << static_cast<int>(std::ceil(planned_s)) << " s left)";
+      if (const double left = planned(i + 1); left >= 5) {
+        std::cerr << "  (~" << static_cast<int>(std::ceil(left)) << " s left"
+                  << (plan.more ? " and more" : "") << ")";
       }
       std::cerr << '\n';
     }
@@ -180,8 +193,8 @@ int run_suite(const std::vector<run_config>& configs, const suite_options& opts)
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   if (stop_requested) {
-    res.warnings.push_back("interrupted after " + std::to_string(res.runs.size()) + " of " +
-                           std::to_string(n) + " runs");
+    res.warnings.push_back("interrupted after " + std::to_string(res.runs.size()) +
+                           " runs; the rest of the plan did not run");
   }
   res.context.load_avg_end = load_average_1m();
   res.summaries = summarize_repetitions(res.runs);

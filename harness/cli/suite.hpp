@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,13 +20,24 @@ struct suite_options {
   std::vector<std::string> notes;  ///< extra warnings to record (e.g. from the sweep)
 };
 
+/// What a suite runs: a fixed list, pruned and extended as results come in
+/// (adaptive sweeps: stop a rate series once it saturates, bisect a crossover).
+struct suite_plan {
+  std::vector<run_config> runs;
+  /// Asked before each run of `runs`, with every record so far: true skips it.
+  std::function<bool(const run_config&, const std::vector<run_record>&)> skip;
+  /// Asked once `runs` is exhausted, with every record so far: more runs to
+  /// append (empty: the suite is done).
+  std::function<std::vector<run_config>(const std::vector<run_record>&)> more;
+};
+
 /// Checks the outputs can be written before anything runs (throws config_error).
 void check_outputs(const suite_options& opts);
 
-/// Runs every configuration in order. Returns the exit status: 0 when every run
-/// is ok, 1 when any failed or timed out, 130 when interrupted (what finished is
-/// still written).
-int run_suite(const std::vector<run_config>& configs, const suite_options& opts);
+/// Runs the plan in order. Returns the exit status: 0 when every run is ok, 1
+/// when any failed or timed out, 130 when interrupted (what finished is still
+/// written).
+int run_suite(suite_plan plan, const suite_options& opts);
 
 /// Console formatting: 850us, 12.3ms, 1.23s.
 std::string format_us(double us);

@@ -1,9 +1,13 @@
 #include "harness/cli/sweeps.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
 
-#include "harness/cli/matrix.hpp"
+#include "harness/cli/registry.hpp"
 #include "harness/error.hpp"
 #include "harness/workload.hpp"
 
@@ -12,52 +16,274 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<sweep_info, 1> builtin{{
+constexpr std::array<sweep_info, 6> builtin{{
     {"bench",
-     "the default suite of `make bench`: scenarios io, cpu, block and mixed under loop, "
-     "loop with blocking calls offloaded to threads, and a pool of one thread per core, at "
-     "concurrency 1, 4 x cores and 128 x cores (--full: more scenarios and levels, longer "
-     "windows, 3 repetitions)"},
+     "everything `make bench` runs, in this order: scenarios, decision-map, hockey, stalls, "
+     "crossover (quick: a few minutes on 2 cores; --full: longer windows, finer grids, "
+     "repetitions)"},
+    {"scenarios",
+     "closed loop: scenarios io, cpu, block and mixed under every model (offloading where the "
+     "scenario has blocking or CPU steps) at concurrency 1, 4 x cores and 128 x cores"},
+    {"decision-map",
+     "a grid over the CPU share and the blocking share of a 10 ms task, every candidate model "
+     "in each cell, for the decision map"},
+    {"hockey",
+     "open loop: rising Poisson rates of io:10ms,cpu:1ms per model until it saturates (the "
+     "latency hockey stick)"},
+    {"stalls",
+     "the loop under rare 100 ms blocking calls at 500 tasks/s, naive and offloaded (the stall "
+     "timeline)"},
+    {"crossover",
+     "bisection: the CPU burst per 10 ms wait at which a thread pool overtakes the loop on this "
+     "host"},
 }};
 
-named_workload scenario_workload(std::string_view name) {
-  const scenario* s = find_scenario(name);
-  return {workload::parse(s->spec).text(), std::string(name)};
+// How long each run takes: quick enough for a few minutes on 2 cores, or the
+// long version.
+struct pace {
+  nanoseconds warmup, duration;
+  int repetitions;
+};
+
+pace pace_of(bool full) { return full ? pace{1s, 3s, 2} : pace{200ms, 800ms, 1}; }
+
+// A model as a sweep runs it: name, offload mode, threads.
+struct variant {
+  std::string_view model;
+  offload_mode offload;
+  int threads;
+};
+
+bool available(const variant& v) {
+  const model_info* m = find_model(v.model);
+  if (m == nullptr) return false;
+  if (v.offload == offload_mode::thread) return m->offload_thread;
+  if (v.offload == offload_mode::process) return m->offload_process;
+  return true;
 }
 
-std::vector<run_config> bench(bool full, int cores) {
-  matrix_spec m;
-  m.models = {"loop", "pool"};
-  m.offloads = {offload_mode::none, offload_mode::thread};
-  m.threads = {cores};
-  const std::uint64_t c = static_cast<std::uint64_t>(cores);
-  if (full) {
-    for (const char* s : {"io", "cpu", "block", "mixed", "io-cpu", "rare-block", "cpu-heavy"}) {
-      m.workloads.push_back(scenario_workload(s));
+run_config make_run(const variant& v, const std::string& spec, std::string_view scenario,
+                    std::string_view group, const pace& p) {
+  run_config c;
+  c.model = std::string(v.model);
+  c.options.offload = v.offload;
+  c.options.threads = find_model(v.model)->uses_threads ? v.threads : 1;
+  c.workload = workload::parse(spec).text();
+  c.scenario = std::string(scenario);
+  c.group = std::string(group);
+  c.warmup = p.warmup;
+  c.duration = p.duration;
+  return c;
+}
+
+// The models worth comparing on `w`: each in the form a user would deploy it
+// there (event-loop models offload blocking calls when the task has them; the
+// loop also tries CPU bursts in processes).
+std::vector<variant> candidates(const workload& w, int cores, int pool_threads) {
+  const bool block = w.has(step_kind::block);
+  const bool cpu = w.has(step_kind::cpu);
+  const offload_mode async_offload = block ? offload_mode::thread : offload_mode::none;
+  std::vector<variant> v = {{"loop", offload_mode::none, 1}};
+  if (block) v.push_back({"loop", offload_mode::thread, 1});
+  if (cpu) v.push_back({"loop", offload_mode::process, 1});
+  v.push_back({"asio", async_offload, cores});
+  v.push_back({"fiber", async_offload, cores});
+  v.push_back({"pool", offload_mode::none, pool_threads});
+  v.push_back({"procs", offload_mode::none, cores});
+  std::erase_if(v, [](const variant& x) { return !available(x); });
+  return v;
+}
+
+std::string spec_of(double io_ns, double cpu_ns, double block_ns) {
+  std::string spec;
+  auto add = [&](const char* kind, double ns) {
+    if (ns <= 0) return;
+    if (!spec.empty()) spec += ',';
+    spec += std::string(kind) + ":" + format_duration(nanoseconds(std::llround(ns)));
+  };
+  add("io", io_ns);
+  add("cpu", cpu_ns);
+  add("block", block_ns);
+  return spec.empty() ? "io:0ns" : spec;
+}
+
+void add_scenarios(suite_plan& plan, bool full, int cores) {
+  const pace p = pace_of(full);
+  const auto c = static_cast<std::uint64_t>(cores);
+  const std::vector<std::uint64_t> levels =
+      full ? std::vector<std::uint64_t>{1, c, 4 * c, 32 * c, 256 * c}
+           : std::vector<std::uint64_t>{1, 4 * c, 128 * c};
+  std::vector<const char*> names = {"io", "cpu", "block", "mixed"};
+  if (full) names.insert(names.end(), {"io-cpu", "rare-block", "cpu-heavy"});
+  for (int rep = 0; rep < p.repetitions; ++rep) {
+    for (const char* name : names) {
+      const workload w = workload::parse(find_scenario(name)->spec);
+      for (std::uint64_t level : levels) {
+        for (const variant& v : candidates(w, cores, cores)) {
+          run_config r = make_run(v, w.text(), name, "scenarios", p);
+          r.concurrency = level;
+          r.repetition = rep;
+          plan.runs.push_back(std::move(r));
+        }
+      }
     }
-    m.concurrency = {1, c, 4 * c, 16 * c, 64 * c, 256 * c, 1024 * c};
-    m.base.warmup = 1s;
-    m.base.duration = 3s;
-    m.repetitions = 3;
-  } else {
-    for (const char* s : {"io", "cpu", "block", "mixed"})
-      m.workloads.push_back(scenario_workload(s));
-    m.concurrency = {1, 4 * c, 128 * c};
-    m.base.warmup = 250ms;
-    m.base.duration = 1s;
   }
-  return expand(m);
+}
+
+void add_decision_map(suite_plan& plan, bool full, int cores) {
+  const pace p = pace_of(full);
+  constexpr double task_ns = 10e6;
+  const std::uint64_t clients = 8 * static_cast<std::uint64_t>(cores);
+  const std::vector<double> shares =
+      full ? std::vector<double>{0, 0.05, 0.1, 0.2, 0.4, 0.8} : std::vector<double>{0, 0.1, 0.4};
+  for (double cpu : shares) {
+    for (double block : shares) {
+      if (cpu + block > 1.0 + 1e-9) continue;
+      const std::string spec = spec_of((1 - cpu - block) * task_ns, cpu * task_ns, block * task_ns);
+      const workload w = workload::parse(spec);
+      // The pool gets a thread per in-flight task, so it never queues a wait:
+      // the classic thread-per-request server.
+      for (const variant& v : candidates(w, cores, static_cast<int>(clients))) {
+        run_config r = make_run(v, spec, "", "decision-map", p);
+        r.concurrency = clients;
+        plan.runs.push_back(std::move(r));
+      }
+    }
+  }
+}
+
+// A run of an open-loop series saturated: it fell behind its offered rate, its
+// p99 exceeded 20 times the task's own duration, or it failed.
+bool saturated(const run_record& r) {
+  if (r.status != run_status::ok) return true;
+  const double task_us = r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us;
+  return r.throughput_per_s < 0.9 * r.config.rate || r.latency.p99 > 20 * task_us;
+}
+
+bool same_series(const run_config& a, const run_config& b) {
+  return a.group == b.group && a.model == b.model && a.options.offload == b.options.offload &&
+         a.options.threads == b.options.threads && a.workload == b.workload;
+}
+
+void add_hockey(suite_plan& plan, bool full, int cores) {
+  const pace p = pace_of(full);
+  const std::string spec = workload::parse("io:10ms,cpu:1ms").text();
+  const workload w = workload::parse(spec);
+  const double step = full ? std::sqrt(2.0) : 2.0;
+  for (const variant& v : candidates(w, cores, cores)) {
+    for (double rate = 50; rate <= 4000.0 * cores; rate *= step) {
+      run_config r = make_run(v, spec, "io-cpu", "hockey", p);
+      r.arrival = arrival_kind::open;
+      r.rate = std::round(rate);
+      // An overloaded open loop queues without bound: cap the drain.
+      r.timeout = r.warmup + r.duration + 5s;
+      plan.runs.push_back(std::move(r));
+    }
+  }
+  // Once a model saturates, higher rates only queue more: skip them.
+  auto previous = plan.skip;
+  plan.skip = [previous](const run_config& c, const std::vector<run_record>& done) {
+    if (previous && previous(c, done)) return true;
+    if (c.group != "hockey") return false;
+    return std::any_of(done.begin(), done.end(), [&](const run_record& r) {
+      return same_series(r.config, c) && r.config.rate < c.rate && saturated(r);
+    });
+  };
+}
+
+void add_stalls(suite_plan& plan, bool full) {
+  pace p = pace_of(full);
+  p.duration = full ? 5s : 2s;
+  const std::string spec = workload::parse(find_scenario("rare-block")->spec).text();
+  for (offload_mode o : {offload_mode::none, offload_mode::thread}) {
+    run_config r = make_run({"loop", o, 1}, spec, "rare-block", "stalls", p);
+    r.arrival = arrival_kind::open;
+    r.rate = 500;
+    r.series_interval = 20ms;
+    plan.runs.push_back(std::move(r));
+  }
+}
+
+// Bisection on the CPU burst x of `io:10ms,cpu:x`: the loop wins at small x
+// (it overlaps the waits on one core), a pool with a thread per in-flight task
+// wins once the loop's one core saturates. Each probe runs both.
+void add_crossover(suite_plan& plan, bool full, int cores) {
+  struct state {
+    double lo_ns = 0.1e6, hi_ns = 10e6;  // 1% and 100% of the wait
+    int probes_left;
+    double pending_ns = -1;
+    bool started = false;
+  };
+  auto s = std::make_shared<state>();
+  s->probes_left = full ? 8 : 5;
+  const pace p = pace_of(full);
+  const std::uint64_t clients = 8 * static_cast<std::uint64_t>(cores);
+  auto probe = [p, clients](double cpu_ns) {
+    std::vector<run_config> out;
+    const std::string spec = spec_of(10e6, cpu_ns, 0);
+    for (const variant& v : {variant{"loop", offload_mode::none, 1},
+                             variant{"pool", offload_mode::none, static_cast<int>(clients)}}) {
+      run_config r = make_run(v, spec, "", "crossover", p);
+      r.concurrency = clients;
+      out.push_back(std::move(r));
+    }
+    return out;
+  };
+  auto previous = plan.more;
+  plan.more = [s, probe, previous](const std::vector<run_record>& done) -> std::vector<run_config> {
+    if (previous) {
+      std::vector<run_config> before = previous(done);
+      if (!before.empty()) return before;
+    }
+    if (s->pending_ns > 0) {
+      // The last two records are the loop and the pool at pending_ns.
+      if (done.size() < 2) return {};
+      const run_record& loop = done[done.size() - 2];
+      const run_record& pool = done[done.size() - 1];
+      if (loop.status != run_status::ok || pool.status != run_status::ok) return {};
+      (pool.throughput_per_s >= loop.throughput_per_s ? s->hi_ns : s->lo_ns) = s->pending_ns;
+      s->pending_ns = -1;
+    }
+    if (s->probes_left-- <= 0) return {};
+    s->pending_ns = std::sqrt(s->lo_ns * s->hi_ns);
+    return probe(s->pending_ns);
+  };
 }
 
 }  // namespace
 
 std::span<const sweep_info> sweeps() { return builtin; }
 
-std::vector<run_config> make_sweep(std::string_view name, bool full, int cores) {
-  if (name == "bench") return bench(full, cores);
-  std::string known;
-  for (const sweep_info& s : builtin) known += (known.empty() ? "" : ", ") + std::string(s.name);
-  throw config_error("sweep '" + std::string(name) + "': unknown sweep (use " + known + ")");
+suite_plan make_sweep(std::string_view name, bool full, int cores) {
+  suite_plan plan;
+  const bool all = name == "bench";
+  bool known = all;
+  if (all || name == "scenarios") {
+    add_scenarios(plan, full, cores);
+    known = true;
+  }
+  if (all || name == "decision-map") {
+    add_decision_map(plan, full, cores);
+    known = true;
+  }
+  if (all || name == "hockey") {
+    add_hockey(plan, full, cores);
+    known = true;
+  }
+  if (all || name == "stalls") {
+    add_stalls(plan, full);
+    known = true;
+  }
+  if (all || name == "crossover") {
+    add_crossover(plan, full, cores);
+    known = true;
+  }
+  if (!known) {
+    std::string names;
+    for (const sweep_info& s : builtin) names += (names.empty() ? "" : ", ") + std::string(s.name);
+    throw config_error("sweep '" + std::string(name) + "': unknown sweep (use " + names + ")");
+  }
+  return plan;
 }
 
 }  // namespace ccbench

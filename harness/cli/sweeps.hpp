@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/run_config.hpp"
+#include "harness/cli/suite.hpp"
 
 namespace ccbench {
 
@@ -17,9 +17,9 @@ struct sweep_info {
 
 std::span<const sweep_info> sweeps();
 
-/// The configurations of sweep `name` for a machine with `cores` CPUs; `full`
-/// is the long version (`make bench FULL=1`). Throws config_error for an
-/// unknown name.
-std::vector<run_config> make_sweep(std::string_view name, bool full, int cores);
+/// The plan of sweep `name` for a machine with `cores` CPUs; `full` is the long
+/// version (`make bench FULL=1`). Models not built into this binary are left
+/// out. Throws config_error for an unknown name.
+suite_plan make_sweep(std::string_view name, bool full, int cores);
 
 }  // namespace ccbench
