@@ -157,7 +157,17 @@ struct run_flags {
                    "How often the stall probe asks the scheduler to wake it")
         ->type_name("TIME")
         ->capture_default_str();
-    app.add_option("--stall-threshold", stall_threshold, "Probe lateness counted as a stall")
+    app.add_option("--stall-threshold", stall_threshold,
+                   "Probe lateness, or a task holding the scheduler, this long is a stall (and "
+                   "goes in the stall log)")
+        ->type_name("TIME")
+        ->capture_default_str();
+    app.add_option("--slow-threshold", slow_threshold,
+                   "A task running this long between two suspensions is a slow resume "
+                   "(event-loop models)")
+        ->type_name("TIME")
+        ->capture_default_str();
+    app.add_option("--interval", interval, "Time-series interval (completions, p99, max stall)")
         ->type_name("TIME")
         ->capture_default_str();
     output.add_to(app);
