@@ -479,24 +479,38 @@ void check_new_run_directory(const std::filesystem::path& dir, std::string_view 
   }
 }
 
-void write_run_directory(const std::filesystem::path& dir, const results& r) {
+void create_run_directory(const std::filesystem::path& dir) {
   std::error_code ec;
   if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
   if (!std::filesystem::create_directory(dir, ec)) {
     throw config_error("--out '" + dir.string() + "': cannot create directory" +
                        (ec ? ": " + ec.message() : " (it exists already)"));
   }
+}
+
+void write_results_files(const std::filesystem::path& dir, const results& r) {
   write_file_atomic(dir / "results.json", to_json_text(r));
   write_file_atomic(dir / "summary.csv", to_summary_csv(r));
+}
 
-  // Point <parent>/latest at this run, atomically, never replacing a real file.
+void point_latest_at(const std::filesystem::path& dir) {
+  std::error_code ec;
   const std::filesystem::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
   const std::filesystem::path latest = parent / "latest";
-  if (std::filesystem::exists(latest, ec) && !std::filesystem::is_symlink(latest, ec)) return;
+  if (std::filesystem::exists(std::filesystem::symlink_status(latest, ec)) &&
+      !std::filesystem::is_symlink(latest, ec)) {
+    return;
+  }
   const std::filesystem::path tmp = parent / (".latest.tmp-" + std::to_string(::getpid()));
   std::filesystem::remove(tmp, ec);
   std::filesystem::create_directory_symlink(dir.filename(), tmp, ec);
   if (!ec) std::filesystem::rename(tmp, latest, ec);
+}
+
+void write_run_directory(const std::filesystem::path& dir, const results& r) {
+  create_run_directory(dir);
+  write_results_files(dir, r);
+  point_latest_at(dir);
 }
 
 std::string make_run_id() {

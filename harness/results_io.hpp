@@ -45,8 +45,17 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 /// or its parent cannot be created. Call before running anything.
 void check_new_run_directory(const std::filesystem::path& dir, std::string_view flag);
 
-/// Creates `dir`, writes results.json and summary.csv into it, and points
-/// `<parent>/latest` at it (only when `latest` is absent or already a symlink).
+/// Creates the run directory `dir` (and its parents); throws config_error when
+/// it exists already.
+void create_run_directory(const std::filesystem::path& dir);
+/// (Re)writes results.json and summary.csv in an existing run directory, each
+/// atomically: a suite rewrites them after every run so an interrupted suite
+/// keeps what it measured.
+void write_results_files(const std::filesystem::path& dir, const results& r);
+/// Points `<parent of dir>/latest` at `dir`, atomically, only when `latest` is
+/// absent or already a symlink (a real file or directory there is left alone).
+void point_latest_at(const std::filesystem::path& dir);
+/// create_run_directory + write_results_files + point_latest_at.
 void write_run_directory(const std::filesystem::path& dir, const results& r);
 
 /// A fresh run id: UTC time plus a short random suffix, e.g. 20261124-191203-4f2a.

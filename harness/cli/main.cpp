@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "harness/cli/compare.hpp"
 #include "harness/cli/matrix.hpp"
 #include "harness/cli/registry.hpp"
 #include "harness/cli/suite.hpp"
@@ -270,6 +271,7 @@ int cli_main(int argc, char** argv) {
       "  ccbench run --model loop,pool --threads 2 --workload io:20ms --concurrency 200\n"
       "  ccbench run --model loop --offload none,thread --workload io:5ms,block:20ms -c 10\n"
       "  ccbench sweep bench --out results/mine\n"
+      "  ccbench compare results/before results/after\n"
       "Run 'ccbench COMMAND --help' for a command's flags.");
 
   run_flags run;
@@ -291,6 +293,16 @@ int cli_main(int argc, char** argv) {
   sweep_cmd->add_flag("--full", full, "The long version of the sweep");
   sweep_out.add_to(*sweep_cmd);
 
+  std::string compare_a, compare_b, compare_out;
+  CLI::App* compare_cmd = app.add_subcommand(
+      "compare",
+      "Compare two results files (two hosts, or before and after a change): a table of deltas "
+      "per configuration, a Mann-Whitney U test where repetitions exist, overlay charts");
+  compare_cmd->add_option("a", compare_a, "Baseline: results.json or a run directory")->required();
+  compare_cmd->add_option("b", compare_b, "Contender: results.json or a run directory")->required();
+  compare_cmd->add_option("-o,--out", compare_out, "Write the overlay charts into DIR")
+      ->type_name("DIR");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -307,6 +319,7 @@ int cli_main(int argc, char** argv) {
     plan.runs = run.configs();
     return run_suite(std::move(plan), run.output.options());
   }
+  if (*compare_cmd) return compare_results(compare_a, compare_b, compare_out);
   if (*sweep_cmd) {
     return run_suite(make_sweep(sweep_name, full, machine_cores()), sweep_out.options());
   }

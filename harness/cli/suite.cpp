@@ -138,6 +138,14 @@ int run_suite(suite_plan plan, const suite_options& opts) {
     for (const std::string& w : res.warnings) std::cerr << "ccbench: warning: " << w << '\n';
   }
 
+  // Results are rewritten after every run, so an interrupted or killed suite
+  // keeps what it measured.
+  if (opts.out) create_run_directory(*opts.out);
+  auto save = [&] {
+    if (opts.json) write_file_atomic(*opts.json, to_json_text(res));
+    if (opts.out) write_results_files(*opts.out, res);
+  };
+
   struct sigaction sa {};
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
@@ -189,12 +197,14 @@ int run_suite(suite_plan plan, const suite_options& opts) {
       std::cerr << '\n';
     }
     res.runs.push_back(std::move(r));
+    save();
   }
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   if (stop_requested) {
-    res.warnings.push_back("interrupted after " + std::to_string(res.runs.size()) +
-                           " runs; the rest of the plan did not run");
+    const std::size_t n = res.runs.size();
+    res.warnings.push_back("interrupted after " + std::to_string(n) + (n == 1 ? " run" : " runs") +
+                           "; the rest of the plan did not run");
   }
   res.context.load_avg_end = load_average_1m();
   res.summaries = summarize_repetitions(res.runs);
@@ -204,12 +214,10 @@ int run_suite(suite_plan plan, const suite_options& opts) {
   }
 
   if (!res.runs.empty()) print_table(res.runs);
-  if (opts.json) {
-    write_file_atomic(*opts.json, to_json_text(res));
-    if (!opts.quiet) std::cerr << "ccbench: wrote " << opts.json->string() << '\n';
-  }
+  save();
+  if (opts.json && !opts.quiet) std::cerr << "ccbench: wrote " << opts.json->string() << '\n';
   if (opts.out) {
-    write_run_directory(*opts.out, res);
+    point_latest_at(*opts.out);
     if (!opts.quiet) {
       std::cerr << "ccbench: wrote " << (*opts.out / "results.json").string() << " and "
                 << (*opts.out / "summary.csv").string() << '\n';
