@@ -115,6 +115,13 @@ host_context collect_host_context() {
   c.ccbench_version = CCBENCH_VERSION;
   c.started_at = utc_now_iso();
   c.governor = first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  if (const std::string no_turbo = first_line("/sys/devices/system/cpu/intel_pstate/no_turbo");
+      !no_turbo.empty()) {
+    c.turbo = no_turbo == "0" ? "on" : "off";
+  } else if (const std::string boost = first_line("/sys/devices/system/cpu/cpufreq/boost");
+             !boost.empty()) {
+    c.turbo = boost == "1" ? "on" : "off";
+  }
   c.load_avg_start = load_average_1m();
   c.busy_start = cpu_busy_fraction(std::chrono::milliseconds(250));
   return c;
@@ -130,6 +137,12 @@ std::vector<std::string> host_warnings(const host_context& c) {
     w.push_back("CPU frequency governor is '" + c.governor +
                 "': clock speed varies between runs; for stable numbers set it to "
                 "'performance' (cpupower frequency-set -g performance)");
+  }
+  if (c.turbo == "on") {
+    w.push_back(
+        "turbo boost is on: the clock speed depends on temperature and on how many cores are "
+        "busy, which favours single-threaded models in short runs; for stable numbers turn it "
+        "off (echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo)");
   }
   if (c.busy_start > 0.2) {
     char buf[220];
