@@ -151,8 +151,8 @@ class asio_model final : public model {
     // Before any thread exists: the io threads and the offload pool inherit it.
     set_precise_timer_slack();
 
-    // The hint tells Asio how many threads will call run(); 1 lets it skip
-    // waking other threads for each posted handler.
+    // The hint tells Asio how many threads will call run(); with 1 it queues
+    // what the io thread posts itself in a private queue, without the lock.
     asio::io_context io(threads);
     // Declared after io: destroyed (stopped and joined) first, while the
     // handlers its jobs carry can still be destroyed by io.
