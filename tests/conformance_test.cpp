@@ -112,29 +112,48 @@ TEST_P(Conformance, StallProbeRunsInTheModelsIdiom) {
 
 INSTANTIATE_TEST_SUITE_P(AllModels, Conformance, testing::ValuesIn(all_variants()), variant_name);
 
-run_record run_loop(const std::string& spec, offload_mode offload) {
-  run_config c;
-  c.model = "loop";
-  c.options.offload = offload;
-  c.workload = spec;
-  c.concurrency = 1;
-  c.warmup = 0ms;
-  c.duration = 400ms;
-  return run_in_process(c, find_model("loop")->make, rounds_per_ns());
+// The seed's lesson, on every model that can offload (one scheduler thread, so
+// a block holds it): a blocking call stalls the scheduler; offloaded, it does not.
+std::vector<std::string> offloading_models() {
+  std::vector<std::string> out;
+  for (const model_info& m : registered_models()) {
+    if (m.offload_thread) out.emplace_back(m.name);
+  }
+  return out;
 }
 
-TEST(StallProbe, SeesA50msBlockOnTheLoop) {
-  const run_record r = run_loop("io:20ms,block:50ms", offload_mode::none);
+class StallProbe : public testing::TestWithParam<std::string> {
+ protected:
+  run_record run(const std::string& spec, offload_mode offload) const {
+    run_config c;
+    c.model = GetParam();
+    c.options.threads = 1;
+    c.options.offload = offload;
+    c.workload = spec;
+    c.concurrency = 1;
+    c.warmup = 0ms;
+    c.duration = 400ms;
+    return run_in_process(c, find_model(c.model)->make, rounds_per_ns());
+  }
+};
+
+TEST_P(StallProbe, SeesA50msBlockOnTheScheduler) {
+  const run_record r = run("io:20ms,block:50ms", offload_mode::none);
   ASSERT_EQ(r.status, run_status::ok) << r.error;
   EXPECT_GE(r.stall.max, 45'000.0);
   EXPECT_GE(r.stall.count_over_threshold, 1u);
 }
 
-TEST(StallProbe, OffloadedBlockLeavesTheLoopResponsive) {
-  const run_record r = run_loop("io:20ms,block:50ms", offload_mode::thread);
+TEST_P(StallProbe, OffloadedBlockLeavesTheSchedulerResponsive) {
+  const run_record r = run("io:20ms,block:50ms", offload_mode::thread);
   ASSERT_EQ(r.status, run_status::ok) << r.error;
   EXPECT_LT(r.stall.max, 20'000.0);
 }
+
+std::string model_name(const testing::TestParamInfo<std::string>& param) { return param.param; }
+
+INSTANTIATE_TEST_SUITE_P(OffloadingModels, StallProbe, testing::ValuesIn(offloading_models()),
+                         model_name);
 
 }  // namespace
 }  // namespace ccbench

@@ -100,7 +100,12 @@ struct run_flags {
   output_flags output;
 
   void add_to(CLI::App& app) {
-    app.add_option("-m,--model", model, "Models, comma-separated: loop, pool (see `ccbench list`)")
+    std::string names;
+    for (const model_info& m : registered_models()) {
+      names += (names.empty() ? "" : ", ") + std::string(m.name);
+    }
+    app.add_option("-m,--model", model,
+                   "Models, comma-separated: " + names + " (see `ccbench list`)")
         ->type_name("LIST")
         ->capture_default_str();
     app.add_option("-t,--threads", threads,
