@@ -90,35 +90,74 @@ class first_error {
   std::exception_ptr error_;
 };
 
-awaitable<void> client(run_context& ctx, asio::thread_pool* offload) {
-  steady_timer timer(co_await asio::this_coro::executor);
-  while (const std::optional<ccbench::task> t = ctx.next_task()) {
-    std::uint64_t sum = 0;
-    try {
-      for (const step& s : ctx.steps(*t)) {
-        switch (s.kind) {
-          case step_kind::io:
-            timer.expires_after(s.duration);
-            co_await timer.async_wait(use_awaitable);
-            break;
-          case step_kind::cpu:
-            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
-            break;
-          case step_kind::block:
-            if (offload != nullptr) {
-              co_await async_block_for(*offload, s.duration, use_awaitable);
-            } else {
-              block_for(s.duration);  // holds this io thread: the point of the exercise
-            }
-            break;
-        }
+// Runs one task's steps and reports it. Every stretch it runs between two
+// suspensions is a segment (slow resumes, busy ratio, stall log).
+awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& timer,
+                        asio::thread_pool* offload) {
+  segment seg = ctx.resume(t);
+  std::uint64_t sum = 0;
+  try {
+    for (const step& s : ctx.steps(t)) {
+      switch (s.kind) {
+        case step_kind::io:
+          seg.close();
+          timer.expires_after(s.duration);
+          co_await timer.async_wait(use_awaitable);
+          seg = ctx.resume(t);
+          break;
+        case step_kind::cpu:
+          seg.step(s.index, s.kind);
+          sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          break;
+        case step_kind::block:
+          if (offload != nullptr) {
+            seg.close();
+            co_await async_block_for(*offload, s.duration, use_awaitable);
+            seg = ctx.resume(t);
+          } else {
+            seg.step(s.index, s.kind);
+            block_for(s.duration);  // holds this io thread: the point of the exercise
+          }
+          break;
       }
-      ctx.complete(*t, sum);
-    } catch (const std::exception& e) {
-      ctx.fail(*t, e.what());
-    } catch (...) {
-      ctx.fail(*t, "unknown exception");
     }
+    ctx.complete(t, sum);
+  } catch (const std::exception& e) {
+    ctx.fail(t, e.what());
+  } catch (...) {
+    ctx.fail(t, "unknown exception");
+  }
+  seg.close();
+}
+
+// Closed loop: one client keeps one task in flight. It yields to the io_context
+// between tasks, as a server does when it reads the next request, so a task
+// with no wait cannot keep the other clients (and the probe) from ever running.
+awaitable<void> client(run_context& ctx, asio::thread_pool* offload) {
+  const io_executor ex = co_await asio::this_coro::executor;
+  steady_timer timer(ex);
+  while (const std::optional<ccbench::task> t = ctx.next_task()) {
+    co_await asio::post(ex, use_awaitable);
+    co_await execute(ctx, *t, timer, offload);
+  }
+}
+
+awaitable<void> arrival(run_context& ctx, ccbench::task t, asio::thread_pool* offload) {
+  steady_timer timer(co_await asio::this_coro::executor);
+  co_await execute(ctx, t, timer, offload);
+}
+
+// Open loop: a timer-driven generator on the io_context starts each task at its
+// intended time, so busy io threads also delay the arrivals behind them.
+template <typename OnExit>
+awaitable<void> generator(run_context& ctx, asio::thread_pool* offload, OnExit on_exit) {
+  const io_executor ex = co_await asio::this_coro::executor;
+  steady_timer timer(ex);
+  while (std::optional<ccbench::task> t = ctx.next_arrival()) {
+    timer.expires_at(t->intended_start);
+    co_await timer.async_wait(use_awaitable);
+    ctx.launched(*t);
+    asio::co_spawn(ex, arrival(ctx, *t, offload), on_exit);
   }
 }
 
@@ -184,8 +223,12 @@ class asio_model final : public model {
           helpers.emplace_back([&io, &errors] { run_io(io, errors); });
         }
         asio::co_spawn(io, probe(ctx), on_exit);
-        for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) {
-          asio::co_spawn(io, client(ctx, offload), on_exit);
+        if (ctx.open_loop()) {
+          asio::co_spawn(io, generator(ctx, offload, on_exit), on_exit);
+        } else {
+          for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) {
+            asio::co_spawn(io, client(ctx, offload), on_exit);
+          }
         }
       } catch (...) {
         // Out of threads or memory while starting: abandon the run. Coroutines

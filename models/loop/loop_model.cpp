@@ -60,9 +60,14 @@ loop::task<void> execute(run_context& ctx, ccbench::task t) {
   seg.close();
 }
 
-// Closed loop: one client keeps one task in flight.
+// Closed loop: one client keeps one task in flight. It yields to the loop
+// between tasks, as a server does when it reads the next request, so a task
+// with no wait cannot keep the other clients (and the probe) from ever running.
 loop::task<void> client(run_context& ctx, countdown& live) {
-  while (const std::optional<ccbench::task> t = ctx.next_task()) co_await execute(ctx, *t);
+  while (const std::optional<ccbench::task> t = ctx.next_task()) {
+    co_await loop::yield();
+    co_await execute(ctx, *t);
+  }
   live.finished();
 }
 
