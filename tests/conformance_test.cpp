@@ -110,6 +110,16 @@ TEST_P(Conformance, StallProbeRunsInTheModelsIdiom) {
   EXPECT_GT(r.stall.samples, 100u) << "the probe should wake about every 1 ms";
 }
 
+TEST_P(Conformance, ClientsTakeTurnsWhenTasksNeverWait) {
+  // 4 clients, 2 threads at most, tasks of pure CPU: every client must get its
+  // turn (a served request yields before the next), so a task's latency
+  // includes waiting for others and the probe still wakes.
+  const run_record r = run(config("cpu:500us", 4, 400ms));
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_GE(r.latency.p50, 750.0) << "clients did not interleave";
+  EXPECT_GT(r.stall.samples, 20u) << "the probe never got a turn";
+}
+
 INSTANTIATE_TEST_SUITE_P(AllModels, Conformance, testing::ValuesIn(all_variants()), variant_name);
 
 // The seed's lesson, on every model that can offload (one scheduler thread, so
