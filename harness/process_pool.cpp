@@ -238,17 +238,20 @@ struct process_pool::state {
     epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
     wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = wake_tag;
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) {
-      throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+    if (wake_fd < 0 || epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev) != 0) {
+      const int err = errno;
+      close_fds();  // a constructor that throws gets no destructor call
+      throw std::system_error(err, std::generic_category(), "process_pool: eventfd/epoll_ctl");
     }
   }
-  ~state() {
+  ~state() { close_fds(); }
+  void close_fds() noexcept {
     if (wake_fd >= 0) ::close(wake_fd);
     if (epoll_fd >= 0) ::close(epoll_fd);
+    wake_fd = epoll_fd = -1;
   }
 
   void run(int n, std::promise<int>& started);
