@@ -11,12 +11,12 @@ namespace ccbench {
 struct host_context {
   std::string host, cpu_model, kernel, compiler, cxx_flags, build_type;
   std::string boost, tbb, git, started_at, governor, ccbench_version;
-  std::string turbo;  ///< "on", "off" or "" when unreadable (intel_pstate or cpufreq boost)
-  int cores = 0;                 ///< online CPUs
-  int affinity = 0;              ///< CPUs this process may run on
-  double load_avg_start = 0;     ///< 1-minute load average when the runs began
-  double load_avg_end = 0;       ///< ... and when they ended
-  double busy_start = -1;        ///< share of all CPUs busy just before the runs (0..1)
+  std::string turbo;          ///< "on", "off" or "" when unreadable (intel_pstate or cpufreq boost)
+  int cores = 0;              ///< online CPUs
+  int affinity = 0;           ///< CPUs this process may run on
+  double load_avg_start = 0;  ///< 1-minute load average when the runs began
+  double load_avg_end = 0;    ///< ... and when they ended
+  double busy_start = -1;     ///< share of all CPUs busy just before the runs (0..1)
   double cpu_rounds_per_ns = 0;  ///< cpu step calibration (cpu_burn rounds per ns)
 };
 

@@ -114,12 +114,14 @@ struct run_flags {
         ->type_name("LIST");
     app.add_option("--offload", offload,
                    "Where event-loop models send steps that would block them: none, thread "
-                   "(block steps to a thread pool, like asyncio.to_thread); comma-separated")
+                   "(block steps to a thread pool, like asyncio.to_thread), process (also cpu "
+                   "steps to worker processes, like a ProcessPoolExecutor); comma-separated")
         ->type_name("LIST")
         ->capture_default_str();
     app.add_option("--offload-threads", offload_threads,
                    "Most threads the offload pool may start (0: min(32, cores + 4), asyncio's "
-                   "default)")
+                   "default); with --offload process also the number of worker processes (0: "
+                   "one per core)")
         ->type_name("N")
         ->capture_default_str();
     app.add_option("-w,--workload", workloads,

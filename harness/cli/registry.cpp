@@ -5,21 +5,26 @@
 #include "models/asio/asio_model.hpp"
 #include "models/loop/loop_model.hpp"
 #include "models/pool/pool_model.hpp"
+#include "models/procs/procs_model.hpp"
 
 namespace ccbench {
 namespace {
 
-const std::array<model_info, 3> all_models{{
+const std::array<model_info, 4> all_models{{
     {"loop",
      "ccbench's own single-threaded C++20 coroutine event loop (epoll + timers), an asyncio "
      "analogue; ignores --threads",
-     false, true, false, &models::make_loop_model},
+     false, true, true, &models::make_loop_model},
     {"asio",
      "Boost.Asio C++20 coroutines (awaitable, co_spawn, steady_timer) on one io_context run by "
      "--threads threads",
      true, true, false, &models::make_asio_model},
     {"pool", "a oneTBB thread pool of --threads workers; every step runs synchronously on a worker",
      true, false, false, &models::make_pool_model},
+    {"procs",
+     "--threads pre-forked worker processes fed over sockets; every step runs synchronously in "
+     "a worker",
+     true, false, false, &models::make_procs_model},
 }};
 
 }  // namespace

@@ -1,15 +1,22 @@
 #include "models/loop/loop_model.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <span>
 #include <string>
+#include <thread>
 
+#include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 #include "models/loop/event_loop.hpp"
+#include "models/loop/process_offload.hpp"
 
 namespace ccbench::models {
 namespace {
 
 using ccbench::loop::event;
 using ccbench::loop::event_loop;
+using ccbench::loop::process_offload;
 using ccbench::loop::sleep_for;
 using ccbench::loop::sleep_until;
 using ccbench::loop::to_thread;
@@ -23,10 +30,17 @@ struct countdown {
   }
 };
 
+// Where steps that would hold the loop go: block steps to to_thread() under any
+// offload, cpu steps to worker processes (`procs`, non-null) under
+// --offload process.
+struct offload_plan {
+  bool block_to_thread = false;
+  process_offload* procs = nullptr;
+};
+
 // Runs one task's steps on the loop and reports it. Every stretch it runs
 // between two suspensions is a segment (slow resumes, busy ratio, stall log).
-loop::task<void> execute(run_context& ctx, ccbench::task t) {
-  const bool offload_block = ctx.options().offload != offload_mode::none;
+loop::task<void> execute(run_context& ctx, ccbench::task t, offload_plan offload) {
   segment seg = ctx.resume(t);
   std::uint64_t sum = 0;
   try {
@@ -38,11 +52,17 @@ loop::task<void> execute(run_context& ctx, ccbench::task t) {
           seg = ctx.resume(t);
           break;
         case step_kind::cpu:
-          seg.step(s.index, s.kind);
-          sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          if (offload.procs != nullptr) {
+            seg.close();
+            sum = co_await offload.procs->run(std::span(&s, 1), sum);
+            seg = ctx.resume(t);
+          } else {
+            seg.step(s.index, s.kind);
+            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          }
           break;
         case step_kind::block:
-          if (offload_block) {
+          if (offload.block_to_thread) {
             seg.close();
             co_await to_thread([d = s.duration] { block_for(d); });
             seg = ctx.resume(t);
@@ -63,28 +83,28 @@ loop::task<void> execute(run_context& ctx, ccbench::task t) {
 // Closed loop: one client keeps one task in flight. It yields to the loop
 // between tasks, as a server does when it reads the next request, so a task
 // with no wait cannot keep the other clients (and the probe) from ever running.
-loop::task<void> client(run_context& ctx, countdown& live) {
+loop::task<void> client(run_context& ctx, countdown& live, offload_plan offload) {
   while (const std::optional<ccbench::task> t = ctx.next_task()) {
     co_await loop::yield();
-    co_await execute(ctx, *t);
+    co_await execute(ctx, *t, offload);
   }
   live.finished();
 }
 
-loop::task<void> arrival(run_context& ctx, ccbench::task t, countdown& live) {
-  co_await execute(ctx, t);
+loop::task<void> arrival(run_context& ctx, ccbench::task t, countdown& live, offload_plan offload) {
+  co_await execute(ctx, t, offload);
   live.finished();
 }
 
 // Open loop: a timer-driven generator on the loop itself starts each task at its
 // intended time, so a stalled loop also delays the arrivals behind it.
-loop::task<void> generator(run_context& ctx, countdown& live) {
+loop::task<void> generator(run_context& ctx, countdown& live, offload_plan offload) {
   event_loop& loop = *event_loop::current();
   while (std::optional<ccbench::task> t = ctx.next_arrival()) {
     co_await sleep_until(t->intended_start);
     ctx.launched(*t);
     ++live.live;
-    loop.spawn(arrival(ctx, *t, live));
+    loop.spawn(arrival(ctx, *t, live, offload));
   }
   live.finished();
 }
@@ -98,17 +118,19 @@ loop::task<void> probe(run_context& ctx, countdown& probes) {
   probes.finished();
 }
 
-loop::task<void> drive(run_context& ctx) {
+loop::task<void> drive(run_context& ctx, offload_plan offload) {
   event_loop& loop = *event_loop::current();
   countdown tasks{0, {}};
   countdown probes{1, {}};
   loop.spawn(probe(ctx, probes));
   if (ctx.open_loop()) {
     tasks.live = 1;
-    loop.spawn(generator(ctx, tasks));
+    loop.spawn(generator(ctx, tasks, offload));
   } else {
     tasks.live = ctx.concurrency();
-    for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) loop.spawn(client(ctx, tasks));
+    for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) {
+      loop.spawn(client(ctx, tasks, offload));
+    }
   }
   co_await tasks.all_done.wait();
   co_await probes.all_done.wait();
@@ -119,10 +141,23 @@ class loop_model final : public model {
     event_loop::options opts;
     opts.offload_threads = ctx.options().offload_threads;
     event_loop loop(opts);
-    if (ctx.options().offload != offload_mode::none) {
+    offload_plan offload;
+    offload.block_to_thread = ctx.options().offload != offload_mode::none;
+    if (offload.block_to_thread) {
       ctx.note("offload_threads", std::to_string(loop.offload_threads()));
     }
-    loop.run(drive(ctx));
+    // Declared after the loop: destroyed before it, once every client is done.
+    std::optional<process_pool> procs;
+    std::optional<process_offload> to_procs;
+    if (ctx.options().offload == offload_mode::process) {
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads : cores;
+      procs.emplace(n);
+      to_procs.emplace(*procs);
+      offload.procs = &*to_procs;
+      ctx.note("offload_processes", std::to_string(n));
+    }
+    loop.run(drive(ctx, offload));
   }
 };
 
