@@ -18,7 +18,7 @@ const std::array<model_info, 4> all_models{{
     {"asio",
      "Boost.Asio C++20 coroutines (awaitable, co_spawn, steady_timer) on one io_context run by "
      "--threads threads",
-     true, true, false, &models::make_asio_model},
+     true, true, true, &models::make_asio_model},
     {"pool", "a oneTBB thread pool of --threads workers; every step runs synchronously on a worker",
      true, false, false, &models::make_pool_model},
     {"procs",

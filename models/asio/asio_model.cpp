@@ -1,5 +1,6 @@
 #include "models/asio/asio_model.hpp"
 
+#include <boost/asio/append.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,11 +18,14 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 
 namespace ccbench::models {
@@ -70,6 +74,48 @@ auto async_block_for(asio::thread_pool& pool, nanoseconds d, CompletionToken&& t
       token, &pool, d);
 }
 
+// Completes when the cpu step `s` has run on a worker process, folded into
+// `acc`; resumes the awaiting coroutine through its own executor (the
+// io_context), as a ProcessPoolExecutor future awaited from asyncio would.
+// The job lives on the heap until the pool's dispatcher thread reports it.
+template <typename CompletionToken>
+auto async_run_in_process(process_pool& pool, const step& s, std::uint64_t acc,
+                          CompletionToken&& token) {
+  return asio::async_initiate<CompletionToken, void(std::exception_ptr, std::uint64_t)>(
+      [](auto handler, process_pool* on, const step* what, std::uint64_t start) {
+        using handler_type = decltype(handler);
+        struct job final : process_job {
+          job(handler_type h) : handler(std::move(h)), work(asio::make_work_guard(handler)) {}
+          void done(std::uint64_t checksum, std::string_view error) noexcept override {
+            std::exception_ptr e;
+            if (!error.empty()) e = std::make_exception_ptr(std::runtime_error(std::string(error)));
+            auto h = std::move(handler);
+            auto w = std::move(work);
+            delete this;
+            asio::post(asio::append(std::move(h), e, checksum));
+            w.reset();
+          }
+          handler_type handler;
+          asio::executor_work_guard<asio::associated_executor_t<handler_type>> work;
+        };
+        auto* j = new job(std::move(handler));
+        try {
+          on->submit(std::span(what, 1), start, *j);
+        } catch (...) {
+          delete j;
+          throw;
+        }
+      },
+      token, &pool, &s, acc);
+}
+
+// Where steps that would hold an io thread go: block steps to `threads` under
+// any offload, cpu steps to worker processes (`procs`) under --offload process.
+struct offload_plan {
+  asio::thread_pool* threads = nullptr;
+  process_pool* procs = nullptr;
+};
+
 // The first exception that escaped a coroutine or an io thread. Rethrowing it
 // inside io_context::run() would terminate the process from a helper thread, so
 // it is kept and do_run rethrows it once everything is joined: the run becomes
@@ -93,7 +139,7 @@ class first_error {
 // Runs one task's steps and reports it. Every stretch it runs between two
 // suspensions is a segment (slow resumes, busy ratio, stall log).
 awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& timer,
-                        asio::thread_pool* offload) {
+                        offload_plan offload) {
   segment seg = ctx.resume(t);
   std::uint64_t sum = 0;
   try {
@@ -106,13 +152,19 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
           seg = ctx.resume(t);
           break;
         case step_kind::cpu:
-          seg.step(s.index, s.kind);
-          sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          if (offload.procs != nullptr) {
+            seg.close();
+            sum = co_await async_run_in_process(*offload.procs, s, sum, use_awaitable);
+            seg = ctx.resume(t);
+          } else {
+            seg.step(s.index, s.kind);
+            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          }
           break;
         case step_kind::block:
-          if (offload != nullptr) {
+          if (offload.threads != nullptr) {
             seg.close();
-            co_await async_block_for(*offload, s.duration, use_awaitable);
+            co_await async_block_for(*offload.threads, s.duration, use_awaitable);
             seg = ctx.resume(t);
           } else {
             seg.step(s.index, s.kind);
@@ -133,7 +185,7 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
 // Closed loop: one client keeps one task in flight. It yields to the io_context
 // between tasks, as a server does when it reads the next request, so a task
 // with no wait cannot keep the other clients (and the probe) from ever running.
-awaitable<void> client(run_context& ctx, asio::thread_pool* offload) {
+awaitable<void> client(run_context& ctx, offload_plan offload) {
   const io_executor ex = co_await asio::this_coro::executor;
   steady_timer timer(ex);
   while (const std::optional<ccbench::task> t = ctx.next_task()) {
@@ -142,7 +194,7 @@ awaitable<void> client(run_context& ctx, asio::thread_pool* offload) {
   }
 }
 
-awaitable<void> arrival(run_context& ctx, ccbench::task t, asio::thread_pool* offload) {
+awaitable<void> arrival(run_context& ctx, ccbench::task t, offload_plan offload) {
   steady_timer timer(co_await asio::this_coro::executor);
   co_await execute(ctx, t, timer, offload);
 }
@@ -150,7 +202,7 @@ awaitable<void> arrival(run_context& ctx, ccbench::task t, asio::thread_pool* of
 // Open loop: a timer-driven generator on the io_context starts each task at its
 // intended time, so busy io threads also delay the arrivals behind them.
 template <typename OnExit>
-awaitable<void> generator(run_context& ctx, asio::thread_pool* offload, OnExit on_exit) {
+awaitable<void> generator(run_context& ctx, offload_plan offload, OnExit on_exit) {
   const io_executor ex = co_await asio::this_coro::executor;
   steady_timer timer(ex);
   while (std::optional<ccbench::task> t = ctx.next_arrival()) {
@@ -197,7 +249,7 @@ class asio_model final : public model {
     // Declared after io: destroyed (stopped and joined) first, while the
     // handlers its jobs carry can still be destroyed by io.
     std::optional<asio::thread_pool> pool;
-    if (ctx.options().offload == offload_mode::thread) {
+    if (ctx.options().offload != offload_mode::none) {
       const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
       const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads
                                                       : std::min(32, cores + 4);  // asyncio's
@@ -211,7 +263,18 @@ class asio_model final : public model {
     const auto on_exit = [&errors](std::exception_ptr e) {
       if (e) errors.record(std::move(e));
     };
-    asio::thread_pool* offload = pool ? &*pool : nullptr;
+    // Worker processes for cpu steps; destroyed before io (every job has ended
+    // by then: the clients awaited them all).
+    std::optional<process_pool> procs;
+    if (ctx.options().offload == offload_mode::process) {
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads : cores;
+      procs.emplace(n);
+      ctx.note("offload_processes", std::to_string(n));
+    }
+    offload_plan offload;
+    offload.threads = pool ? &*pool : nullptr;
+    offload.procs = procs ? &*procs : nullptr;
 
     std::vector<std::thread> helpers;
     helpers.reserve(static_cast<std::size_t>(threads - 1));
