@@ -53,6 +53,8 @@ def draw_charts(results, charts_dir, slo):
             drawn[mod.NAME] = next(p for p in paths if p.endswith(".png"))
         except Skip as e:
             skipped.append((mod.NAME, str(e)))
+        except OSError:
+            raise  # cannot write: the whole report fails the same way
         except Exception as e:  # a bug in one chart must not cost the whole report
             traceback.print_exc()
             crashed.append(mod.NAME)
@@ -117,8 +119,8 @@ def scenario_section(doc, v):
     if w is None:
         doc.p("**No winner**: %s." % v.reason)
     else:
-        line = "**Winner: %s**, %s tasks/s %s (p99 %s)" % (
-            w.label, units.rate(w.throughput), w.where, units.duration_us(w.p99_us))
+        line = "**Winner%s: %s**, %s tasks/s %s (p99 %s)" % (
+            " (a tie)" if v.tie else "", w.label, units.rate(w.throughput), w.where, units.duration_us(w.p99_us))
         if r is not None:
             line += "; runner-up: **%s**, %s tasks/s %s (p99 %s)" % (
                 r.label, units.rate(r.throughput), r.where, units.duration_us(r.p99_us))

@@ -338,7 +338,10 @@ def verdict(runs, slo):
     scenario = runs[0].scenario if runs else "?"
     workload = runs[0].workload if runs else ""
     v = Verdict(scenario, workload, task, slo, limit, ranked, "", False)
-    v.reason, v.tie = explain(v.winner, v.runner_up, task, v.violators, slo, ranked)
+    if not ranked:
+        v.reason = "no run of this scenario succeeded"
+    else:
+        v.reason, v.tie = explain(v.winner, v.runner_up, task, v.violators, slo, ranked)
     return v
 
 

@@ -108,6 +108,11 @@ class Winners(unittest.TestCase):
         self.assertEqual(v.winner.label, "loop")
         self.assertEqual([c.label for c in v.ranked], ["loop"])
 
+    def test_only_failures(self):
+        (v,) = analysis.verdicts(results(run("loop", 0, 0, status="error")), SLO)
+        self.assertIsNone(v.winner)
+        self.assertEqual(v.reason, "no run of this scenario succeeded")
+
     def test_absolute_slo(self):
         res = results(run("loop", 1000, 5_000), run("pool", 2000, 40_000, threads=2))
         (v,) = analysis.verdicts(res, Slo.parse("50ms"))

@@ -93,7 +93,8 @@ class OtherInputs(unittest.TestCase):
             self.assertIn("no decision-map sweep", md)
             self.assertIn("`hockey`: no open-loop runs", md)
             self.assertIn("stall probe took no samples", md)
-            self.assertEqual(md.count("Winner:"), 4)
+            self.assertEqual(md.count("**Winner"), 4)
+            self.assertIn("**Winner (a tie): loop+thread**", md)
         finally:
             shutil.rmtree(tmp)
 
