@@ -68,7 +68,6 @@ plot:
 	    command -v $$p >/dev/null && MPLBACKEND=Agg $$p -c 'import matplotlib, numpy' 2>/dev/null && { echo $$p; break; }; \
 	  done); \
 	if [ -z "$$py" ]; then echo "make plot: no python3 with matplotlib and numpy (run make deps)"; exit 1; fi; \
-	if [ ! -f plot/report.py ]; then echo "make plot: charts not available yet"; exit 0; fi; \
 	MPLBACKEND=Agg $$py plot/report.py "$(RUN)"
 
 # Sanitizer builds of the whole test suite (ASan+UBSan, then TSan on the models it is clean on).

@@ -1,0 +1,399 @@
+"""Reading ccbench results: a run directory or a results.json file.
+
+Every optional field of the schema may be absent or null (older files, failed
+runs, models that do not measure it): accessors return None rather than
+raising, and each chart decides what to do without the data.
+"""
+
+import json
+import math
+import os
+import re
+import statistics
+
+SCHEMA_PREFIX = "ccbench.results/"
+
+# Models that are one thread by definition and ignore --threads. This mirrors
+# the registry's uses_threads=false rows (harness/cli/registry.cpp); the
+# results file does not record it, and a model missing here is merely labelled
+# with its thread count.
+SINGLE_THREAD_MODELS = frozenset({"loop"})
+
+# Cooperative schedulers: a non-blocking wait frees the thread for other
+# tasks, so only CPU and blocking steps hold it (DESIGN.md: the models that
+# take --offload). In the others (pool, procs) a task holds its thread or
+# process for its whole duration, waits included.
+COOPERATIVE_MODELS = frozenset({"loop", "asio", "fiber"})
+
+# Display order of models and offload modes in legends and tables.
+MODEL_ORDER = ("loop", "asio", "fiber", "pool", "procs")
+OFFLOAD_ORDER = ("none", "thread", "process")
+
+STEP_KINDS = ("io", "cpu", "block")
+
+
+class LoadError(Exception):
+    """A results path that cannot be read; the message names the path."""
+
+
+def dig(d, path, default=None):
+    """d["a"]["b"] for path "a.b"; default when any part is missing, null or not finite."""
+    cur = d
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return default
+        cur = cur[part]
+    if cur is None:
+        return default
+    if isinstance(cur, float) and not math.isfinite(cur):
+        return default
+    return cur
+
+
+_UNIT_US = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
+_STEP_RE = re.compile(r"^\s*(io|cpu|block)\s*:\s*~?\s*([0-9]*\.?[0-9]+)\s*(ns|us|ms|s)\s*"
+                      r"(?:@\s*([0-9]*\.?[0-9]+)\s*%)?\s*$")
+
+
+def workload_means_us(spec):
+    """Expected time per task in each step kind of a workload spec, like
+    task_mean_us in newer results: {"io", "cpu", "block", "total"} in us, or
+    None when the spec does not parse."""
+    if not spec:
+        return None
+    out = {k: 0.0 for k in STEP_KINDS}
+    for piece in spec.split(","):
+        m = _STEP_RE.match(piece)
+        if not m:
+            return None
+        kind, value, unit, percent = m.groups()
+        share = float(percent) / 100.0 if percent is not None else 1.0
+        out[kind] += float(value) * _UNIT_US[unit] * share
+    out["total"] = sum(out[k] for k in STEP_KINDS)
+    return out
+
+
+def model_label(model, offload="none", threads=1):
+    """The label used in every chart and table: "loop", "loop+thread", "pool x2"."""
+    s = model
+    if offload and offload != "none":
+        s += "+" + offload
+    if model not in SINGLE_THREAD_MODELS:
+        s += " x%d" % int(threads or 1)
+    return s
+
+
+def label_sort_key(model, offload, threads):
+    m = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
+    o = OFFLOAD_ORDER.index(offload) if offload in OFFLOAD_ORDER else len(OFFLOAD_ORDER)
+    return (m, model, o, offload, int(threads or 1))
+
+
+class Run:
+    """One entry of runs[] with defaults for absent fields."""
+
+    def __init__(self, raw, index):
+        self.raw = raw
+        self.index = index
+
+    def get(self, path, default=None):
+        return dig(self.raw, path, default)
+
+    # Configuration.
+    @property
+    def model(self):
+        return str(self.get("model", "?"))
+
+    @property
+    def offload(self):
+        return str(self.get("offload", "none") or "none")
+
+    @property
+    def threads(self):
+        return int(self.get("threads", 1) or 1)
+
+    @property
+    def workload(self):
+        return str(self.get("workload", ""))
+
+    @property
+    def scenario(self):
+        """The scenario name, or the workload spec for a custom workload."""
+        return str(self.get("scenario") or self.workload or "?")
+
+    @property
+    def group(self):
+        """The sweep part that produced the run; None in files older than the field."""
+        g = self.raw.get("group")
+        return None if g is None else str(g)
+
+    @property
+    def arrival(self):
+        return str(self.get("arrival", "closed"))
+
+    @property
+    def open_loop(self):
+        return self.arrival == "open"
+
+    @property
+    def concurrency(self):
+        return int(self.get("concurrency", 0) or 0)
+
+    @property
+    def rate(self):
+        """Requested arrival rate (open loop), else None."""
+        r = self.get("rate")
+        return float(r) if r else None
+
+    @property
+    def repetition(self):
+        return int(self.get("repetition", 0) or 0)
+
+    @property
+    def label(self):
+        return model_label(self.model, self.offload, self.threads)
+
+    @property
+    def style_key(self):
+        """What decides a chart colour: the model and its offload mode."""
+        return (self.model, self.offload)
+
+    @property
+    def sort_key(self):
+        return label_sort_key(self.model, self.offload, self.threads)
+
+    @property
+    def config_key(self):
+        """Identity of a configuration across repetitions and across files."""
+        return (self.model, self.offload, self.threads, self.workload, self.arrival,
+                self.concurrency, self.rate or 0.0)
+
+    # Outcome.
+    @property
+    def status(self):
+        return str(self.get("status", "ok"))
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+    @property
+    def error(self):
+        return str(self.get("error", "") or "")
+
+    @property
+    def throughput(self):
+        return self.get("throughput_per_s")
+
+    @property
+    def offered(self):
+        """Offered rate: what the arrival generator produced, else what was asked."""
+        return self.get("offered_per_s") or self.rate
+
+    def latency(self, key):
+        """latency_us.<key> (p50, p90, p99, p999, max, mean) in us, or None."""
+        return self.get("latency_us." + key)
+
+    @property
+    def p99(self):
+        return self.latency("p99")
+
+    @property
+    def stall_known(self):
+        """True when the stall probe took samples. A probe that never woke (a
+        loop held for the whole window) leaves samples 0 and every figure 0,
+        which means "unmeasured", not "no stalls"."""
+        n = self.get("stall_us.samples")
+        if n is None:
+            return self.get("stall_us.max") is not None
+        return n > 0
+
+    def stall(self, key):
+        return self.get("stall_us." + key) if self.stall_known else None
+
+    @property
+    def cpu_s(self):
+        """User + system CPU seconds of the whole run (warm-up, window, drain)."""
+        u, s = self.get("cpu_s.user"), self.get("cpu_s.sys")
+        if u is None and s is None:
+            return None
+        return (u or 0.0) + (s or 0.0)
+
+    @property
+    def wall_s(self):
+        w = self.get("wall_s")
+        if w:
+            return w
+        d = self.get("duration_s")
+        return d + (self.get("warmup_s") or 0.0) if d else None
+
+    @property
+    def cpu_rate(self):
+        """Cores kept busy on average: CPU seconds per wall-clock second."""
+        c, w = self.cpu_s, self.wall_s
+        return c / w if c is not None and w else None
+
+    @property
+    def tasks_per_cpu_s(self):
+        """Tasks completed per CPU-second. The CPU figure covers the whole run
+        while completed counts only the window, so the CPU is scaled to the
+        window by wall time: throughput / cpu_rate."""
+        t, r = self.throughput, self.cpu_rate
+        if t is None or not r:
+            return None
+        return t / r
+
+    @property
+    def rss_per_task_bytes(self):
+        """Peak RSS over tasks in flight (closed loop), in bytes."""
+        kb, c = self.get("rss_peak_kb"), self.concurrency
+        if not kb or not c:
+            return None
+        return kb * 1024.0 / c
+
+    @property
+    def task_mean_us(self):
+        """{"io","cpu","block","total"} expected us per task: the recorded field,
+        else computed from the workload spec."""
+        t = self.get("task_mean_us")
+        if isinstance(t, dict) and t.get("total"):
+            out = {k: float(t.get(k) or 0.0) for k in STEP_KINDS}
+            out["total"] = float(t["total"])
+            return out
+        return workload_means_us(self.workload)
+
+    def __repr__(self):
+        return "Run(%s %s c=%s rate=%s %s)" % (self.label, self.scenario, self.concurrency,
+                                                self.rate, self.status)
+
+
+class Results:
+    """A loaded results file plus what sits beside it in its run directory."""
+
+    def __init__(self, path, run_dir, data, micro=None, notes=()):
+        self.path = path
+        self.run_dir = run_dir
+        self.data = data
+        self.context = data.get("context") or {}
+        self.warnings = [str(w) for w in (data.get("warnings") or [])]
+        self.run_id = str(data.get("run_id") or os.path.basename(os.path.abspath(run_dir)))
+        self.runs = [Run(r, i) for i, r in enumerate(data.get("runs") or [])
+                     if isinstance(r, dict)]
+        self.summaries = [s for s in (data.get("summaries") or []) if isinstance(s, dict)]
+        self.micro = micro
+        self.notes = list(notes)  # problems with side files, for the report
+
+    @property
+    def has_groups(self):
+        return any(r.group is not None for r in self.runs)
+
+    def in_group(self, *names):
+        """Runs of the named sweep groups."""
+        return [r for r in self.runs if r.group in names]
+
+    @property
+    def labels(self):
+        """Every model label in the file, in display order."""
+        seen = {}
+        for r in self.runs:
+            seen.setdefault(r.label, r.sort_key)
+        return sorted(seen, key=lambda k: seen[k])
+
+    @property
+    def models(self):
+        seen = {}
+        for r in self.runs:
+            seen.setdefault(r.model, label_sort_key(r.model, "none", 1))
+        return sorted(seen, key=lambda k: seen[k])
+
+
+def _read_json(path, what):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise LoadError("%s '%s': no such file" % (what, path)) from None
+    except IsADirectoryError:
+        raise LoadError("%s '%s': is a directory" % (what, path)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise LoadError("%s '%s': cannot read (%s)" % (what, path, e)) from None
+    except json.JSONDecodeError as e:
+        raise LoadError("%s '%s': not valid JSON (line %d: %s)" % (what, path, e.lineno, e.msg)) \
+            from None
+
+
+def load_micro(path):
+    """Google Benchmark JSON (micro.json); raises LoadError."""
+    data = _read_json(path, "micro benchmark file")
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise LoadError("micro benchmark file '%s': no benchmarks[] (expected Google "
+                        "Benchmark JSON)" % path)
+    return data
+
+
+def load(path):
+    """Results from a run directory (its results.json, plus micro.json when
+    present) or from a results.json path. Raises LoadError."""
+    if not path:
+        raise LoadError("no results path given")
+    if os.path.isdir(path):
+        run_dir, file = path, os.path.join(path, "results.json")
+        if not os.path.exists(file):
+            raise LoadError("run directory '%s': no results.json in it" % path)
+    elif os.path.exists(path):
+        run_dir, file = os.path.dirname(os.path.abspath(path)), path
+    else:
+        raise LoadError("results '%s': no such file or directory" % path)
+    data = _read_json(file, "results")
+    if not isinstance(data, dict):
+        raise LoadError("results '%s': expected a JSON object" % file)
+    schema = data.get("schema")
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+        raise LoadError("results '%s': schema %r is not %s1 (is this a ccbench results file?)"
+                        % (file, schema, SCHEMA_PREFIX))
+    if not isinstance(data.get("runs"), list):
+        raise LoadError("results '%s': no runs[] list" % file)
+    micro, notes = None, []
+    micro_path = os.path.join(run_dir, "micro.json")
+    if os.path.exists(micro_path):
+        try:
+            micro = load_micro(micro_path)
+        except LoadError as e:
+            notes.append(str(e))
+    return Results(file, run_dir, data, micro, notes)
+
+
+def median(values):
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+class Point:
+    """Repetitions of one configuration folded together: medians, and the
+    spread for error bars. `run` is a representative run (the first)."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.run = runs[0]
+        tp = [r.throughput for r in runs if r.throughput is not None]
+        self.throughput = median(tp)
+        self.throughput_min = min(tp) if tp else None
+        self.throughput_max = max(tp) if tp else None
+        self.n = len(runs)
+
+    def median_of(self, fn):
+        return median(fn(r) for r in self.runs)
+
+    @property
+    def p99(self):
+        return self.median_of(lambda r: r.p99)
+
+
+def fold(runs, ok_only=True):
+    """Point per configuration (repetitions folded), in run order."""
+    groups = {}
+    for r in runs:
+        if ok_only and not r.ok:
+            continue
+        groups.setdefault(r.config_key, []).append(r)
+    return [Point(v) for v in groups.values()]

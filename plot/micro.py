@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""The cost of each model's primitives (micro.json, Google Benchmark JSON
+beside results.json): BM_<model>_<primitive> per model on a log scale, with
+the machine's floors (BM_floor_*) marked as reference lines."""
+
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from matplotlib.lines import Line2D  # noqa: E402
+
+from ccplot import style, units  # noqa: E402
+from ccplot.cli import Skip, fail, parser  # noqa: E402
+from ccplot.load import MODEL_ORDER, LoadError, load, load_micro  # noqa: E402
+
+NAME = "micro"
+TITLE = "Cost of each model's primitives (micro-benchmarks)"
+PRIMITIVES = ("yield", "spawn", "timer", "handoff", "offload")
+PRIMITIVE_TEXT = {"yield": "yield / resume", "spawn": "spawn a task", "timer": "timer",
+                  "handoff": "cross-thread handoff", "offload": "offload a call"}
+FLOORS = ("coroutine_resume", "clock_read", "context_switch", "futex_handoff", "pipe_pingpong")
+_SCALE_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+_NAME = re.compile(r"^BM_([A-Za-z0-9]+)_([A-Za-z0-9_]+?)(?:/.*)?$")
+
+
+def parse(micro):
+    """({(model, primitive): ns}, {floor: ns}) from Google Benchmark JSON.
+    Repetitions: the median aggregate wins; else the fastest iteration run."""
+    prims, floors = {}, {}
+    agg = {}
+    for b in micro.get("benchmarks", []):
+        if not isinstance(b, dict) or b.get("error_occurred") or b.get("real_time") is None:
+            continue
+        name = str(b.get("run_name") or b.get("name", ""))
+        m = _NAME.match(name)
+        if not m:
+            continue
+        ns = float(b["real_time"]) * _SCALE_NS.get(b.get("time_unit", "ns"), 1.0)
+        key = (m.group(1), m.group(2))
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                agg[key] = ns
+            continue
+        cur = prims.get(key)
+        prims[key] = ns if cur is None else min(cur, ns)
+    prims.update(agg)
+    for (model, what), ns in list(prims.items()):
+        if model == "floor":
+            floors[what] = ns
+            del prims[(model, what)]
+    return prims, floors
+
+
+def _spread_labels(ys, min_ratio=1.5):
+    """Nudge label heights (log space) apart so that close floors stay readable."""
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    out = list(ys)
+    for a, b in zip(order, order[1:]):
+        if out[b] < out[a] * min_ratio:
+            out[b] = out[a] * min_ratio
+    return out
+
+
+def draw_micro(micro, outdir, context_line=""):
+    prims, floors = parse(micro)
+    if not prims and not floors:
+        raise Skip("micro.json has no BM_<model>_<primitive> or BM_floor_* entries")
+    models = sorted({m for m, _ in prims}, key=lambda m: (
+        MODEL_ORDER.index(m) if m in MODEL_ORDER else len(MODEL_ORDER), m))
+    kinds = [p for p in PRIMITIVES if any(k == p for _, k in prims)]
+    kinds += sorted({k for _, k in prims} - set(kinds))
+    fig, axes = style.new_figure(1, 1, w=max(9.5, 1.6 * len(kinds) + 3.5), h=5.6)
+    ax = axes[0][0]
+    width = 0.8 / max(len(models), 1)
+    vals = []
+    for j, model in enumerate(models):
+        xs, ys = [], []
+        for i, k in enumerate(kinds):
+            v = prims.get((model, k))
+            if v is None:
+                continue
+            xs.append(i - 0.4 + width * (j + 0.5))
+            ys.append(v)
+        if not xs:
+            continue
+        ax.bar(xs, ys, width=width * 0.9, color=style.colour(model), label=model)
+        for x, y in zip(xs, ys):
+            ax.text(x, y * 1.1, units.duration_ns(y).replace(" ", "\u2009"), ha="center",
+                    va="bottom", rotation=90, fontsize=7.5, color="#333333",
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none", alpha=0.8))
+        vals += ys
+    present = [(f, floors[f]) for f in FLOORS if f in floors]
+    present += sorted((f, v) for f, v in floors.items() if f not in FLOORS)
+    vals += [v for _, v in present]
+    right = len(kinds) - 0.5
+    ax.set_xlim(-0.6, right + 0.05)
+    label_ys = _spread_labels([v for _, v in present])
+    for (f, v), ly in zip(present, label_ys):
+        ax.axhline(v, color="#424242", linestyle=(0, (5, 3)), linewidth=1.0, zorder=0)
+        ax.text(right + 0.1, ly, "%s %s" % (f.replace("_", " "), units.duration_ns(v)),
+                va="center", ha="left", fontsize=8.5, color="#424242", clip_on=False)
+    if vals:
+        style.log_axis(ax, "y", min(vals), max(vals), style.fmt_ns)
+        # Explicit limits: every floor line inside, room above for bar labels.
+        ax.set_ylim(min(vals + label_ys) / 2, max(vals) * 8)
+    ax.set_xticks(range(len(kinds)))
+    ax.set_xticklabels([PRIMITIVE_TEXT.get(k, k) for k in kinds])
+    ax.grid(axis="x", visible=False)
+    ax.set_ylabel("time per operation (real time, log scale)")
+    sub = "bars: BM_<model>_<primitive>; dashed lines: this machine's floors (BM_floor_*)"
+    if context_line:
+        sub += "\n" + context_line
+    style.finish(fig, TITLE, sub)
+    extra = [(Line2D([], [], color="#424242", linestyle=(0, (5, 3))), "floor")] if present \
+        else []
+    style.figure_legend(fig, [ax], extra=extra)
+    return style.save(fig, outdir, NAME)
+
+
+def draw(results, outdir, args=None):
+    if not results.micro:
+        raise Skip("no micro.json in %s" % results.run_dir)
+    return draw_micro(results.micro, outdir, style.context_line(results))
+
+
+def _is_micro(path):
+    """True for Google Benchmark JSON (benchmarks[] and no ccbench schema)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False  # load() reports it properly
+    return isinstance(data, dict) and "benchmarks" in data and "schema" not in data
+
+
+def main(argv=None):
+    p = parser(NAME, __doc__)
+    p.description += " RESULTS may also be a micro.json file."
+    args = p.parse_args(argv)
+    path = args.results
+    try:
+        if os.path.isfile(path) and _is_micro(path):
+            micro = load_micro(path)  # a micro.json given directly
+            outdir = args.out or os.path.join(os.path.dirname(os.path.abspath(path)), "charts")
+            paths = draw_micro(micro, outdir)
+        else:
+            results = load(path)
+            paths = draw(results, args.out or os.path.join(results.run_dir, "charts"))
+    except LoadError as e:
+        return fail(str(e))
+    except Skip as e:
+        print("plot: %s: skipped: %s" % (NAME, e), file=sys.stderr)
+        return 0
+    for p_ in paths:
+        print(p_)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

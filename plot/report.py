@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Draws every chart of a run directory into RUN_DIR/charts/ and writes
+RUN_DIR/report.md and RUN_DIR/report.html (charts inline, for mail): the
+context, each scenario's winner and runner-up with the reason computed from
+the data, the decision map, the rules learned on this host, the warnings and
+the failed runs."""
+
+import argparse
+import os
+import sys
+import traceback
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import decision_map  # noqa: E402
+import efficiency  # noqa: E402
+import hockey  # noqa: E402
+import micro  # noqa: E402
+import spectrum  # noqa: E402
+import stall_timeline  # noqa: E402
+import throughput  # noqa: E402
+from ccplot import analysis, units  # noqa: E402
+from ccplot.cli import Skip, fail  # noqa: E402
+from ccplot.doc import Doc  # noqa: E402
+from ccplot.load import SINGLE_THREAD_MODELS, LoadError, load  # noqa: E402
+
+# (module, caption) in report order; the decision map has its own section.
+CHARTS = (
+    (throughput, "Throughput against concurrency, closed loop: one line per model and offload "
+                 "mode, one panel per scenario."),
+    (hockey, "Latency against offered rate, open loop: p50, p99 and p99.9 per model; the "
+             "shaded part is past saturation."),
+    (spectrum, "Latency percentile spectrum: corrected (from the intended start) against "
+               "uncorrected (from the actual start)."),
+    (stall_timeline, "Scheduler stalls over time: the loop with blocking calls, naive against "
+                     "offloaded, with the stall-log events."),
+    (efficiency, "Tasks per CPU-second, and peak memory per task in flight."),
+    (micro, "Cost of each model's primitives, with this machine's floors."),
+)
+
+# Warn when the open-loop arrival generator fell this far behind its schedule.
+GENERATOR_LAG_WARN_MS = 5.0
+
+
+def draw_charts(results, charts_dir, slo):
+    """{name: png path}, [(name, why skipped)], [names that crashed]."""
+    drawn, skipped, crashed = {}, [], []
+    args = types.SimpleNamespace(slo_parsed=slo, slo=None, scenario=None, level=None)
+    for mod in (decision_map,) + tuple(m for m, _ in CHARTS):
+        try:
+            paths = mod.draw(results, charts_dir, args)
+            drawn[mod.NAME] = next(p for p in paths if p.endswith(".png"))
+        except Skip as e:
+            skipped.append((mod.NAME, str(e)))
+        except OSError:
+            raise  # cannot write: the whole report fails the same way
+        except Exception as e:  # a bug in one chart must not cost the whole report
+            traceback.print_exc()
+            crashed.append(mod.NAME)
+            skipped.append((mod.NAME, "failed: %s: %s" % (type(e).__name__, e)))
+    return drawn, skipped, crashed
+
+
+def context_rows(results):
+    c = results.context
+    la = c.get("load_avg") or {}
+
+    def v(k):
+        x = c.get(k)
+        return str(x) if x not in (None, "") else "n/a"
+
+    cores = v("cores")
+    if c.get("affinity") and c.get("affinity") != c.get("cores"):
+        cores += " (%s usable by this process)" % c["affinity"]
+    rows = [("CPU", v("cpu_model")), ("Cores", cores), ("Kernel", v("kernel")),
+            ("Compiler", "%s `%s`" % (v("compiler"), (c.get("cxx_flags") or "").strip())
+             if c.get("cxx_flags") else v("compiler")),
+            ("Build type", v("build_type")), ("Boost", v("boost")), ("oneTBB", v("tbb")),
+            ("git", v("git")), ("Date", v("started_at")), ("Host", v("host"))]
+    if c.get("governor") or c.get("turbo"):
+        rows.append(("CPU governor / turbo", "%s / %s" % (v("governor"), v("turbo"))))
+    if la:
+        rows.append(("Load average (start, end)", "%s, %s" % (
+            "%.2f" % la["start"] if la.get("start") is not None else "n/a",
+            "%.2f" % la["end"] if la.get("end") is not None else "n/a")))
+    rows.append(("ccbench", v("ccbench_version")))
+    return rows
+
+
+def _load(c):
+    return c.where.replace("at ", "", 1)
+
+
+def candidate_row(c, verdict):
+    notes = analysis.limits(c, verdict.task_us)
+    if not c.meets_slo:
+        notes.insert(0, "breaks the SLO at every load measured")
+    elif c.fastest is not None:
+        notes.append("%s tasks/s %s, but p99 %s breaks the SLO" % (
+            units.rate(c.fastest.throughput), c.fastest.where,
+            units.duration_us(c.fastest.p99_us)))
+    return [c.label, units.rate(c.throughput), _load(c), units.duration_us(c.p99_us),
+            "%.2f" % c.cpu_rate if c.cpu_rate is not None else "n/a",
+            units.duration_us(c.stall_max_us) if c.stall_known else "not measured",
+            "; ".join(notes)]
+
+
+def scenario_section(doc, v):
+    shares = analysis.step_share_text(v.task_us)
+    head = v.scenario if v.scenario == v.workload else "%s (`%s`)" % (v.scenario, v.workload)
+    doc.h3(head)
+    slo_txt = (" p99 limit %s (%s)." % (units.duration_us(v.slo_us), v.slo.describe())
+               if v.slo_us else "")
+    if shares:
+        doc.p("Task time: %s of %s.%s" % (shares, units.duration_us(v.task_us["total"]),
+                                         slo_txt))
+    w, r = v.winner, v.runner_up
+    if w is None:
+        doc.p("**No winner**: %s." % v.reason)
+    else:
+        line = "**Winner%s: %s**, %s tasks/s %s (p99 %s)" % (
+            " (a tie)" if v.tie else "", w.label, units.rate(w.throughput), w.where, units.duration_us(w.p99_us))
+        if r is not None:
+            line += "; runner-up: **%s**, %s tasks/s %s (p99 %s)" % (
+                r.label, units.rate(r.throughput), r.where, units.duration_us(r.p99_us))
+        doc.p(line + ".")
+        doc.p("Why: %s." % v.reason)
+    doc.table(["model", "tasks/s within SLO", "at", "p99", "CPU s/s", "stall max", "notes"],
+              [candidate_row(c, v) for c in v.ranked], "lrrrrrl")
+
+
+def decision_text(cells):
+    wins = {}
+    for c in cells:
+        if c.winner is not None:
+            wins.setdefault(c.winner.label, []).append(c)
+    parts = []
+    for label, cs in sorted(wins.items(), key=lambda kv: -len(kv[1])):
+        margins = [c.margin for c in cs if c.margin is not None]
+        ties = sum(1 for m in margins if m < analysis.TIE_FRACTION)
+        clear = [m for m in margins if m >= analysis.TIE_FRACTION]
+        bits = []
+        if clear:
+            lo, hi = units.percent(min(clear)), units.percent(max(clear))
+            bits.append("by %s" % lo if lo == hi else "by %s to %s" % (lo, hi))
+        if ties:
+            bits.append("%d of them a tie" % ties if ties < len(cs) else
+                        "a tie" if ties == 1 else "all ties")
+        parts.append("%s wins %d of %d cells%s" % (label, len(cs), len(cells),
+                                                   " (%s)" % ", ".join(bits) if bits else ""))
+    nobody = sum(1 for c in cells if c.winner is None)
+    if nobody:
+        parts.append("no model meets the SLO in %d" % nobody)
+    return "; ".join(parts)
+
+
+def derived_warnings(results):
+    """Warnings computed from the runs themselves."""
+    out = []
+    blind = [r for r in results.runs if r.ok and r.model in SINGLE_THREAD_MODELS
+             and r.get("stall_us") is not None and not r.stall_known]
+    if blind:
+        scen = sorted({r.scenario for r in blind})
+        out.append("the stall probe took no samples in %d loop run(s) (%s): the loop was held "
+                   "for the whole window, so their stall figures are unmeasured, not zero"
+                   % (len(blind), ", ".join(scen)))
+    lag = [r for r in results.runs if (r.get("generator_lag_ms") or 0) > GENERATOR_LAG_WARN_MS]
+    if lag:
+        worst = max(lag, key=lambda r: r.get("generator_lag_ms"))
+        out.append("the open-loop arrival generator fell behind its schedule by up to %.1f ms "
+                   "(%s at %s tasks/s): offered rates there are lower than asked"
+                   % (worst.get("generator_lag_ms"), worst.label, units.rate(worst.rate)))
+    return out
+
+
+def build(results, slo, charts_dir):
+    drawn, skipped, crashed = draw_charts(results, charts_dir, slo)
+    ok = [r for r in results.runs if r.ok]
+    failed = [r for r in results.runs if not r.ok]
+    doc = Doc("ccbench report: %s" % results.run_id)
+    models = results.labels
+    doc.p("%d runs (%d ok, %d failed) of %s on %s. A winner has the best throughput with %s."
+          % (len(results.runs), len(ok), len(failed), ", ".join(models) or "no models",
+             results.context.get("cpu_model") or "an unknown CPU", slo.describe()))
+
+    doc.h2("Context")
+    doc.table(["", ""], context_rows(results))
+
+    doc.h2("The answer, per scenario")
+    verdicts = analysis.verdicts(results, slo)
+    if not verdicts:
+        doc.p("No closed-loop scenario runs in this file.")
+    for v in verdicts:
+        scenario_section(doc, v)
+
+    doc.h2("Decision map")
+    runs, source = analysis.decision_runs(results)
+    cells = analysis.decision_cells(runs, slo)
+    if "decision_map" in drawn:
+        doc.image(drawn["decision_map"], "decision map")
+        note = "" if source == "decision-map" else (
+            " The cells are the scenario runs: this file has no decision-map sweep.")
+        doc.p("Each cell is a task mix; its colour is the model with the best throughput and "
+              "%s. %s.%s" % (slo.describe(), decision_text(cells), note))
+    else:
+        doc.p("Not drawn: %s." % dict(skipped).get("decision_map", "no data"))
+
+    doc.h2("Rules learned on this host")
+    doc.ul("**%s**: %s." % (rule.title, rule.text) for rule in analysis.rules(results, slo))
+
+    doc.h2("Charts")
+    for mod, caption in CHARTS:
+        if mod.NAME in drawn:
+            doc.p(caption)
+            doc.image(drawn[mod.NAME], mod.NAME)
+    not_drawn = [(n, why) for n, why in skipped if n != "decision_map"]
+    if not_drawn:
+        doc.p("Not drawn:")
+        doc.ul("`%s`: %s" % (n, why) for n, why in not_drawn)
+
+    doc.h2("Warnings")
+    warnings = results.warnings + results.notes + derived_warnings(results)
+    if warnings:
+        doc.ul(warnings)
+    else:
+        doc.p("None.")
+
+    doc.h2("Failed runs")
+    if failed:
+        doc.table(["model", "scenario", "load", "status", "error"], [
+            [r.label, r.scenario, ("%s tasks/s offered" % units.rate(r.rate)) if r.open_loop
+             else "concurrency %d" % r.concurrency, r.status, r.error or "(no message)"]
+            for r in failed])
+    else:
+        doc.p("None.")
+    return doc, drawn, skipped, crashed
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="plot/report.py", description=__doc__)
+    p.add_argument("run_dir", help="a run directory (with results.json) or a results.json file")
+    p.add_argument("--slo", default=analysis.DEFAULT_SLO,
+                   help="p99 limit for winners: a multiple of the task's own duration (10x, "
+                        "the default) or a time (50ms)")
+    args = p.parse_args(argv)
+    try:
+        slo = analysis.Slo.parse(args.slo)
+        results = load(args.run_dir)
+    except (LoadError, ValueError) as e:
+        return fail(str(e))
+    out = results.run_dir
+    charts_dir = os.path.join(out, "charts")
+    try:
+        doc, drawn, skipped, crashed = build(results, slo, charts_dir)
+        md_path = os.path.join(out, "report.md")
+        html_path = os.path.join(out, "report.html")
+        for path, text in ((md_path, doc.markdown(out)), (html_path, doc.html())):
+            tmp = path + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)  # never leave a half-written report
+    except OSError as e:
+        return fail("cannot write the report into '%s': %s" % (out, e))
+    print("plot: wrote %s, %s and %d charts in %s" % (md_path, html_path, len(drawn),
+                                                       charts_dir))
+    for name, why in skipped:
+        print("plot: %s: not drawn: %s" % (name, why), file=sys.stderr)
+    if crashed:
+        print("plot: charts that failed: %s (a bug: please report it)" % ", ".join(crashed),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The report's judgement against hand-made data with a known answer."""
+
+import math
+import unittest
+
+import support  # noqa: F401  (puts plot/ on sys.path)
+from ccplot import analysis, load
+from ccplot.analysis import Slo
+
+
+def run(model, tp, p99, conc=8, workload="cpu:1ms", scenario="cpu", offload="none", threads=1,
+        cpu=None, status="ok", **extra):
+    """A run dict as ccbench writes it, with only what the analysis reads."""
+    r = {"model": model, "offload": offload, "threads": threads, "workload": workload,
+         "scenario": scenario, "arrival": "closed", "concurrency": conc, "rate": 0.0,
+         "throughput_per_s": tp, "latency_us": {"p50": p99 / 2, "p99": p99},
+         "wall_s": 1.0, "status": status}
+    if cpu is not None:
+        r["cpu_s"] = {"user": cpu, "sys": 0.0}
+    r.update(extra)
+    return r
+
+
+def results(*runs, **top):
+    data = {"schema": "ccbench.results/1", "run_id": "t", "context": {}, "runs": list(runs)}
+    data.update(top)
+    return load.Results("t/results.json", "t", data)
+
+
+SLO = Slo.parse("10x")
+
+
+class Winners(unittest.TestCase):
+    def test_faster_model_that_breaks_the_slo_does_not_win(self):
+        # cpu:1ms -> the SLO is p99 under 10 ms. The pool is twice as fast but
+        # its p99 of 500 ms breaks it at every load measured.
+        res = results(run("loop", 1000, 5_000, cpu=1.0),
+                      run("pool", 2000, 500_000, threads=2, cpu=2.0))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.slo_us, 10_000)
+        self.assertEqual(v.winner.label, "loop")
+        self.assertIsNone(v.runner_up)
+        self.assertEqual([c.label for c in v.violators], ["pool x2"])
+        self.assertIn("pool x2 reaches 2,000 tasks/s", v.reason)
+        self.assertIn("breaks the 10 ms limit", v.reason)
+
+    def test_best_configuration_within_the_slo_is_chosen_per_model(self):
+        # The pool meets the SLO at concurrency 2 (1,900/s) but not at 64
+        # (2,000/s): its 1,900 still beats the loop.
+        res = results(run("loop", 980, 1_100, conc=1, cpu=0.99),
+                      run("loop", 990, 60_000, conc=64, cpu=1.0),
+                      run("pool", 1900, 1_200, conc=2, threads=2, cpu=1.95),
+                      run("pool", 2000, 70_000, conc=64, threads=2, cpu=2.0))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.winner.label, "pool x2")
+        self.assertEqual(v.winner.concurrency, 2)
+        self.assertEqual(v.runner_up.label, "loop")
+        self.assertEqual(v.runner_up.concurrency, 1)
+        self.assertFalse(v.tie)
+        # The reason comes from the numbers: the loop's single core is full,
+        # the pool uses two.
+        self.assertIn("pool x2 completes 94% more tasks than loop", v.reason)
+        self.assertIn("loop saturates its one core at 980 tasks/s (cpu 0.99 s per s)",
+                      v.reason)
+        self.assertIn("pool x2 uses 1.9 cores", v.reason)
+
+    def test_tie_within_five_percent(self):
+        res = results(run("loop", 1000, 2_000, workload="io:10ms", scenario="io", conc=64),
+                      run("asio", 1030, 2_000, workload="io:10ms", scenario="io", conc=64,
+                          threads=2))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertTrue(v.tie)
+        self.assertEqual(v.winner.label, "asio x2")
+        self.assertIn("a tie", v.reason)
+
+    def test_thread_capped_pool_is_explained(self):
+        # io:10ms with 2 threads: at most 2 / 10 ms = 200 tasks/s.
+        res = results(run("loop", 6000, 12_000, workload="io:10ms", scenario="io", conc=64,
+                          cpu=0.05),
+                      run("pool", 199, 40_000, workload="io:10ms", scenario="io", conc=8,
+                          threads=2, cpu=0.01))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.winner.label, "loop")
+        self.assertIn("pool x2 is capped by its 2 threads", v.reason)
+        self.assertIn("2 / 10 ms = 200 tasks/s", v.reason)
+
+    def test_blocking_loop_is_explained(self):
+        res = results(run("loop", 199, 40_000, workload="block:5ms", scenario="block", conc=8),
+                      run("loop", 1180, 9_000, workload="block:5ms", scenario="block", conc=8,
+                          offload="thread"))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.winner.label, "loop+thread")
+        self.assertIn("loop runs one blocking call at a time", v.reason)
+        self.assertIn("caps it at 200 tasks/s", v.reason)
+        self.assertIn("loop+thread hands its blocking calls to threads", v.reason)
+
+    def test_nobody_meets_the_slo(self):
+        res = results(run("loop", 1000, 50_000), run("pool", 2000, 90_000, threads=2))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertIsNone(v.winner)
+        self.assertIn("no configuration kept", v.reason)
+        self.assertIn("pool x2", v.reason)
+
+    def test_failed_runs_never_win(self):
+        res = results(run("loop", 1000, 5_000),
+                      run("pool", 5000, 1_000, threads=2, status="timeout"))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.winner.label, "loop")
+        self.assertEqual([c.label for c in v.ranked], ["loop"])
+
+    def test_only_failures(self):
+        (v,) = analysis.verdicts(results(run("loop", 0, 0, status="error")), SLO)
+        self.assertIsNone(v.winner)
+        self.assertEqual(v.reason, "no run of this scenario succeeded")
+
+    def test_absolute_slo(self):
+        res = results(run("loop", 1000, 5_000), run("pool", 2000, 40_000, threads=2))
+        (v,) = analysis.verdicts(res, Slo.parse("50ms"))
+        self.assertEqual(v.winner.label, "pool x2")
+
+    def test_repetitions_are_folded_by_median(self):
+        res = results(run("loop", 900, 5_000, repetition=0), run("loop", 1000, 5_000,
+                                                                  repetition=1),
+                      run("loop", 5000, 5_000, repetition=2),
+                      run("pool", 1500, 5_000, threads=2))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.winner.label, "pool x2")
+        self.assertEqual(v.runner_up.throughput, 1000)
+
+    def test_scenarios_group_is_used_when_groups_exist(self):
+        res = results(run("loop", 1000, 5_000, group="scenarios"),
+                      run("pool", 9000, 5_000, threads=2, group="decision-map"))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual([c.label for c in v.ranked], ["loop"])
+
+
+class Saturation(unittest.TestCase):
+    def test_throughput_falls_behind_the_offered_rate(self):
+        pts = [(100, 100, 1_000), (200, 199, 1_100), (400, 370, 1_300)]
+        self.assertEqual(analysis.saturation_index(pts), 2)
+
+    def test_p99_jump(self):
+        pts = [(100, 100, 1_000), (200, 200, 3_000), (300, 299, 12_000)]
+        self.assertEqual(analysis.saturation_index(pts), 2)
+
+    def test_never(self):
+        self.assertIsNone(analysis.saturation_index([(100, 100, 1_000), (200, 199, 1_200)]))
+        self.assertIsNone(analysis.saturation_index([]))
+
+
+class DecisionMap(unittest.TestCase):
+    def test_cells_winners_and_margins(self):
+        def cell_runs(workload, loop_tp, pool_tp, pool_p99=1_000):
+            t = load.workload_means_us(workload)
+            extra = {"task_mean_us": t, "group": "decision-map"}
+            return [run("loop", loop_tp, 1_000, workload=workload, scenario="", **extra),
+                    run("pool", pool_tp, pool_p99, workload=workload, scenario="", threads=4,
+                        **extra)]
+
+        res = results(*(cell_runs("io:2ms", 8000, 2000)
+                         + cell_runs("io:1ms,cpu:1ms", 1000, 1500)
+                         + cell_runs("io:1ms,block:1ms", 1000, 3000, pool_p99=999_000)
+                         + cell_runs("cpu:2ms", 500, 1900)))
+        runs, source = analysis.decision_runs(res)
+        self.assertEqual(source, "decision-map")
+        cells = {(c.cpu_share, c.block_share): c for c in analysis.decision_cells(runs, SLO)}
+        self.assertEqual(set(cells), {(0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (1.0, 0.0)})
+        self.assertEqual(cells[(0.0, 0.0)].winner.label, "loop")
+        self.assertAlmostEqual(cells[(0.0, 0.0)].margin, 3.0)
+        self.assertEqual(cells[(0.5, 0.0)].winner.label, "pool x4")
+        self.assertAlmostEqual(cells[(0.5, 0.0)].margin, 0.5)
+        # The pool is faster at 50% blocking but breaks the SLO: the loop wins alone.
+        self.assertEqual(cells[(0.0, 0.5)].winner.label, "loop")
+        self.assertIsNone(cells[(0.0, 0.5)].margin)
+
+    def test_falls_back_to_scenarios_without_a_decision_map_sweep(self):
+        res = results(run("loop", 1000, 5_000), run("pool", 1500, 5_000, threads=2))
+        runs, source = analysis.decision_runs(res)
+        self.assertEqual(source, "scenarios")
+        (cell,) = analysis.decision_cells(runs, SLO)
+        self.assertEqual((cell.cpu_share, cell.block_share), (1.0, 0.0))
+
+
+class Rules(unittest.TestCase):
+    def test_crossover_from_bisection_points(self):
+        rs = []
+        for cpu, loop_tp, pool_tp in ((100, 9000, 7000), (200, 5000, 6500), (400, 2500, 4000)):
+            w = "io:1ms,cpu:%dus" % cpu
+            rs.append(run("loop", loop_tp, 3_000, workload=w, scenario="", group="crossover",
+                          conc=16))
+            rs.append(run("pool", pool_tp, 3_000, workload=w, scenario="", group="crossover",
+                          conc=16, threads=8))
+        rule = analysis.rule_cpu_per_wait(results(*rs), SLO)
+        self.assertTrue(rule.measured)
+        self.assertIn("about 100-200 us of CPU per ms of waiting", rule.text)
+
+    def test_missing_data_is_said_not_invented(self):
+        rule = analysis.rule_cpu_per_wait(results(run("loop", 1000, 5_000)), SLO)
+        self.assertFalse(rule.measured)
+        self.assertIn("not measured", rule.text)
+        self.assertFalse(analysis.rule_blocking_cost(results(run("loop", 1, 1))).measured)
+        self.assertFalse(analysis.rule_offload_cost(results(run("loop", 1, 1))).measured)
+
+    def test_offload_cost_at_the_lightest_load(self):
+        w = "block:5ms"
+        res = results(run("loop", 198, 5_100, conc=1, workload=w, scenario="block", cpu=0.01,
+                          latency_us={"p99": 5_100, "mean": 5_040.0}),
+                      run("loop", 194, 5_300, conc=1, workload=w, scenario="block",
+                          offload="thread", cpu=0.02, latency_us={"p99": 5_300, "mean": 5_100.0}))
+        rule = analysis.rule_offload_cost(res)
+        self.assertTrue(rule.measured)
+        self.assertIn("5.100 ms offloaded vs 5.040 ms on the loop: +60 us per call", rule.text)
+
+
+class Loader(unittest.TestCase):
+    def test_labels(self):
+        self.assertEqual(load.model_label("loop", "none", 1), "loop")
+        self.assertEqual(load.model_label("loop", "thread", 4), "loop+thread")
+        self.assertEqual(load.model_label("pool", "none", 2), "pool x2")
+        self.assertEqual(load.model_label("asio", "process", 3), "asio+process x3")
+
+    def test_workload_means(self):
+        t = load.workload_means_us("io:~5ms,cpu:~200us,block:~1ms")
+        self.assertEqual((t["io"], t["cpu"], t["block"], t["total"]), (5000, 200, 1000, 6200))
+        t = load.workload_means_us("io:1ms,block:100ms@0.5%")
+        self.assertAlmostEqual(t["block"], 500)
+        self.assertIsNone(load.workload_means_us("disk:1ms"))
+
+    def test_absent_and_null_fields(self):
+        r = load.Run({"model": "pool", "latency_us": None, "cpu_s": {"user": None, "sys": 0.5},
+                      "stall_us": {"max": 0.0, "samples": 0}, "throughput_per_s": float("nan")},
+                     0)
+        self.assertIsNone(r.p99)
+        self.assertEqual(r.cpu_s, 0.5)
+        self.assertIsNone(r.throughput)
+        self.assertFalse(r.stall_known)  # no samples: unmeasured, not zero
+        self.assertIsNone(r.stall("max"))
+        self.assertIsNone(r.group)
+        self.assertEqual(r.offload, "none")
+        self.assertEqual(r.label, "pool x1")
+
+    def test_efficiency_figures(self):
+        r = load.Run({"model": "loop", "throughput_per_s": 1000.0, "wall_s": 1.25,
+                      "cpu_s": {"user": 0.5, "sys": 0.125}, "rss_peak_kb": 4096,
+                      "concurrency": 64}, 0)
+        self.assertAlmostEqual(r.cpu_rate, 0.5)
+        self.assertAlmostEqual(r.tasks_per_cpu_s, 2000.0)
+        self.assertAlmostEqual(r.rss_per_task_bytes, 65536.0)
+
+    def test_slo_parsing(self):
+        self.assertEqual(Slo.parse("10x").limit_us(2000), 20000)
+        self.assertEqual(Slo.parse("2.5x").limit_us(1000), 2500)
+        self.assertEqual(Slo.parse("50ms").limit_us(1), 50000)
+        self.assertEqual(Slo.parse("200 us").limit_us(None), 200)
+        self.assertIsNone(Slo.parse("10x").limit_us(None))
+        for bad in ("", "x", "10", "-1x", "0ms", "fast"):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                Slo.parse(bad)
+
+    def test_micro_median_aggregate_preferred(self):
+        res = results(run("loop", 1, 1))
+        res.micro = {"benchmarks": [
+            {"name": "BM_loop_offload", "run_type": "iteration", "real_time": 9.0,
+             "time_unit": "us"},
+            {"name": "BM_loop_offload_median", "run_name": "BM_loop_offload",
+             "run_type": "aggregate", "aggregate_name": "median", "real_time": 8.5,
+             "time_unit": "us"}]}
+        self.assertTrue(math.isclose(analysis.micro_ns(res, "BM_loop_offload"), 8500.0))
+
+
+if __name__ == "__main__":
+    unittest.main()

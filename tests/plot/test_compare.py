@@ -1,0 +1,121 @@
+"""compare.py: the Mann-Whitney U test against values worked out by hand,
+the table of deltas, the overlay charts and bad input."""
+
+import math
+import os
+import random
+import shutil
+import tempfile
+import unittest
+
+import support
+from ccplot import stats
+
+
+class MannWhitney(unittest.TestCase):
+    def test_separated_samples(self):
+        # x = 1 2 3, y = 4 5 6: every x is below every y, so U(x) = 0 and
+        # U(y) = 9. No ties: mean 3*3/2 = 4.5, variance 3*3*7/12 = 5.25.
+        # z = (9 - 4.5 - 0.5) / sqrt(5.25) = 1.7457, p = 2 (1 - Phi(z)) = 0.0809
+        # (scipy.stats.mannwhitneyu(..., method="asymptotic") gives 0.08086).
+        u, p = stats.mann_whitney_u([1, 2, 3], [4, 5, 6])
+        self.assertEqual(u, 0.0)
+        self.assertAlmostEqual(p, math.erfc(4 / math.sqrt(5.25) / math.sqrt(2)), places=12)
+        self.assertAlmostEqual(p, 0.080856, places=5)
+        # Symmetric in its arguments, apart from which U is reported.
+        u2, p2 = stats.mann_whitney_u([4, 5, 6], [1, 2, 3])
+        self.assertEqual(u2, 9.0)
+        self.assertAlmostEqual(p, p2, places=12)
+
+    def test_ties(self):
+        # x = 1 2 2 3, y = 2 3 4 4. Sorted: 1x 2x 2x 2y 3x 3y 4y 4y; average
+        # ranks 1, 3, 3, 3, 5.5, 5.5, 7.5, 7.5. R(x) = 1 + 3 + 3 + 5.5 = 12.5,
+        # U(x) = 12.5 - 4*5/2 = 2.5, U(y) = 16 - 2.5 = 13.5. Tie groups of 3, 2
+        # and 2: sum(t^3 - t) = 24 + 6 + 6 = 36; variance
+        # 16/12 * (9 - 36/56) = 11.142857; z = (13.5 - 8 - 0.5) / 3.338092 = 1.49786.
+        u, p = stats.mann_whitney_u([1, 2, 2, 3], [2, 3, 4, 4])
+        self.assertEqual(u, 2.5)
+        var = 16 / 12 * (9 - 36 / 56)
+        self.assertAlmostEqual(var, 11.142857, places=5)
+        z = 5 / math.sqrt(var)
+        self.assertAlmostEqual(p, math.erfc(z / math.sqrt(2)), places=12)
+        self.assertAlmostEqual(p, 0.13416, places=4)
+
+    def test_u_counts_pairs(self):
+        rng = random.Random(7)
+        for _ in range(20):
+            x = [rng.randint(0, 9) for _ in range(rng.randint(1, 8))]
+            y = [rng.randint(0, 9) for _ in range(rng.randint(1, 8))]
+            pairs = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in x for b in y)
+            u, p = stats.mann_whitney_u(x, y)
+            self.assertAlmostEqual(u, pairs)
+            self.assertTrue(0.0 <= p <= 1.0)
+
+    def test_identical_samples(self):
+        self.assertEqual(stats.mann_whitney_u([5, 5, 5], [5, 5, 5])[1], 1.0)
+
+    def test_ranks(self):
+        self.assertEqual(list(stats.average_ranks([10, 20, 20, 5])), [2.0, 3.5, 3.5, 1.0])
+
+    def test_too_few_samples(self):
+        self.assertEqual(stats.utest([1, 2], [3, 4, 5]), ("n too small", None))
+        text, sig = stats.utest([1, 2, 3, 4, 5], [10, 11, 12, 13, 14])
+        self.assertTrue(sig)
+        self.assertTrue(text.startswith("p="))
+        with self.assertRaises(ValueError):
+            stats.mann_whitney_u([], [1])
+
+
+class CompareScript(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ccplot-compare-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_table_significance_and_overlays(self):
+        out = os.path.join(self.tmp, "overlay")
+        p = support.run("compare", support.BEFORE, support.AFTER, "-o", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        loop_io = next(x for x in lines if x.startswith("loop ") and "io:10ms" in x)
+        # The fixture makes "after" 12% faster on loop io: significant.
+        self.assertRegex(loop_io, r"\+1[0-9]\.[0-9]% \*")
+        self.assertIn("5/5", loop_io)
+        block = next(x for x in lines if x.startswith("loop ") and "block:5ms" in x)
+        self.assertIn("n too small", block)
+        self.assertIn("only in A: pool x2 block:5ms c=8", p.stdout)
+        self.assertIn("only in B: loop+thread block:5ms c=8", p.stdout)
+        self.assertIn("B significantly faster in 1", p.stdout)
+        for name in ("compare_throughput", "compare_p99"):
+            support.assert_image_pair(self, out, name)
+
+    def test_run_directories_and_no_overlap(self):
+        p = support.run("compare", support.FULL, support.FULL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("B significantly faster in 0, slower in 0", p.stdout)
+        p = support.run("compare", support.BEFORE, support.MINIMAL)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no configuration appears in both", p.stderr)
+
+    def test_bad_input_exits_2(self):
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write("{nope")
+        for args, fragment in (((support.BEFORE, os.path.join(self.tmp, "missing")),
+                                "no such file"),
+                               ((bad, support.AFTER), "not valid JSON"),
+                               ((support.BEFORE, support.AFTER, "--alpha", "2"), "--alpha")):
+            with self.subTest(args=args):
+                p = support.run("compare", *args)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertTrue(p.stderr.startswith("plot: "), p.stderr)
+                self.assertIn(fragment, p.stderr)
+        p = support.run("compare", support.BEFORE)
+        self.assertEqual(p.returncode, 2)  # argparse: missing B
+
+
+if __name__ == "__main__":
+    unittest.main()

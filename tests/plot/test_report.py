@@ -1,0 +1,124 @@
+"""plot/report.py: a run directory in, report.md and report.html out, with
+every chart, every model, the context, the rules, warnings and failures."""
+
+import os
+import re
+import shutil
+import unittest
+
+import support
+
+
+class FullReport(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp, cls.run_dir = support.copy_run(support.FULL)
+        cls.proc = support.run("report", cls.run_dir)
+        with open(os.path.join(cls.run_dir, "report.md"), encoding="utf-8") as f:
+            cls.md = f.read()
+        with open(os.path.join(cls.run_dir, "report.html"), encoding="utf-8") as f:
+            cls.html = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_exit_status(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertNotIn("Traceback", self.proc.stderr)
+
+    def test_names_every_model(self):
+        for model in support.FIVE_MODELS:
+            self.assertRegex(self.md, r"\b%s\b" % model)
+        for label in ("loop+thread", "asio x2", "fiber x1", "pool x2", "pool x8", "procs x2"):
+            self.assertIn(label, self.md)
+
+    def test_embeds_every_chart(self):
+        images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", self.md)
+        names = {os.path.splitext(os.path.basename(i))[0] for i in images}
+        self.assertEqual(names, set(support.CHART_SCRIPTS))
+        for rel in images:
+            path = os.path.join(self.run_dir, rel)
+            self.assertTrue(os.path.isfile(path), path)
+            self.assertTrue(os.path.isfile(path[:-4] + ".svg"))
+        # The HTML carries the same images inline, for mail.
+        self.assertEqual(self.html.count('src="data:image/png;base64,'), len(images))
+        self.assertNotIn('src="charts/', self.html)
+
+    def test_context_header(self):
+        for text in ("Example CPU 3000", "Linux 6.1.0", "g++ 12.2.0", "Release", "1.81.0",
+                     "2021.8.0", "0123456789ab", "2026-01-02T03:04:05Z"):
+            self.assertIn(text, self.md)
+
+    def test_winners_and_reasons(self):
+        self.assertIn("### block (`block:5ms`)", self.md)
+        block = self.md.split("### block")[1].split("###")[0]
+        self.assertIn("**Winner: loop+thread**", block)
+        self.assertIn("pool x2 is capped by its 2 threads", block)
+        mixed = self.md.split("### mixed")[1].split("## Decision map")[0]
+        self.assertIn("Winner:", mixed)
+        self.assertIn("Why:", mixed)
+
+    def test_rules_have_numbers(self):
+        rules = self.md.split("## Rules learned on this host")[1].split("## Charts")[0]
+        self.assertIn("us of CPU per ms of waiting", rules)
+        self.assertIn("froze the loop for 20.", rules)
+        self.assertIn("BM_loop_offload measures 9.2 us", rules)
+        self.assertNotIn("not measured", rules)
+
+    def test_warnings_and_failures(self):
+        self.assertIn("(fixture warning)", self.md)
+        failed = self.md.split("## Failed runs")[1]
+        self.assertIn("| procs x2 | block | concurrency 64 | timeout |", failed)
+        self.assertIn("2,000 tasks/s offered", failed)
+
+    def test_html_is_a_page(self):
+        self.assertTrue(self.html.startswith("<!DOCTYPE html>"))
+        self.assertIn("<table>", self.html)
+        self.assertIn("<strong>Winner: loop+thread</strong>", self.html)
+        self.assertTrue(self.html.rstrip().endswith("</html>"))
+
+
+class OtherInputs(unittest.TestCase):
+    def test_real_binary_output(self):
+        tmp, run_dir = support.copy_run(support.SPINE)
+        try:
+            p = support.run("report", run_dir)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(os.path.join(run_dir, "report.md"), encoding="utf-8") as f:
+                md = f.read()
+            for label in ("loop", "loop+thread", "pool x2"):
+                self.assertIn(label, md)
+            self.assertIn("![decision map](charts/decision_map.png)", md)
+            self.assertIn("no decision-map sweep", md)
+            self.assertIn("`hockey`: no open-loop runs", md)
+            self.assertIn("stall probe took no samples", md)
+            self.assertEqual(md.count("**Winner"), 4)
+            self.assertIn("**Winner (a tie): loop+thread**", md)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_sparse_file(self):
+        tmp, run_dir = support.copy_run(support.MINIMAL)
+        try:
+            p = support.run("report", os.path.join(run_dir, "results.json"), "--slo", "50ms")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(os.path.join(run_dir, "report.md"), encoding="utf-8") as f:
+                md = f.read()
+            self.assertIn("mystery+thread x3", md)
+            self.assertIn("model failed: fixture error", md)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_bad_input(self):
+        p = support.run("report", "/nonexistent/run")
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr.strip(), "plot: results '/nonexistent/run': no such file or "
+                         "directory")
+        p = support.run("report", support.FULL, "--slo", "soon")
+        self.assertEqual(p.returncode, 2)
+        self.assertTrue(p.stderr.startswith("plot: --slo 'soon'"), p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
