@@ -241,7 +241,8 @@ void add_crossover(suite_plan& plan, bool full, int cores) {
       const run_record& loop = done[done.size() - 2];
       const run_record& pool = done[done.size() - 1];
       if (loop.status != run_status::ok || pool.status != run_status::ok) return {};
-      (pool.throughput_per_s >= loop.throughput_per_s ? s->hi_ns : s->lo_ns) = s->pending_ns;
+      // A tie (within 5%, the noise of a short run) is not an overtaking.
+      (pool.throughput_per_s > 1.05 * loop.throughput_per_s ? s->hi_ns : s->lo_ns) = s->pending_ns;
       s->pending_ns = -1;
     }
     if (s->probes_left-- <= 0) return {};
