@@ -127,6 +127,8 @@ void BM_floor_pipe_pingpong(benchmark::State& state) {
     return;
   }
   if (child == 0) {
+    close(to_child[1]);  // so that the parent's close reads as EOF here
+    close(to_parent[0]);
     char b;
     while (read(to_child[0], &b, 1) == 1 && write(to_parent[1], &b, 1) == 1) {
     }
@@ -143,7 +145,7 @@ void BM_floor_pipe_pingpong(benchmark::State& state) {
   }
   close(to_child[1]);  // the child reads EOF and exits
   close(to_parent[0]);
-  kill(child, SIGKILL);  // in case it is stuck anyway
+  kill(child, SIGKILL);  // in case it is stuck anyway (it has normally exited)
   waitpid(child, nullptr, 0);
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
