@@ -53,13 +53,20 @@ test: deps
 	@cmake --build --preset release -j $(JOBS)
 	@ctest --preset release -j $(JOBS)
 
-# The default suite into results/<run-id>/, then the charts and report.
+# The default suite into results/<run-id>/, the microbenchmarks beside it
+# (micro.json), then the charts and report.
+MICRO_TIME := $(if $(FULL),0.5,0.05)
 bench: build
 	@id=$$(date -u +%Y%m%d-%H%M%S); \
 	./build/ccbench sweep bench $(if $(FULL),--full,) --out results/$$id; rc=$$?; \
+	if [ -d results/$$id ]; then \
+	  echo "ccbench-micro: the price of each model's primitives (about 30 s)..."; \
+	  ./build/ccbench-micro --benchmark_min_time=$(MICRO_TIME) --benchmark_out_format=json \
+	    --benchmark_min_warmup_time=0.02 --benchmark_out=results/$$id/micro.json >/dev/null || rc=1; \
+	fi; \
 	if [ -f results/$$id/results.json ]; then \
-	  $(MAKE) --no-print-directory plot RUN=results/$$id; \
-	  echo "Results: results/$$id (results/latest points there)"; \
+	  $(MAKE) --no-print-directory plot RUN=results/$$id || rc=1; \
+	  echo "Results: results/$$id (results/latest points there): report.md, report.html, charts/"; \
 	fi; \
 	exit $$rc
 
