@@ -4,26 +4,19 @@
 
 #include "harness/step_work.hpp"
 #include "models/loop/event_loop.hpp"
+#include "models/loop/task_group.hpp"
 
 namespace ccbench::models {
 namespace {
 
-using ccbench::loop::event;
 using ccbench::loop::event_loop;
 using ccbench::loop::sleep_for;
 using ccbench::loop::sleep_until;
+using ccbench::loop::task_group;
 using ccbench::loop::to_thread;
+using ccbench::loop::with_task_group;
 
-// Counts the coroutines still running and wakes the driver when the last ends.
-struct countdown {
-  std::size_t live;
-  event all_done;
-  void finished() noexcept {
-    if (--live == 0) all_done.set();
-  }
-};
-
-loop::task<void> client(run_context& ctx, countdown& clients) {
+loop::task<void> client(run_context& ctx) {
   const bool offload_block = ctx.options().offload != offload_mode::none;
   while (const std::optional<ccbench::task> t = ctx.next_task()) {
     std::uint64_t sum = 0;
@@ -50,26 +43,23 @@ loop::task<void> client(run_context& ctx, countdown& clients) {
       ctx.fail(*t, e.what());
     }
   }
-  clients.finished();
 }
 
-loop::task<void> probe(run_context& ctx, countdown& probes) {
+loop::task<void> probe(run_context& ctx) {
   stall_probe& p = ctx.probe();
   while (!ctx.stopping()) {
     co_await sleep_until(p.deadline());
     p.woke();
   }
-  probes.finished();
 }
 
+// asyncio.TaskGroup: the run ends when the probe and every client have returned.
 loop::task<void> drive(run_context& ctx) {
-  event_loop& loop = *event_loop::current();
-  countdown clients{ctx.concurrency(), {}};
-  countdown probes{1, {}};
-  loop.spawn(probe(ctx, probes));
-  for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) loop.spawn(client(ctx, clients));
-  if (clients.live > 0) co_await clients.all_done.wait();
-  co_await probes.all_done.wait();
+  co_await with_task_group([&ctx](task_group& tg) -> loop::task<void> {
+    tg.create_task(probe(ctx));
+    for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) tg.create_task(client(ctx));
+    co_return;
+  });
 }
 
 class loop_model final : public model {
