@@ -10,8 +10,10 @@
 //   asyncio.to_thread        to_thread(fn)
 //   asyncio.Event            event
 //   Task.cancel              task_handle::cancel() -> cancelled_error (cancellation.hpp)
-//   asyncio.gather / TaskGroup / timeout            task_group.hpp
-//   asyncio.Semaphore                               semaphore.hpp
+//   asyncio.gather           gather(tasks...)                        (task_group.hpp)
+//   asyncio.TaskGroup        with_task_group([&](task_group& tg) -> task<void> {...})
+//   asyncio.timeout/wait_for timeout(d, t) -> timeout_error
+//   asyncio.Semaphore        semaphore                               (semaphore.hpp)
 #pragma once
 
 #include <atomic>
