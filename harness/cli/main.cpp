@@ -1,4 +1,4 @@
-// ccbench's command line: run, list, sweep.
+// ccbench's command line: run, list, sweep, tour.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +11,7 @@
 #include "harness/cli/registry.hpp"
 #include "harness/cli/suite.hpp"
 #include "harness/cli/sweeps.hpp"
+#include "harness/cli/tour.hpp"
 #include "harness/error.hpp"
 #include "harness/step_work.hpp"
 #include "harness/workload.hpp"
@@ -279,6 +280,7 @@ int cli_main(int argc, char** argv) {
       "  ccbench run --model loop --offload none,thread --workload io:5ms,block:20ms -c 10\n"
       "  ccbench sweep bench --out results/mine\n"
       "  ccbench compare results/before results/after\n"
+      "  ccbench tour\n"
       "Run 'ccbench COMMAND --help' for a command's flags.");
 
   run_flags run;
@@ -309,6 +311,22 @@ int cli_main(int argc, char** argv) {
   compare_cmd->add_option("b", compare_b, "Contender: results.json or a run directory")->required();
   compare_cmd->add_option("-o,--out", compare_out, "Write the overlay charts into DIR")
       ->type_name("DIR");
+  std::string tour_scale = "1";
+  std::string tour_json;
+  CLI::App* tour_cmd = app.add_subcommand(
+      "tour",
+      "Run the seed notebook's async/await lessons (gather, create_task, TaskGroup, Semaphore, "
+      "timeout, blocking the loop, to_thread) on ccbench's own loop and check each claim");
+  tour_cmd
+      ->add_option("--scale", tour_scale,
+                   "Multiply every duration of the lessons by F (0.2 runs five times faster)")
+      ->type_name("F")
+      ->capture_default_str();
+  tour_cmd->add_option("--json", tour_json, "Also write the lessons to FILE as JSON")
+      ->type_name("FILE");
+  tour_cmd->footer(
+      "A lesson holds when its time is within 15% of the notebook's (scaled) and its other "
+      "checks pass.\nExit status: 0 every measured lesson held, 1 some did not, 2 bad input.");
 
   try {
     app.parse(argc, argv);
@@ -327,6 +345,12 @@ int cli_main(int argc, char** argv) {
     return run_suite(std::move(plan), run.output.options());
   }
   if (*compare_cmd) return compare_results(compare_a, compare_b, compare_out);
+  if (*tour_cmd) {
+    tour_options o;
+    o.scale = parse_tour_scale(tour_scale, "--scale");
+    if (!tour_json.empty()) o.json = tour_json;
+    return run_tour(o, std::cout);
+  }
   if (*sweep_cmd) {
     return run_suite(make_sweep(sweep_name, full, machine_cores()), sweep_out.options());
   }

@@ -1,5 +1,7 @@
 #include "models/loop/event_loop.hpp"
 
+#include "models/loop/task_group.hpp"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
@@ -91,26 +93,80 @@ class thread_pool {
 
 namespace detail {
 
-// A fire-and-forget coroutine that owns a spawned task and frees itself.
-struct detached {
-  struct promise_type {
-    detached get_return_object() noexcept {
-      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+// The root coroutine of every task: starts the body (unless the task was
+// cancelled before it began, as asyncio's Task does) and, at its final suspend,
+// reports the outcome (task_state::finish).
+root run_root() {
+  struct start_body {
+    bool await_ready() const noexcept { return false; }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<task_state> self) const noexcept {
+      task_state& s = self.promise();
+      if (s.cancel_requested) {
+        s.cancel_requested = false;
+        s.body_promise->error = std::make_exception_ptr(cancelled_error());
+        return self;
+      }
+      return s.body;
     }
-    std::suspend_always initial_suspend() const noexcept { return {}; }
-    std::suspend_never final_suspend() const noexcept { return {}; }
-    void return_void() const noexcept {}
-    void unhandled_exception() const noexcept { std::terminate(); }  // body catches all
+    void await_resume() const noexcept {}
   };
-  std::coroutine_handle<promise_type> handle;
-};
+  co_await start_body{};
+}
 
-detached run_detached(task<void> t, std::exception_ptr& unhandled) {
-  try {
-    co_await std::move(t);
-  } catch (...) {
-    if (!unhandled) unhandled = std::current_exception();
+root task_state::get_return_object() noexcept {
+  return {std::coroutine_handle<task_state>::from_promise(*this)};
+}
+
+task_state::~task_state() {
+  if (body) body.destroy();
+}
+
+bool task_state::cancel() noexcept {
+  if (done) return false;
+  // Already pending: the hook has been told (or there was none), and a cycle of
+  // tasks awaiting each other must not recurse forever.
+  if (cancel_requested) return true;
+  cancel_requested = true;
+  if (suspended_at != nullptr) suspended_at->cancel();
+  return true;
+}
+
+void task_state::release() noexcept {
+  if (--refs == 0 && done) {
+    report_unretrieved();
+    std::coroutine_handle<task_state>::from_promise(*this).destroy();
   }
+}
+
+bool task_state::finish() noexcept {
+  done = true;
+  suspended_at = nullptr;
+  cancel_requested = false;
+  if (body_promise->error) {
+    try {
+      std::rethrow_exception(body_promise->error);
+    } catch (const cancelled_error&) {
+      cancelled = true;
+    } catch (...) {
+    }
+  }
+  loop->forget(*this);
+  if (scope != nullptr) scope->task_done(*this);
+  // Scheduled, not resumed: the awaiters run from the ready queue, so a chain
+  // of tasks ending one after another never deepens the stack.
+  for (join_node* j = std::exchange(joiners, nullptr); j != nullptr;) {
+    join_node* next_joiner = j->next;
+    loop->schedule(j->waiter);
+    j = next_joiner;
+  }
+  if (refs > 0) return true;
+  report_unretrieved();
+  return false;
+}
+
+void task_state::report_unretrieved() noexcept {
+  if (cancelled || retrieved || body_promise == nullptr || !body_promise->error) return;
+  loop->report_unhandled(body_promise->error);
 }
 
 }  // namespace detail
@@ -140,7 +196,20 @@ event_loop::event_loop(options opts) : ready_(1024) {
 }
 
 event_loop::~event_loop() {
-  pool_.reset();  // joins the offload threads
+  pool_.reset();  // joins the offload threads: no call still writes into a frame
+  // Tasks that never finished (run() threw, or was never called) are torn down
+  // newest first, since a task's frame usually holds what younger tasks wait on
+  // (a semaphore, an event, a scope): their awaiters unwind while it still
+  // exists. A root frame goes when its last reference does.
+  while (tasks_ != nullptr) {
+    detail::task_state& s = *tasks_;
+    forget(s);
+    s.done = s.cancelled = true;  // nothing to report
+    s.add_ref();
+    std::exchange(s.body, {}).destroy();
+    s.body_promise = nullptr;
+    s.release();
+  }
   ::close(wake_fd_);
   ::close(epoll_fd_);
 }
@@ -168,9 +237,36 @@ std::coroutine_handle<> event_loop::pop_ready() noexcept {
 
 void event_loop::schedule(std::coroutine_handle<> h) noexcept { push_ready(h); }
 
-void event_loop::spawn(task<void> t) {
-  detail::detached d = detail::run_detached(std::move(t), unhandled_);
-  push_ready(d.handle);
+detail::task_state& event_loop::start_task(std::coroutine_handle<> body, detail::promise_base& p) {
+  detail::root r = detail::run_root();
+  detail::task_state& s = r.handle.promise();
+  s.loop = this;
+  s.body = body;
+  s.body_promise = &p;
+  p.state = &s;
+  p.continuation = r.handle;
+  p.consumed = true;
+  s.next = tasks_;
+  if (tasks_ != nullptr) tasks_->prev = &s;
+  tasks_ = &s;
+  ++task_count_;
+  push_ready(r.handle);
+  return s;
+}
+
+void event_loop::forget(detail::task_state& s) noexcept {
+  if (s.prev != nullptr) {
+    s.prev->next = s.next;
+  } else {
+    tasks_ = s.next;
+  }
+  if (s.next != nullptr) s.next->prev = s.prev;
+  s.prev = s.next = nullptr;
+  --task_count_;
+}
+
+void event_loop::report_unhandled(std::exception_ptr e) noexcept {
+  if (!unhandled_) unhandled_ = std::move(e);
 }
 
 void event_loop::post(std::coroutine_handle<> h) noexcept {
@@ -242,17 +338,9 @@ void event_loop::wait_for_events(std::int64_t timeout_ns) {
   }
 }
 
-void event_loop::run_until_done(std::coroutine_handle<> main) {
-  if (running_loop != nullptr) throw std::logic_error("event_loop::run called on a loop thread");
-  running_loop = this;
-  struct reset_current {
-    ~reset_current() { running_loop = nullptr; }
-  } reset;
-  // Timer slack is per thread; 1 ns makes 1 ms sleeps accurate to ~20 us.
-  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-
-  push_ready(main);
-  while (!main.done()) {
+template <class Done>
+void event_loop::turn_until(Done done) {
+  while (!done()) {
     fire_timers(now_ns());
     if (has_posted_.load(std::memory_order_acquire)) take_posted();
     if (count_ == 0) {
@@ -262,7 +350,7 @@ void event_loop::run_until_done(std::coroutine_handle<> main) {
       } else if (offloads_in_flight_.load(std::memory_order_acquire) == 0 &&
                  !has_posted_.load(std::memory_order_acquire)) {
         throw std::logic_error(
-            "event_loop: the main task is waiting on something that can never happen "
+            "event_loop: every task is waiting on something that can never happen "
             "(no ready task, timer or offloaded call)");
       }
       wait_for_events(timeout);
@@ -270,8 +358,24 @@ void event_loop::run_until_done(std::coroutine_handle<> main) {
     }
     // Run what is ready now; what they make ready runs after the next check of
     // timers and posted work, so neither can starve.
-    for (std::size_t n = count_; n > 0 && !main.done(); --n) pop_ready().resume();
+    for (std::size_t n = count_; n > 0 && !done(); --n) pop_ready().resume();
   }
+}
+
+void event_loop::run_until_done(detail::task_state& main) {
+  if (running_loop != nullptr) throw std::logic_error("event_loop::run called on a loop thread");
+  running_loop = this;
+  struct reset_current {
+    ~reset_current() { running_loop = nullptr; }
+  } reset;
+  // Timer slack is per thread; 1 ns makes 1 ms sleeps accurate to ~20 us.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+
+  turn_until([&main] { return main.done; });
+  // asyncio.run's clean-up: cancel what main left running and let it end.
+  // cancel() only schedules, so the list does not change under the walk.
+  for (detail::task_state* s = tasks_; s != nullptr; s = s->next) s->cancel();
+  turn_until([this] { return tasks_ == nullptr; });
 }
 
 void event_loop::rethrow_unhandled() {
@@ -281,8 +385,16 @@ void event_loop::rethrow_unhandled() {
 void event::set() noexcept {
   set_ = true;
   event_loop* loop = event_loop::current();
-  for (std::coroutine_handle<> h : waiters_) loop->schedule(h);
+  for (waiter* w : waiters_) {
+    w->queued_ = false;
+    loop->schedule(w->h_);
+  }
   waiters_.clear();
+}
+
+void event::remove(waiter& w) noexcept {
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+  w.queued_ = false;
 }
 
 }  // namespace ccbench::loop

@@ -1,6 +1,19 @@
 // ccbench's own event loop: one thread, C++20 coroutines, an asyncio analogue.
 // Ready queue for zero-delay resumption, a timer heap, epoll with an eventfd for
 // wake-ups from other threads, and a thread pool behind to_thread().
+//
+// The asyncio toolkit, by asyncio name:
+//   asyncio.run              event_loop::run(main)
+//   asyncio.create_task      create_task(t) -> task_handle<T> (await it for the result)
+//   (fire and forget)        event_loop::spawn(t)
+//   asyncio.sleep            sleep_for(d), sleep_until(t), yield()
+//   asyncio.to_thread        to_thread(fn)
+//   asyncio.Event            event
+//   Task.cancel              task_handle::cancel() -> cancelled_error (cancellation.hpp)
+//   asyncio.gather           gather(tasks...)                        (task_group.hpp)
+//   asyncio.TaskGroup        with_task_group([&](task_group& tg) -> task<void> {...})
+//   asyncio.timeout/wait_for timeout(d, t) -> timeout_error
+//   asyncio.Semaphore        semaphore                               (semaphore.hpp)
 #pragma once
 
 #include <atomic>
@@ -15,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/loop/cancellation.hpp"
 #include "models/loop/task.hpp"
 #include "models/loop/timer_heap.hpp"
 
@@ -36,7 +50,13 @@ struct offload_job {
 
 class thread_pool;
 
+template <class T>
+T take_result(task_state& s);
+
 }  // namespace detail
+
+template <class T>
+class task_handle;
 
 /// The event loop. Construct it anywhere, then call run() on the thread that is
 /// to be the loop thread. Every member except post() is for the loop thread.
@@ -54,19 +74,26 @@ class event_loop {
   event_loop(const event_loop&) = delete;
   event_loop& operator=(const event_loop&) = delete;
 
-  /// asyncio.run: runs `main` on the calling thread until it finishes, and
-  /// returns its value or rethrows its exception. Tasks spawned and not yet
-  /// finished when main returns stay suspended (their frames are leaked).
+  /// asyncio.run: runs `main` as a task on the calling thread until it
+  /// finishes; then, like asyncio.run, cancels the tasks still running and runs
+  /// until they have ended. Returns main's value or rethrows its exception; an
+  /// exception that escaped a task nobody awaited is rethrown first. Throws
+  /// std::logic_error when every task waits on something that can never happen.
   template <class T>
-  T run(task<T> main) {
-    run_until_done(main.handle());
-    rethrow_unhandled();
-    return main.handle().promise().take();
-  }
+  T run(task<T> main);
 
-  /// asyncio.create_task without a handle: starts `t` soon, detached. An
-  /// exception escaping it is kept and rethrown by run().
-  void spawn(task<void> t);
+  /// asyncio.create_task / loop.create_task: `t` starts soon (after what is
+  /// ready now, FIFO) and runs on its own; the handle awaits or cancels it.
+  /// Dropping the handle detaches the task.
+  template <class T>
+  [[nodiscard]] task_handle<T> create_task(task<T> t);
+
+  /// create_task without a handle: fire and forget. An exception escaping `t`
+  /// is kept and rethrown by run().
+  template <class T>
+  void spawn(task<T> t) {
+    (void)create_task(std::move(t));
+  }
 
   /// Resumes `h` on the loop thread soon, after what is ready now (FIFO).
   void schedule(std::coroutine_handle<> h) noexcept;
@@ -87,9 +114,18 @@ class event_loop {
 
   /// Number of timers armed right now.
   std::size_t pending_timers() const noexcept { return timers_.size(); }
+  /// Tasks created and not yet finished (asyncio.all_tasks).
+  std::size_t task_count() const noexcept { return task_count_; }
 
  private:
-  void run_until_done(std::coroutine_handle<> main);
+  friend struct detail::task_state;
+  // Wraps `body` in a root coroutine, registers it and makes it ready.
+  detail::task_state& start_task(std::coroutine_handle<> body, detail::promise_base& p);
+  void forget(detail::task_state& s) noexcept;
+  void report_unhandled(std::exception_ptr e) noexcept;
+  void run_until_done(detail::task_state& main);
+  template <class Done>
+  void turn_until(Done done);
   void rethrow_unhandled();
   void fire_timers(std::int64_t now_ns) noexcept;
   void take_posted() noexcept;
@@ -115,37 +151,153 @@ class event_loop {
   int offload_limit_;
   std::unique_ptr<detail::thread_pool> pool_;
   std::exception_ptr unhandled_;
+  detail::task_state* tasks_ = nullptr;  // unfinished tasks, for run()'s clean-up
+  std::size_t task_count_ = 0;
 };
+
+/// asyncio.Task: a reference to a running task. Awaiting it waits for the task
+/// to end and yields its value (moved out: await a task once for its value) or
+/// rethrows its exception. If the awaiting task is cancelled meanwhile, the
+/// cancellation is passed on to this task, and the awaiter gets cancelled_error
+/// once it has ended. Copyable; must not outlive its loop. Loop thread only.
+template <class T>
+class task_handle {
+ public:
+  task_handle() noexcept = default;
+  task_handle(const task_handle& o) noexcept : s_(o.s_) {
+    if (s_ != nullptr) s_->add_ref();
+  }
+  task_handle(task_handle&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+  task_handle& operator=(task_handle o) noexcept {
+    std::swap(s_, o.s_);
+    return *this;
+  }
+  ~task_handle() {
+    if (s_ != nullptr) s_->release();
+  }
+
+  bool valid() const noexcept { return s_ != nullptr; }
+  /// Task.done: finished, with a value, an exception or cancelled.
+  bool done() const noexcept { return s_->done; }
+  /// Task.cancelled: finished by cancelled_error.
+  bool cancelled() const noexcept { return s_->done && s_->cancelled; }
+  /// Task.cancel: asks the task to stop; it gets cancelled_error at its current
+  /// suspension point (or, if it has not started yet, never runs). False when it
+  /// has already finished.
+  bool cancel() noexcept { return s_->cancel(); }
+
+  auto operator co_await() const noexcept;
+
+ private:
+  friend class event_loop;
+  friend class detail::task_scope;
+  explicit task_handle(detail::task_state& s) noexcept : s_(&s) { s.add_ref(); }
+  detail::task_state* s_ = nullptr;
+};
+
+/// asyncio.create_task: create_task on the loop running this thread.
+template <class T>
+[[nodiscard]] task_handle<T> create_task(task<T> t) {
+  return event_loop::current()->create_task(std::move(t));
+}
+
+namespace detail {
+
+template <class T>
+T take_result(task_state& s) {
+  s.retrieved = true;
+  return static_cast<promise<T>&>(*s.body_promise).take();
+}
+
+/// Awaiting a task_handle.
+template <class T>
+class join_awaiter final : private cancel_hook {
+ public:
+  explicit join_awaiter(task_state& s) noexcept : s_(s) {}
+  join_awaiter(const join_awaiter&) = delete;
+  bool await_ready() const noexcept { return s_.done; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    if (!point_.enter(h, this)) return false;
+    node_.waiter = h;
+    node_.next = s_.joiners;
+    s_.joiners = &node_;
+    return true;
+  }
+  T await_resume() {
+    point_.leave();
+    return take_result<T>(s_);
+  }
+
+ private:
+  // Passed on; this coroutine resumes when the awaited task has ended.
+  void cancel() noexcept override { s_.cancel(); }
+  task_state& s_;
+  join_node node_;
+  cancel_point point_;
+};
+
+}  // namespace detail
+
+template <class T>
+auto task_handle<T>::operator co_await() const noexcept {
+  return detail::join_awaiter<T>(*s_);
+}
+
+template <class T>
+task_handle<T> event_loop::create_task(task<T> t) {
+  detail::task_state& s = start_task(t.handle(), t.handle().promise());
+  (void)t.release();  // the root now owns the frame
+  return task_handle<T>(s);
+}
+
+template <class T>
+T event_loop::run(task<T> main) {
+  task_handle<T> h = create_task(std::move(main));
+  run_until_done(*h.s_);
+  rethrow_unhandled();
+  return detail::take_result<T>(*h.s_);
+}
 
 // ---- awaitables ------------------------------------------------------------
 
 /// asyncio.sleep until an absolute time. A deadline already past still yields
-/// once through the ready queue (never through a timer).
-class sleep_until_awaiter {
+/// once through the ready queue (never through a timer). Cancelled: the timer
+/// is disarmed and cancelled_error thrown at once.
+class sleep_until_awaiter final : private detail::cancel_hook {
  public:
   explicit sleep_until_awaiter(clock::time_point deadline) noexcept
       : deadline_ns_(deadline.time_since_epoch().count()) {}
   sleep_until_awaiter(const sleep_until_awaiter&) = delete;
   ~sleep_until_awaiter() {
-    if (node_.armed()) loop_->disarm(node_);  // destroyed while sleeping: cancelled
+    if (node_.armed()) loop_->disarm(node_);  // frame destroyed while sleeping
   }
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
     loop_ = event_loop::current();
+    if (!point_.enter(h, this)) return false;
     if (deadline_ns_ <= clock::now().time_since_epoch().count()) {
       loop_->schedule(h);
-      return;
+      return true;
     }
     node_.deadline_ns = deadline_ns_;
     node_.handle = h;
     loop_->arm(node_);
+    return true;
   }
-  void await_resume() const noexcept {}
+  void await_resume() { point_.leave(); }
 
  private:
+  void cancel() noexcept override {
+    if (!node_.armed()) return;  // already due: it resumes anyway, and throws
+    loop_->disarm(node_);
+    loop_->schedule(node_.handle);
+  }
   std::int64_t deadline_ns_;
   event_loop* loop_ = nullptr;
   timer_node node_;
+  detail::cancel_point point_;
 };
 
 inline sleep_until_awaiter sleep_until(clock::time_point deadline) noexcept {
@@ -157,20 +309,29 @@ sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
   return sleep_until_awaiter(clock::now() + std::chrono::duration_cast<clock::duration>(d));
 }
 
+namespace detail {
+struct yield_awaiter {
+  bool await_ready() const noexcept { return false; }
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> h) noexcept {
+    if (!point.enter(h, nullptr)) return false;
+    event_loop::current()->schedule(h);
+    return true;
+  }
+  void await_resume() { point.leave(); }
+  cancel_point point;
+};
+}  // namespace detail
+
 /// asyncio.sleep(0): lets every other ready coroutine run first.
-inline auto yield() noexcept {
-  struct awaiter {
-    bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) const noexcept {
-      event_loop::current()->schedule(h);
-    }
-    void await_resume() const noexcept {}
-  };
-  return awaiter{};
-}
+inline detail::yield_awaiter yield() noexcept { return {}; }
 
 /// asyncio.to_thread: runs fn() on the loop's offload pool and resumes the
 /// awaiting coroutine on the loop thread with its result (or exception).
+/// Cancellation cannot interrupt a call that has started: the awaiter gets
+/// cancelled_error when the call returns (its result is dropped), never
+/// earlier, because fn may use the awaiting frame (captures by reference, the
+/// result slot). A cancellation pending before the call starts skips it.
 template <class F>
 class to_thread_awaiter final : private detail::offload_job {
   using result_type = std::invoke_result_t<F&>;
@@ -180,11 +341,15 @@ class to_thread_awaiter final : private detail::offload_job {
   bool await_ready() const noexcept { return false; }
   // noinline, and nothing touches `this` after offload(): the pool may resume
   // (and free) this frame before offload() returns (llvm/llvm-project#56301).
-  [[gnu::noinline]] void await_suspend(std::coroutine_handle<> h) {
+  template <class P>
+  [[gnu::noinline]] bool await_suspend(std::coroutine_handle<P> h) {
+    if (!point_.enter(h, nullptr)) return false;
     waiter = h;
     event_loop::current()->offload(*this);
+    return true;
   }
   result_type await_resume() {
+    point_.leave();
     if (error_) std::rethrow_exception(error_);
     if constexpr (!std::is_void_v<result_type>) return std::move(*result_);
   }
@@ -204,6 +369,7 @@ class to_thread_awaiter final : private detail::offload_job {
   F fn_;
   std::conditional_t<std::is_void_v<result_type>, bool, std::optional<result_type>> result_{};
   std::exception_ptr error_;
+  detail::cancel_point point_;
 };
 
 template <class F>
@@ -211,24 +377,57 @@ to_thread_awaiter<F> to_thread(F fn) {
   return to_thread_awaiter<F>(std::move(fn));
 }
 
-/// asyncio.Event: wait() suspends until set(). Loop thread only.
+/// asyncio.Event: wait() suspends until set(). A cancelled waiter leaves the
+/// queue and gets cancelled_error. Loop thread only.
 class event {
+  class waiter;
+
  public:
+  event() = default;
+  event(const event&) = delete;
+  event& operator=(const event&) = delete;
   bool is_set() const noexcept { return set_; }
   void set() noexcept;
-  auto wait() noexcept {
-    struct awaiter {
-      event& e;
-      bool await_ready() const noexcept { return e.set_; }
-      void await_suspend(std::coroutine_handle<> h) { e.waiters_.push_back(h); }
-      void await_resume() const noexcept {}
-    };
-    return awaiter{*this};
-  }
+  void clear() noexcept { set_ = false; }
+  waiter wait() noexcept;
 
  private:
+  class waiter final : private detail::cancel_hook {
+   public:
+    explicit waiter(event& e) noexcept : e_(e) {}
+    waiter(const waiter&) = delete;
+    ~waiter() {
+      if (queued_) e_.remove(*this);  // frame destroyed while waiting
+    }
+    bool await_ready() const noexcept { return e_.set_; }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+      if (!point_.enter(h, this)) return false;
+      h_ = h;
+      e_.waiters_.push_back(this);
+      queued_ = true;
+      return true;
+    }
+    void await_resume() { point_.leave(); }
+
+   private:
+    friend class event;
+    void cancel() noexcept override {
+      if (!queued_) return;
+      e_.remove(*this);
+      event_loop::current()->schedule(h_);
+    }
+    event& e_;
+    std::coroutine_handle<> h_;
+    bool queued_ = false;
+    detail::cancel_point point_;
+  };
+  void remove(waiter& w) noexcept;
+
   bool set_ = false;
-  std::vector<std::coroutine_handle<>> waiters_;
+  std::vector<waiter*> waiters_;
 };
+
+inline event::waiter event::wait() noexcept { return waiter(*this); }
 
 }  // namespace ccbench::loop

@@ -10,25 +10,18 @@
 #include "harness/step_work.hpp"
 #include "models/loop/event_loop.hpp"
 #include "models/loop/process_offload.hpp"
+#include "models/loop/task_group.hpp"
 
 namespace ccbench::models {
 namespace {
 
-using ccbench::loop::event;
 using ccbench::loop::event_loop;
 using ccbench::loop::process_offload;
 using ccbench::loop::sleep_for;
 using ccbench::loop::sleep_until;
+using ccbench::loop::task_group;
 using ccbench::loop::to_thread;
-
-// Counts the coroutines still running and wakes the driver when the last ends.
-struct countdown {
-  std::size_t live;
-  event all_done;
-  void finished() noexcept {
-    if (--live == 0) all_done.set();
-  }
-};
+using ccbench::loop::with_task_group;
 
 // Where steps that would hold the loop go: block steps to to_thread() under any
 // offload, cpu steps to worker processes (`procs`, non-null) under
@@ -83,57 +76,42 @@ loop::task<void> execute(run_context& ctx, ccbench::task t, offload_plan offload
 // Closed loop: one client keeps one task in flight. It yields to the loop
 // between tasks, as a server does when it reads the next request, so a task
 // with no wait cannot keep the other clients (and the probe) from ever running.
-loop::task<void> client(run_context& ctx, countdown& live, offload_plan offload) {
+loop::task<void> client(run_context& ctx, offload_plan offload) {
   while (const std::optional<ccbench::task> t = ctx.next_task()) {
     co_await loop::yield();
     co_await execute(ctx, *t, offload);
   }
-  live.finished();
-}
-
-loop::task<void> arrival(run_context& ctx, ccbench::task t, countdown& live, offload_plan offload) {
-  co_await execute(ctx, t, offload);
-  live.finished();
 }
 
 // Open loop: a timer-driven generator on the loop itself starts each task at its
 // intended time, so a stalled loop also delays the arrivals behind it.
-loop::task<void> generator(run_context& ctx, countdown& live, offload_plan offload) {
-  event_loop& loop = *event_loop::current();
+loop::task<void> generator(run_context& ctx, task_group& tg, offload_plan offload) {
   while (std::optional<ccbench::task> t = ctx.next_arrival()) {
     co_await sleep_until(t->intended_start);
     ctx.launched(*t);
-    ++live.live;
-    loop.spawn(arrival(ctx, *t, live, offload));
+    tg.create_task(execute(ctx, *t, offload));
   }
-  live.finished();
 }
 
-loop::task<void> probe(run_context& ctx, countdown& probes) {
+loop::task<void> probe(run_context& ctx) {
   stall_probe& p = ctx.probe();
   while (!ctx.stopping()) {
     co_await sleep_until(p.deadline());
     p.woke();
   }
-  probes.finished();
 }
 
+// asyncio.TaskGroup: the run ends when the probe and every task have returned.
 loop::task<void> drive(run_context& ctx, offload_plan offload) {
-  event_loop& loop = *event_loop::current();
-  countdown tasks{0, {}};
-  countdown probes{1, {}};
-  loop.spawn(probe(ctx, probes));
-  if (ctx.open_loop()) {
-    tasks.live = 1;
-    loop.spawn(generator(ctx, tasks, offload));
-  } else {
-    tasks.live = ctx.concurrency();
-    for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) {
-      loop.spawn(client(ctx, tasks, offload));
+  co_await with_task_group([&ctx, offload](task_group& tg) -> loop::task<void> {
+    tg.create_task(probe(ctx));
+    if (ctx.open_loop()) {
+      tg.create_task(generator(ctx, tg, offload));
+    } else {
+      for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) tg.create_task(client(ctx, offload));
     }
-  }
-  co_await tasks.all_done.wait();
-  co_await probes.all_done.wait();
+    co_return;
+  });
 }
 
 class loop_model final : public model {

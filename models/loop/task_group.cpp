@@ -1,0 +1,74 @@
+#include "models/loop/task_group.hpp"
+
+namespace ccbench::loop::detail {
+
+task_scope::~task_scope() {
+  for (task_state* c : children_) {
+    c->scope = nullptr;
+    c->release();
+  }
+}
+
+void task_scope::add(task_state& s) {
+  children_.reserve(children_.size() + 1);  // may throw: before anything changes
+  s.add_ref();
+  children_.push_back(&s);
+  s.scope = this;
+  ++live_;
+  if (cancelling_) s.cancel();
+}
+
+void task_scope::cancel_all() noexcept {
+  cancelling_ = true;
+  for (task_state* c : children_) c->cancel();  // false for those already done
+}
+
+void task_scope::task_done(task_state& s) noexcept {
+  --live_;
+  // The owner rethrows the first failure; later ones are dropped by design, so
+  // none of them is an unhandled exception.
+  s.retrieved = true;
+  const bool failed = s.body_promise->error && (cancellation_fails_ || !s.cancelled);
+  if (failed && !first_error_) {
+    first_error_ = s.body_promise->error;
+    cancel_all();
+  }
+  if (live_ == 0 && waiter_ != nullptr) waiter_->wake();
+}
+
+void task_scope::wait_awaiter::wake() noexcept {
+  if (deadline_ns_ >= 0) {
+    if (!node_.armed()) return;  // the deadline passed first: the timer made it ready
+    loop_->disarm(node_);
+  }
+  loop_->schedule(h_);
+}
+
+void task_scope::wait_awaiter::cancel() noexcept {
+  // Passed on to every child; this wait now ends when they all have, not at
+  // the deadline (unless the deadline already made it ready).
+  scope_.cancel_all();
+  if (node_.armed()) {
+    loop_->disarm(node_);
+    deadline_ns_ = -1;
+  }
+}
+
+task_scope::wait_status task_scope::wait_awaiter::await_resume() noexcept {
+  scope_.waiter_ = nullptr;
+  if (point_.consume()) return wait_status::cancelled;
+  return scope_.live_ == 0 ? wait_status::done : wait_status::timed_out;
+}
+
+task<void> task_scope::join() {
+  bool cancelled = co_await wait() == wait_status::cancelled;
+  // Children still running here: the cancellation was pending before the wait.
+  while (live_ > 0) {
+    cancel_all();
+    if (co_await wait() == wait_status::cancelled) cancelled = true;
+  }
+  if (cancelled) throw cancelled_error();
+  if (first_error_) std::rethrow_exception(first_error_);
+}
+
+}  // namespace ccbench::loop::detail
