@@ -2,19 +2,24 @@
 
 #include <array>
 
+#include "models/fiber/fiber_model.hpp"
 #include "models/loop/loop_model.hpp"
 #include "models/pool/pool_model.hpp"
 
 namespace ccbench {
 namespace {
 
-const std::array<model_info, 2> all_models{{
+const std::array<model_info, 3> all_models{{
     {"loop",
      "ccbench's own single-threaded C++20 coroutine event loop (epoll + timers), an asyncio "
      "analogue; ignores --threads",
      false, true, false, &models::make_loop_model},
     {"pool", "a oneTBB thread pool of --threads workers; every step runs synchronously on a worker",
      true, false, false, &models::make_pool_model},
+    {"fiber",
+     "Boost.Fiber: every client a fiber; round_robin on one thread, a shared ready queue "
+     "(shared_work) across --threads",
+     true, true, false, &models::make_fiber_model},
 }};
 
 }  // namespace
