@@ -387,6 +387,18 @@ void run_context::finish(run_record& out) {
   out.generator_lag_ms =
       open_loop() ? static_cast<double>(std::max<std::int64_t>(0, lag_ns)) / 1e6 : -1;
 
+  // A probe still waiting for a deadline inside the window never woke: its
+  // scheduler starved it (e.g. it was held to the end). Count it as late by at
+  // least the rest of the window, rather than as no stall at all.
+  if (probe_.deadline_ >= warm_end_ && probe_.deadline_ < window_end_) {
+    const std::int64_t late = (window_end_ - probe_.deadline_).count();
+    probe_.lateness_.record(late);
+    if (late > probe_.threshold_.count()) {
+      ++probe_.over_;
+      probe_.over_total_ns_ += late;
+      probe_.stalls_.push_back({probe_.deadline_, late});
+    }
+  }
   auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
   const histogram& lag = probe_.lateness_;
   out.stall.samples = lag.count();

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "models/asio/asio_model.hpp"
+#include "models/fiber/fiber_model.hpp"
 #include "models/loop/loop_model.hpp"
 #include "models/pool/pool_model.hpp"
 #include "models/procs/procs_model.hpp"
@@ -10,7 +11,7 @@
 namespace ccbench {
 namespace {
 
-const std::array<model_info, 4> all_models{{
+const std::array<model_info, 5> all_models{{
     {"loop",
      "ccbench's own single-threaded C++20 coroutine event loop (epoll + timers), an asyncio "
      "analogue; ignores --threads",
@@ -19,6 +20,10 @@ const std::array<model_info, 4> all_models{{
      "Boost.Asio C++20 coroutines (awaitable, co_spawn, steady_timer) on one io_context run by "
      "--threads threads",
      true, true, true, &models::make_asio_model},
+    {"fiber",
+     "Boost.Fiber: every client a fiber; round_robin on one thread, a shared ready queue "
+     "(shared_work) across --threads",
+     true, true, true, &models::make_fiber_model},
     {"pool", "a oneTBB thread pool of --threads workers; every step runs synchronously on a worker",
      true, false, false, &models::make_pool_model},
     {"procs",

@@ -1,0 +1,522 @@
+#include "models/fiber/fiber_model.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/fiber/algo/algorithm.hpp>
+#include <boost/fiber/algo/round_robin.hpp>
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/context.hpp>
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/future.hpp>
+#include <boost/fiber/mutex.hpp>
+#include <boost/fiber/operations.hpp>
+#include <boost/fiber/pooled_fixedsize_stack.hpp>
+#include <boost/fiber/scheduler.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/process_pool.hpp"
+#include "harness/step_work.hpp"
+
+namespace ccbench::models {
+namespace {
+
+namespace fibers = boost::fibers;
+
+// Each fiber's stack. The fibers here are shallow: a loop over a task's steps
+// that calls the harness (next_task, complete, fail), cpu_burn (a leaf),
+// block_for (one clock_nanosleep), Boost.Fiber's sleep and future waits, and
+// at most a std::thread start and an exception unwind. Painting the stacks
+// showed at most 6.2 KiB used in a Release build and 7.5 KiB under ASan, on
+// every step kind, with --offload thread and with a throwing step. Pooled
+// stacks have no guard page, so an overflow would corrupt the next stack
+// silently: 32 KiB leaves more than 4x. The size hardly costs memory: a fiber
+// keeps about 12 KiB resident (the two pages it uses at the top, and the
+// first page, where boost::pool keeps its free list), whatever the size.
+constexpr std::size_t stack_bytes = 32 * 1024;
+
+// boost::context's pooled_fixedsize_stack is a boost::pool: fast, but not
+// thread-safe. With several scheduler threads a fiber's stack is freed on the
+// thread where the fiber ended, concurrently with others, so every allocation
+// and release goes through one mutex (once per fiber, not per switch).
+class locked_stack_pool {
+ public:
+  explicit locked_stack_pool(std::size_t stack_size)
+      // Blocks grow from 64 stacks and are capped at 1024 (32 MiB), so 100k
+      // fibers never ask malloc for one multi-gigabyte block.
+      : shared_(std::make_shared<shared>(stack_size, 64, 1024)) {}
+
+  boost::context::stack_context allocate() {
+    std::lock_guard lock(shared_->mutex);
+    return shared_->pool.allocate();
+  }
+  void deallocate(boost::context::stack_context& sctx) noexcept {
+    std::lock_guard lock(shared_->mutex);
+    shared_->pool.deallocate(sctx);
+  }
+
+ private:
+  struct shared {
+    shared(std::size_t size, std::size_t next, std::size_t max) : pool(size, next, max) {}
+    std::mutex mutex;
+    fibers::pooled_fixedsize_stack pool;
+  };
+  std::shared_ptr<shared> shared_;
+};
+
+// The --offload thread pool: threads started lazily up to a limit, like
+// Python's ThreadPoolExecutor, kept until the run ends. A fiber hands it a
+// block step with a fiber promise and waits on the future, which suspends only
+// that fiber: its scheduler thread goes on running the others.
+class offload_pool {
+ public:
+  explicit offload_pool(int limit) : limit_(limit) {}
+  offload_pool(const offload_pool&) = delete;
+  offload_pool& operator=(const offload_pool&) = delete;
+  ~offload_pool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& t : threads_) t.join();
+  }
+
+  int limit() const noexcept { return limit_; }
+
+  /// Called from a fiber: runs block_for(d) on a pool thread; suspends the
+  /// calling fiber (not its thread) until it is done. Throws std::system_error
+  /// when a needed pool thread cannot be started.
+  void block(nanoseconds d) {
+    fibers::promise<void> done;
+    fibers::future<void> finished = done.get_future();
+    {
+      std::unique_lock lock(mutex_);
+      queue_.push_back(job{d, std::move(done)});
+      if (idle_ == 0 && static_cast<int>(threads_.size()) < limit_) {
+        try {
+          threads_.emplace_back([this] { work(); });
+        } catch (...) {
+          // Don't leave a job behind that nobody runs: its promise would be
+          // broken only when the pool goes, long after this fiber gave up.
+          queue_.pop_back();
+          throw;
+        }
+      }
+    }
+    cv_.notify_one();
+    finished.get();
+  }
+
+ private:
+  struct job {
+    nanoseconds duration;
+    fibers::promise<void> done;
+  };
+
+  void work() {
+    set_precise_timer_slack();
+    std::unique_lock lock(mutex_);
+    while (true) {
+      ++idle_;
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      --idle_;
+      if (queue_.empty()) return;  // stopping, nothing left
+      job j = std::move(queue_.front());
+      queue_.pop_front();
+      lock.unlock();
+      block_for(j.duration);
+      // set_value from a plain thread is supported: Boost.Fiber gives this
+      // thread a scheduler of its own and wakes the fiber on its scheduler's
+      // remote-ready queue.
+      j.done.set_value();
+      lock.lock();
+    }
+  }
+
+  const int limit_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<job> queue_;
+  std::vector<std::thread> threads_;
+  int idle_ = 0;
+  bool stopping_ = false;
+};
+
+// What the fibers and the scheduler threads of one run share. Fiber mutex and
+// condition variable: waiting suspends only the waiting fiber, and they work
+// across the scheduler threads.
+struct run_state {
+  fibers::mutex mutex;
+  fibers::condition_variable changed;
+  std::size_t live = 0;  // client and probe fibers not yet finished
+  bool done = false;     // the helper threads may leave their scheduler
+
+  void fiber_finished() {
+    std::unique_lock lock(mutex);
+    if (--live == 0) changed.notify_all();
+  }
+};
+
+class shared_queue;
+
+// The scheduler threads of one run, so that one can wake another, and the
+// ready queue they share.
+struct scheduler_peers {
+  explicit scheduler_peers(int threads) : slots(static_cast<std::size_t>(threads)) {}
+  std::vector<std::atomic<shared_queue*>> slots;
+  std::mutex mutex;  // guards ready
+  std::deque<fibers::context*> ready;
+};
+
+// Boost's shared_work, with two of its behaviours fixed (NOTES.md):
+//  - a thread that finds the shared queue empty sleeps until its own next
+//    timer: a fiber queued by another thread does not wake it, and on 2 threads
+//    one thread slept through about half the runs. Here a thread about to sleep
+//    says so, and a thread that queues a fiber wakes one such idle peer (one
+//    atomic load per peer per ready fiber);
+//  - its dispatcher fiber (which moves sleepers whose timers expired to the
+//    ready queue) runs only when the shared queue is empty, so while fibers
+//    keep yielding no timer ever fires. Here every 16th pick gives this thread's
+//    own queue (dispatcher, main fiber) its turn first.
+// The queue belongs to the run (Boost's is one static queue per process).
+class shared_queue final : public fibers::algo::algorithm {
+ public:
+  shared_queue(scheduler_peers& peers, std::size_t slot) : peers_(peers), slot_(slot) {
+    peers_.slots[slot_].store(this);
+  }
+  ~shared_queue() override { peers_.slots[slot_].store(nullptr); }
+
+  void awakened(fibers::context* ctx) noexcept override {
+    if (ctx->is_context(fibers::type::pinned_context)) {
+      local_.push_back(*ctx);  // this thread's main or dispatcher fiber: only it may run them
+      return;
+    }
+    ctx->detach();
+    {
+      std::lock_guard lock(peers_.mutex);
+      peers_.ready.push_back(ctx);
+    }
+    for (std::atomic<shared_queue*>& slot : peers_.slots) {
+      shared_queue* peer = slot.load();
+      // exchange: one wake-up per sleeper, so the next fiber wakes another.
+      if (peer != nullptr && peer != this && peer->idle_.load() && peer->idle_.exchange(false)) {
+        peer->notify();
+        return;
+      }
+    }
+  }
+
+  fibers::context* pick_next() noexcept override {
+    if ((++picks_ & 15) == 0 && !local_.empty()) return take_local();
+    {
+      std::unique_lock lock(peers_.mutex);
+      if (!peers_.ready.empty()) {
+        fibers::context* ctx = peers_.ready.front();
+        peers_.ready.pop_front();
+        lock.unlock();
+        fibers::context::active()->attach(ctx);
+        return ctx;
+      }
+    }
+    return local_.empty() ? nullptr : take_local();
+  }
+
+  bool has_ready_fibers() const noexcept override {
+    std::lock_guard lock(peers_.mutex);
+    return !peers_.ready.empty() || !local_.empty();
+  }
+
+  void suspend_until(const std::chrono::steady_clock::time_point& deadline) noexcept override {
+    // Announce, then look again: a peer that queued a fiber before seeing
+    // idle_ left it where has_ready_fibers() finds it (both sides take the
+    // queue's mutex), and one that queues after it sees idle_ and notifies,
+    // which ends the wait or keeps it from starting.
+    idle_.store(true);
+    if (!has_ready_fibers()) {
+      std::unique_lock lock(mutex_);
+      if (deadline == std::chrono::steady_clock::time_point::max()) {
+        cv_.wait(lock, [this] { return woken_; });
+      } else {
+        cv_.wait_until(lock, deadline, [this] { return woken_; });
+      }
+      woken_ = false;
+    }
+    idle_.store(false);
+  }
+
+  void notify() noexcept override {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  fibers::context* take_local() noexcept {
+    fibers::context* ctx = &local_.front();
+    local_.pop_front();
+    return ctx;
+  }
+
+  scheduler_peers& peers_;
+  const std::size_t slot_;
+  fibers::scheduler::ready_queue_type local_;
+  unsigned picks_ = 0;
+  std::atomic<bool> idle_{false};
+  std::mutex mutex_;  // guards woken_
+  std::condition_variable cv_;
+  bool woken_ = false;
+};
+
+// Runs one cpu step on a worker process and suspends the calling fiber (not its
+// thread) until the answer; gives `acc` folded with the step's result. The job
+// owns the promise and frees itself after setting it: the pool's dispatcher
+// thread is then done with the shared state before the fiber can drop it.
+std::uint64_t run_in_process(process_pool& procs, const step& s, std::uint64_t acc) {
+  struct job final : process_job {
+    fibers::promise<std::uint64_t> result;
+    void done(std::uint64_t checksum, std::string_view error) noexcept override {
+      if (error.empty()) {
+        result.set_value(checksum);
+      } else {
+        result.set_exception(std::make_exception_ptr(std::runtime_error(std::string(error))));
+      }
+      delete this;
+    }
+  };
+  auto* j = new job;
+  fibers::future<std::uint64_t> answer = j->result.get_future();
+  try {
+    procs.submit(std::span(&s, 1), acc, *j);
+  } catch (...) {
+    delete j;
+    throw;
+  }
+  return answer.get();
+}
+
+// Where steps that would hold a scheduler thread go: block steps to `threads`
+// under any offload, cpu steps to worker processes (`procs`) under --offload
+// process.
+struct offload_plan {
+  offload_pool* threads = nullptr;
+  process_pool* procs = nullptr;
+};
+
+// Runs one task's steps and reports it. Every stretch it runs between two
+// suspensions is a segment (slow resumes, busy ratio, stall log).
+void execute(run_context& ctx, const task& t, offload_plan offload) {
+  segment seg = ctx.resume(t);
+  std::uint64_t sum = 0;
+  try {
+    for (const step& s : ctx.steps(t)) {
+      switch (s.kind) {
+        case step_kind::io:
+          seg.close();
+          boost::this_fiber::sleep_for(s.duration);
+          seg = ctx.resume(t);
+          break;
+        case step_kind::cpu:
+          if (offload.procs != nullptr) {
+            seg.close();
+            sum = run_in_process(*offload.procs, s, sum);
+            seg = ctx.resume(t);
+          } else {
+            seg.step(s.index, s.kind);
+            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
+          }
+          break;
+        case step_kind::block:
+          if (offload.threads != nullptr) {
+            seg.close();
+            offload.threads->block(s.duration);
+            seg = ctx.resume(t);
+          } else {
+            seg.step(s.index, s.kind);
+            block_for(s.duration);  // holds the scheduler thread: the point of the exercise
+          }
+          break;
+      }
+    }
+    ctx.complete(t, sum);
+  } catch (const std::exception& e) {
+    ctx.fail(t, e.what());
+  }
+  seg.close();
+}
+
+// Closed loop: one client keeps one task in flight. It yields between tasks, as
+// a server does when it reads the next request, so a task with no wait cannot
+// keep the other clients (and the probe) from ever running.
+void client(run_context& ctx, offload_plan offload) {
+  while (const std::optional<task> t = ctx.next_task()) {
+    boost::this_fiber::yield();
+    execute(ctx, *t, offload);
+  }
+}
+
+void probe(run_context& ctx) {
+  stall_probe& p = ctx.probe();
+  while (!ctx.stopping()) {
+    boost::this_fiber::sleep_until(p.deadline());
+    p.woke();
+  }
+}
+
+// Open loop: a generator fiber starts each task at its intended time, in a
+// fiber of its own. It runs while other fibers run, so it counts them under the
+// lock (it is itself live until it returns, so live never reaches 0 early).
+void generator(run_context& ctx, run_state& state, locked_stack_pool& stacks,
+               offload_plan offload) {
+  while (std::optional<task> t = ctx.next_arrival()) {
+    boost::this_fiber::sleep_until(t->intended_start);
+    ctx.launched(*t);
+    {
+      std::unique_lock lock(state.mutex);
+      ++state.live;
+    }
+    fibers::fiber(std::allocator_arg, stacks, [&ctx, &state, offload, arrival = *t] {
+      execute(ctx, arrival, offload);
+      state.fiber_finished();
+    }).detach();
+  }
+}
+
+// Starts fn as a detached fiber, counted in state.live until it returns.
+template <class Fn>
+void spawn(run_state& state, locked_stack_pool& stacks, Fn fn) {
+  fibers::fiber f(std::allocator_arg, stacks, [&state, fn] {
+    fn();
+    state.fiber_finished();
+  });
+  // Counted only once made. No lock: launch::post, so nothing runs before this
+  // thread's main fiber waits or the helper threads pass their latch.
+  ++state.live;
+  f.detach();
+}
+
+// Installs this thread's scheduler: round_robin on one thread; on several,
+// shared_queue above (shared_work, fixed). Chosen by measurement against Boost's
+// work_stealing (models/fiber/NOTES.md): plain shared_work and work_stealing
+// each ran the whole load on one of two threads in about half the runs, their
+// spinning variants kept both cores busy for an idle load, and work_stealing
+// can be set up only once per process (static counter and barrier), while the
+// conformance suite runs many models in one process.
+void use_scheduler(int threads, scheduler_peers& peers, std::size_t slot) {
+  if (threads == 1) {
+    fibers::use_scheduling_algorithm<fibers::algo::round_robin>();
+  } else {
+    fibers::use_scheduling_algorithm<shared_queue>(peers, slot);
+  }
+}
+
+class fiber_model final : public model {
+  void do_run(run_context& ctx) override {
+    set_precise_timer_slack();
+    const int threads = std::max(1, ctx.options().threads);
+    ctx.note("scheduler", threads == 1 ? "round_robin" : "shared_queue");
+    ctx.note("stack_kb", std::to_string(stack_bytes / 1024));
+
+    std::optional<offload_pool> pool;
+    if (ctx.options().offload != offload_mode::none) {
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const int requested = ctx.options().offload_threads;
+      pool.emplace(requested > 0 ? requested : std::min(32, cores + 4));
+      ctx.note("offload_threads", std::to_string(pool->limit()));
+    }
+    // Worker processes for cpu steps; destroyed before the thread pool and the
+    // stacks (every job has ended by then: the fibers awaited them all).
+    std::optional<process_pool> procs;
+    if (ctx.options().offload == offload_mode::process) {
+      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads : cores;
+      procs.emplace(n);
+      ctx.note("offload_processes", std::to_string(n));
+    }
+    offload_plan offload;
+    offload.threads = pool ? &*pool : nullptr;
+    offload.procs = procs ? &*procs : nullptr;
+    locked_stack_pool stacks(stack_bytes);
+    run_state state;
+
+    // The runner's thread is scheduler thread 0 and makes every fiber; the
+    // helper threads join in once `go` opens, so that no fiber runs (and
+    // finishes) while `live` is still being counted without a lock.
+    scheduler_peers peers(threads);
+    std::latch go(1);
+    std::vector<std::thread> helpers;
+    auto release_helpers = [&] {
+      {
+        std::unique_lock lock(state.mutex);
+        state.done = true;
+      }
+      state.changed.notify_all();
+      for (std::thread& h : helpers) h.join();
+    };
+    try {
+      for (int i = 1; i < threads; ++i) {
+        helpers.emplace_back([&, i] {
+          set_precise_timer_slack();
+          use_scheduler(threads, peers, static_cast<std::size_t>(i));
+          go.wait();
+          // This thread's main fiber waits here; meanwhile its scheduler runs
+          // fibers from the shared queue. The thread (and with it its
+          // thread-local scheduler) ends only once every fiber has finished.
+          std::unique_lock lock(state.mutex);
+          state.changed.wait(lock, [&] { return state.done; });
+        });
+      }
+      use_scheduler(threads, peers, 0);
+    } catch (...) {
+      go.count_down();
+      release_helpers();
+      throw;
+    }
+
+    std::exception_ptr spawn_failed;
+    try {
+      spawn(state, stacks, [&] { probe(ctx); });
+      if (ctx.open_loop()) {
+        spawn(state, stacks, [&] { generator(ctx, state, stacks, offload); });
+      } else {
+        for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) {
+          spawn(state, stacks, [&] { client(ctx, offload); });
+        }
+      }
+    } catch (...) {
+      // The fibers already made run until the window closes: wait for them
+      // like any run, then report the failure.
+      spawn_failed = std::current_exception();
+    }
+    go.count_down();
+    {
+      std::unique_lock lock(state.mutex);
+      state.changed.wait(lock, [&] { return state.live == 0; });
+    }
+    release_helpers();
+    // The scheduler is thread-local and outlives this run on the runner's
+    // thread: hand it back the default algorithm (the next run installs its
+    // own anyway, and this one's queue dies with the run).
+    fibers::use_scheduling_algorithm<fibers::algo::round_robin>();
+    if (spawn_failed) std::rethrow_exception(spawn_failed);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<model> make_fiber_model() { return std::make_unique<fiber_model>(); }
+
+}  // namespace ccbench::models
