@@ -303,7 +303,7 @@ void event_loop::finish_offload(std::coroutine_handle<> h) noexcept {
 
 void event_loop::offload(detail::offload_job& job) {
   if (!pool_) pool_ = std::make_unique<detail::thread_pool>(*this, offload_limit_);
-  offloads_in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  begin_external();
   pool_->submit(job, [](event_loop& loop, std::coroutine_handle<> h) { loop.finish_offload(h); });
 }
 
@@ -351,7 +351,7 @@ void event_loop::turn_until(Done done) {
                  !has_posted_.load(std::memory_order_acquire)) {
         throw std::logic_error(
             "event_loop: every task is waiting on something that can never happen "
-            "(no ready task, timer or offloaded call)");
+            "(no ready task, timer, offloaded call or other outside operation)");
       }
       wait_for_events(timeout);
       continue;

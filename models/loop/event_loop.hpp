@@ -104,6 +104,16 @@ class event_loop {
   void arm(timer_node& node) noexcept { timers_.push(node); }
   void disarm(timer_node& node) noexcept { timers_.cancel(node); }
 
+  /// An operation outside the loop (another thread, a process) will resume a
+  /// coroutine later with complete_external(). Until then the loop knows it
+  /// can still be woken, and does not end the run as waiting on nothing.
+  /// Loop thread.
+  void begin_external() noexcept { offloads_in_flight_.fetch_add(1, std::memory_order_acq_rel); }
+  /// Any thread: the operation begun with begin_external() ended; resumes `h`
+  /// on the loop thread (as post() does). Touch nothing of the awaiting frame
+  /// after this: the loop may resume and free it at once.
+  void complete_external(std::coroutine_handle<> h) noexcept { finish_offload(h); }
+
   /// Hands `job` to the offload pool; the pool posts job->waiter when done.
   void offload(detail::offload_job& job);
   /// Threads to_thread() may use.

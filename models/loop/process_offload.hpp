@@ -4,7 +4,6 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <limits>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -24,39 +23,17 @@ class process_offload {
   class awaiter;
 
   explicit process_offload(process_pool& pool) noexcept : pool_(pool) {}
-  ~process_offload() {
-    if (keepalive_.armed()) loop_->disarm(keepalive_);
-  }
   process_offload(const process_offload&) = delete;
   process_offload& operator=(const process_offload&) = delete;
 
   /// `co_await run(steps, acc)` runs `steps` in order on a worker process and
   /// gives `acc` folded with their cpu results; throws std::runtime_error
   /// naming the cause when the job failed (its worker died, the pool broke).
+  /// Not cancellable: like to_thread, a cancelled task resumes when the job ends.
   awaiter run(std::span<const step> steps, std::uint64_t acc) noexcept;
 
  private:
-  // The loop ends its run with an error when nothing it knows of (ready
-  // coroutine, timer, to_thread call) can wake it, and it cannot see jobs in
-  // the pool. While any is in flight a timer that never fires in practice
-  // (about a century away; resuming it would be a no-op anyway) keeps that
-  // check quiet; posts from the dispatcher wake the loop as they arrive.
-  void hold(event_loop& loop) noexcept {
-    if (in_flight_++ > 0) return;
-    loop_ = &loop;
-    keepalive_.deadline_ns = clock::now().time_since_epoch().count() +
-                             std::int64_t{100} * 365 * 24 * 3600 * 1'000'000'000;
-    keepalive_.handle = std::noop_coroutine();
-    loop.arm(keepalive_);
-  }
-  void release() noexcept {
-    if (--in_flight_ == 0 && keepalive_.armed()) loop_->disarm(keepalive_);
-  }
-
   process_pool& pool_;
-  event_loop* loop_ = nullptr;
-  std::size_t in_flight_ = 0;
-  timer_node keepalive_;
 };
 
 class process_offload::awaiter final : private process_job {
@@ -71,18 +48,17 @@ class process_offload::awaiter final : private process_job {
   // (llvm/llvm-project#56301; here the loop thread itself resumes it, after this
   // returns, but keep to the rule).
   [[gnu::noinline]] void await_suspend(std::coroutine_handle<> h) {
+    event_loop* const loop = event_loop::current();
     waiter_ = h;
-    loop_ = event_loop::current();
-    owner_.hold(*loop_);
-    try {
-      owner_.pool_.submit(steps_, acc_, *this);
-    } catch (...) {
-      owner_.release();  // not queued: the coroutine resumes with the exception
-      throw;
-    }
+    loop_ = loop;
+    // Not queued if submit() throws: the loop then has nothing to wait for.
+    owner_.pool_.submit(steps_, acc_, *this);
+    // Counted after the job is queued (from the local: not `this`). The job
+    // may already have ended: its complete_external() then made the count
+    // negative for a moment, which only this thread reads.
+    loop->begin_external();
   }
   std::uint64_t await_resume() {
-    owner_.release();
     if (failed_) throw std::runtime_error(error_);
     return checksum_;
   }
@@ -95,7 +71,7 @@ class process_offload::awaiter final : private process_job {
     if (failed_) error_.assign(error);
     event_loop* const loop = loop_;
     const std::coroutine_handle<> h = waiter_;
-    loop->post(h);  // last: the loop may resume and free this frame at once
+    loop->complete_external(h);  // last: the loop may resume and free this frame at once
   }
 
   process_offload& owner_;
