@@ -68,6 +68,7 @@ struct task_state {
   cancel_hook* suspended_at = nullptr;  ///< the awaiter the task waits in, if cancellable
   join_node* joiners = nullptr;         ///< coroutines awaiting this task
   task_scope* scope = nullptr;          ///< the gather/task_group/timeout it belongs to
+  std::size_t scope_index = 0;          ///< its place in the scope's list of live children
   task_state* prev = nullptr;           ///< the loop's list of unfinished tasks
   task_state* next = nullptr;
   std::uint32_t refs = 0;

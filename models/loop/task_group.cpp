@@ -1,5 +1,7 @@
 #include "models/loop/task_group.hpp"
 
+#include <algorithm>
+
 namespace ccbench::loop::detail {
 
 task_scope::~task_scope() {
@@ -10,8 +12,12 @@ task_scope::~task_scope() {
 }
 
 void task_scope::add(task_state& s) {
-  children_.reserve(children_.size() + 1);  // may throw: before anything changes
+  if (children_.size() == children_.capacity()) {
+    // Geometric growth, done first: it may throw, before anything changes.
+    children_.reserve(std::max<std::size_t>(16, 2 * children_.capacity()));
+  }
   s.add_ref();
+  s.scope_index = children_.size();
   children_.push_back(&s);
   s.scope = this;
   ++live_;
@@ -25,6 +31,18 @@ void task_scope::cancel_all() noexcept {
 
 void task_scope::task_done(task_state& s) noexcept {
   --live_;
+  // Forget the child at once (swap-remove): a task_group that lives for a whole
+  // run (the loop model's open loop creates a task per arrival) must not keep
+  // every finished task's frame. Whoever needs the outcome (gather, a
+  // task_handle) holds a reference of its own. The scope's reference is dropped
+  // without freeing: the child is inside its own finish(), which frees the
+  // frame once it sees no reference left.
+  task_state* last = children_.back();
+  children_[s.scope_index] = last;
+  last->scope_index = s.scope_index;
+  children_.pop_back();
+  s.scope = nullptr;
+  --s.refs;
   // The owner rethrows the first failure; later ones are dropped by design, so
   // none of them is an unhandled exception.
   s.retrieved = true;
