@@ -182,6 +182,11 @@ task<long> chain(int depth) {
 }
 
 TEST(Loop, DeepChainsOfReadyAwaitsDoNotOverflowTheStack) {
+#ifdef __SANITIZE_ADDRESS__
+  // ASan's frame instrumentation keeps g++ 12 from turning symmetric transfer
+  // into a tail call here (PLATFORM.md), so each await nests a frame.
+  GTEST_SKIP() << "symmetric transfer is not a tail call under ASan with g++ 12";
+#endif
   event_loop loop;
   EXPECT_EQ(loop.run(chain(100000)), 100000);
 }
