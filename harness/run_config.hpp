@@ -28,6 +28,12 @@ struct model_options {
   int offload_threads = 0;  ///< 0: the model's default (asyncio's min(32, cores + 4))
 };
 
+/// Threads an offload pool may start: --offload-threads, else asyncio's
+/// default, min(32, cores + 4).
+int offload_thread_count(const model_options& options);
+/// Worker processes for --offload process: --offload-threads, else one per core.
+int offload_process_count(const model_options& options);
+
 enum class arrival_kind : std::uint8_t {
   closed,  ///< `concurrency` tasks in flight, each replaced when it finishes
   open,    ///< Poisson arrivals at `rate` per second on a precomputed schedule

@@ -67,6 +67,16 @@ void fill_task_means(run_record& record, const workload& w) {
   record.task_mean_block_us = to_us(w.mean_time(step_kind::block));
 }
 
+// CPU, context switches and peak RSS since `before`, into `r`.
+void fill_usage(run_record& r, const resource_snapshot& before) {
+  const resource_snapshot used = resource_snapshot::now() - before;
+  r.cpu_user_s = used.user_s;
+  r.cpu_sys_s = used.sys_s;
+  r.ctx_voluntary = used.voluntary;
+  r.ctx_involuntary = used.involuntary;
+  r.rss_peak_kb = peak_rss_kb();
+}
+
 std::string timeout_message(const run_config& config) {
   return "run exceeded its timeout of " + format_duration(config.effective_timeout()) +
          " (warm-up, window and drain); what was measured until then is kept";
@@ -99,12 +109,7 @@ run_record run_in_process(const run_config& config, model_factory make, double r
           // The model is stuck (a thread in a long system call): report what
           // was measured without waiting for it. Nothing records after abort().
           run_record partial = record;
-          const resource_snapshot used = resource_snapshot::now() - before;
-          partial.cpu_user_s = used.user_s;
-          partial.cpu_sys_s = used.sys_s;
-          partial.ctx_voluntary = used.voluntary;
-          partial.ctx_involuntary = used.involuntary;
-          partial.rss_peak_kb = peak_rss_kb();
+          fill_usage(partial, before);
           ctx.finish(partial);
           partial.status = run_status::timeout;
           partial.error =
@@ -125,12 +130,7 @@ run_record run_in_process(const run_config& config, model_factory make, double r
       timed_out = dog.fired();
       m.reset();  // teardown is part of the run's cost
     }
-    const resource_snapshot used = resource_snapshot::now() - before;
-    record.cpu_user_s = used.user_s;
-    record.cpu_sys_s = used.sys_s;
-    record.ctx_voluntary = used.voluntary;
-    record.ctx_involuntary = used.involuntary;
-    record.rss_peak_kb = peak_rss_kb();
+    fill_usage(record, before);
     const run_status model_status = record.status;
     const std::string model_error = record.error;
     ctx.finish(record);

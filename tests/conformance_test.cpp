@@ -11,6 +11,7 @@
 #include "harness/run_record.hpp"
 #include "harness/runner.hpp"
 #include "harness/step_work.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccbench {
 namespace {
@@ -57,14 +58,7 @@ double rounds_per_ns() {
   return rate;
 }
 
-std::size_t count_entries(const char* dir) {
-  std::size_t n = 0;
-  if (DIR* d = opendir(dir)) {
-    while (const dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
-}
+using testing_util::count_entries;
 
 class Conformance : public testing::TestWithParam<variant> {
  protected:

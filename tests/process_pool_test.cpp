@@ -20,6 +20,7 @@
 #include "harness/cli/registry.hpp"
 #include "harness/runner.hpp"
 #include "harness/step_work.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccbench {
 namespace {
@@ -75,14 +76,7 @@ std::uint64_t local(std::span<const step> steps, std::uint64_t acc) {
   return acc;
 }
 
-std::size_t count_entries(const char* dir) {
-  std::size_t n = 0;
-  if (DIR* d = opendir(dir)) {
-    while (const dirent* e = readdir(d)) n += e->d_name[0] != '.';
-    closedir(d);
-  }
-  return n;
-}
+using testing_util::count_entries;
 
 // Polls until `pred` holds or `limit` passes.
 template <class Pred>

@@ -250,9 +250,7 @@ class asio_model final : public model {
     // handlers its jobs carry can still be destroyed by io.
     std::optional<asio::thread_pool> pool;
     if (ctx.options().offload != offload_mode::none) {
-      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads
-                                                      : std::min(32, cores + 4);  // asyncio's
+      const int n = offload_thread_count(ctx.options());
       pool.emplace(static_cast<std::size_t>(n));
       ctx.note("offload_threads", std::to_string(n));
     }
@@ -267,8 +265,7 @@ class asio_model final : public model {
     // by then: the clients awaited them all).
     std::optional<process_pool> procs;
     if (ctx.options().offload == offload_mode::process) {
-      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads : cores;
+      const int n = offload_process_count(ctx.options());
       procs.emplace(n);
       ctx.note("offload_processes", std::to_string(n));
     }

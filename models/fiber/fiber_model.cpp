@@ -432,17 +432,14 @@ class fiber_model final : public model {
 
     std::optional<offload_pool> pool;
     if (ctx.options().offload != offload_mode::none) {
-      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const int requested = ctx.options().offload_threads;
-      pool.emplace(requested > 0 ? requested : std::min(32, cores + 4));
+      pool.emplace(offload_thread_count(ctx.options()));
       ctx.note("offload_threads", std::to_string(pool->limit()));
     }
     // Worker processes for cpu steps; destroyed before the thread pool and the
     // stacks (every job has ended by then: the fibers awaited them all).
     std::optional<process_pool> procs;
     if (ctx.options().offload == offload_mode::process) {
-      const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-      const int n = ctx.options().offload_threads > 0 ? ctx.options().offload_threads : cores;
+      const int n = offload_process_count(ctx.options());
       procs.emplace(n);
       ctx.note("offload_processes", std::to_string(n));
     }
