@@ -118,7 +118,9 @@ TEST_P(Conformance, ShutsDownPromptlyAndLeavesNothingBehind) {
 TEST_P(Conformance, StallProbeRunsInTheModelsIdiom) {
   const run_record r = run(config("io:1ms", 4, 300ms));
   ASSERT_EQ(r.status, run_status::ok) << r.error;
-  EXPECT_GT(r.stall.samples, 100u) << "the probe should wake about every 1 ms";
+  // About 300 wake-ups are due; a tenth is generous for a loaded machine and still
+  // fails a probe that is not driven.
+  EXPECT_GT(r.stall.samples, 30u) << "the probe should wake about every 1 ms";
 }
 
 TEST_P(Conformance, ClientsTakeTurnsWhenTasksNeverWait) {
