@@ -161,6 +161,15 @@ int run_suite(suite_plan plan, const suite_options& opts) {
     }
     return s;
   };
+  if (!opts.quiet && configs.size() > 1) {
+    const double total = planned(0);
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "ccbench: %zu runs planned%s, about %.0f %s (Ctrl-C keeps what is done)\n",
+                  configs.size(), plan.more ? " (more may follow)" : "",
+                  total >= 120 ? total / 60 : total, total >= 120 ? "min" : "s");
+    std::cerr << buf;
+  }
   bool any_failed = false;
   std::size_t done = 0;
   for (std::size_t i = 0; !stop_requested; ++i) {
