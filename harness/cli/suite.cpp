@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -73,6 +74,31 @@ void print_table(const std::vector<run_record>& runs) {
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     std::cout << line << '\n';
+  }
+}
+
+// Repetitions: median and 95% interval of throughput and p99, and the CV.
+void print_summaries(const std::vector<config_summary>& summaries) {
+  std::cout << "\nrepetitions (median [95% interval], coefficient of variation):\n";
+  std::vector<std::array<std::string, 4>> rows;
+  rows.push_back({"configuration", "n", "tasks/s", "p99"});
+  for (const config_summary& s : summaries) {
+    char cv_t[32], cv_p[32];
+    std::snprintf(cv_t, sizeof cv_t, " cv %.1f%%", 100 * s.throughput.cv);
+    std::snprintf(cv_p, sizeof cv_p, " cv %.1f%%", 100 * s.p99_us.cv);
+    rows.push_back({short_name(s.key), std::to_string(s.n),
+                    format_rate(s.throughput.median) + " [" + format_rate(s.throughput.ci95_low) +
+                        " - " + format_rate(s.throughput.ci95_high) + "]" + cv_t,
+                    format_us(s.p99_us.median) + " [" + format_us(s.p99_us.ci95_low) + " - " +
+                        format_us(s.p99_us.ci95_high) + "]" + cv_p});
+  }
+  std::size_t width[4] = {};
+  for (const auto& r : rows) {
+    for (int i = 0; i < 4; ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows) {
+    std::cout << pad(r[0], width[0]) << "  " << pad(r[1], width[1], true) << "  "
+              << pad(r[2], width[2]) << "  " << r[3] << '\n';
   }
 }
 
@@ -223,6 +249,7 @@ int run_suite(suite_plan plan, const suite_options& opts) {
   }
 
   if (!res.runs.empty()) print_table(res.runs);
+  if (!res.summaries.empty()) print_summaries(res.summaries);
   save();
   if (opts.json && !opts.quiet) std::cerr << "ccbench: wrote " << opts.json->string() << '\n';
   if (opts.out) {
