@@ -21,8 +21,8 @@ const std::array<model_info, 5> all_models{{
      "--threads threads",
      true, true, true, &models::make_asio_model},
     {"fiber",
-     "Boost.Fiber: every client a fiber; round_robin on one thread, a shared ready queue "
-     "(shared_work) across --threads",
+     "Boost.Fiber: every client a fiber; round_robin on one thread, shared_queue (one ready "
+     "queue shared by --threads threads, with wake-ups and turns for timers) on several",
      true, true, true, &models::make_fiber_model},
     {"pool", "a oneTBB thread pool of --threads workers; every step runs synchronously on a worker",
      true, false, false, &models::make_pool_model},
