@@ -49,13 +49,14 @@ class histogram {
   static constexpr int buckets = 42 - sub_bucket_bits;  // powers of two above the exact range
   static constexpr std::size_t size = 2 * sub_bucket_half + buckets * sub_bucket_half;
 
+  // Values below 256 have their own bucket; above, `shift` drops all but the
+  // top 8 bits (sub in [128, 255]) and the index is 256 + (shift - 1) * 128 +
+  // (sub - 128) = shift * 128 + sub. With msb taken of (v | 255), shift is 0
+  // below 256 and the same formula gives v: no branch on the hot path.
   static std::size_t index_of(std::int64_t v) noexcept {
-    if (v < 2 * sub_bucket_half) return static_cast<std::size_t>(v);
-    const int msb = 63 - __builtin_clzll(static_cast<std::uint64_t>(v));
-    const int shift = msb - sub_bucket_bits;  // >= 1
-    const std::int64_t sub = v >> shift;      // in [128, 255]
-    return static_cast<std::size_t>(2 * sub_bucket_half + (shift - 1) * sub_bucket_half +
-                                    (sub - sub_bucket_half));
+    const auto u = static_cast<std::uint64_t>(v);
+    const int shift = 63 - __builtin_clzll(u | (2 * sub_bucket_half - 1)) - sub_bucket_bits;
+    return (static_cast<std::size_t>(shift) << sub_bucket_bits) + (u >> shift);
   }
   static std::int64_t highest_equivalent(std::size_t index) noexcept;
 

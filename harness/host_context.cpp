@@ -10,6 +10,8 @@
 #include <fstream>
 #include <thread>
 
+#include "harness/clock.hpp"
+
 #ifndef CCBENCH_BUILD_TYPE
 #define CCBENCH_BUILD_TYPE "unknown"
 #endif
@@ -115,6 +117,7 @@ host_context collect_host_context() {
   c.ccbench_version = CCBENCH_VERSION;
   c.started_at = utc_now_iso();
   c.governor = first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  c.clock = std::string(clock::source());
   if (const std::string no_turbo = first_line("/sys/devices/system/cpu/intel_pstate/no_turbo");
       !no_turbo.empty()) {
     c.turbo = no_turbo == "0" ? "on" : "off";

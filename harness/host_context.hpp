@@ -12,6 +12,7 @@ struct host_context {
   std::string host, cpu_model, kernel, compiler, cxx_flags, build_type;
   std::string boost, tbb, git, started_at, governor, ccbench_version;
   std::string turbo;          ///< "on", "off" or "" when unreadable (intel_pstate or cpufreq boost)
+  std::string clock;          ///< how the harness reads the time: "tsc" or "steady_clock"
   int cores = 0;              ///< online CPUs
   int affinity = 0;           ///< CPUs this process may run on
   double load_avg_start = 0;  ///< 1-minute load average when the runs began

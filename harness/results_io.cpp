@@ -50,6 +50,7 @@ json context_json(const host_context& c) {
           {"started_at", c.started_at},
           {"governor", c.governor},
           {"turbo", c.turbo},
+          {"clock", c.clock},
           {"load_avg", {{"start", num(c.load_avg_start)}, {"end", num(c.load_avg_end)}}},
           {"busy_start", num(c.busy_start)},
           {"cpu_rounds_per_ns", num(c.cpu_rounds_per_ns)}};
@@ -71,6 +72,7 @@ host_context context_from(const json& j) {
   c.started_at = str("started_at");
   c.governor = str("governor");
   c.turbo = str("turbo");
+  c.clock = str("clock");
   c.cores = j.value("cores", 0);
   c.affinity = j.value("affinity", 0);
   if (j.contains("load_avg")) {

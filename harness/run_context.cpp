@@ -26,10 +26,18 @@ std::string hex(std::uint64_t v) {
 // One bit per issued task id, in lazily allocated chunks: completing a task sets
 // its bit, a second completion finds it set, and at the end the unset bits are
 // the tasks that never completed.
+//
+// Threads take ids in blocks of 64 (one word of bits) and gather the bits they
+// set in one word before OR-ing them in: a closed loop completes its tasks in
+// about the order it took them, so this is one atomic operation per 64 tasks
+// instead of two per task. (A locked instruction also waits for every store
+// before it to reach the cache: with thousands of coroutine frames out of
+// cache, that is where a task's time went.)
 class run_context::ledger {
  public:
   static constexpr unsigned chunk_bits = 20;  // 2^20 ids (128 KiB) a chunk
   static constexpr std::size_t max_chunks = std::size_t{1} << 16;
+  static constexpr std::uint64_t block = 64;  // ids taken at once: one word
   using word = std::atomic<std::uint64_t>;
 
   ledger() : chunks_(new std::atomic<word*>[max_chunks]) {
@@ -39,9 +47,10 @@ class run_context::ledger {
     for (std::size_t i = 0; i < max_chunks; ++i) delete[] chunks_[i].load();
   }
 
-  std::uint64_t issue() noexcept {
-    const std::uint64_t id = next_.fetch_add(1, std::memory_order_relaxed);
-    const std::size_t c = id >> chunk_bits;
+  /// The first of `block` fresh ids (a multiple of `block`).
+  std::uint64_t reserve() noexcept {
+    const std::uint64_t id = next_.fetch_add(block, std::memory_order_relaxed);
+    const std::size_t c = id >> chunk_bits;  // a block never straddles two chunks
     if (c < max_chunks && chunks_[c].load(std::memory_order_acquire) == nullptr) {
       std::lock_guard lock(grow_);
       if (chunks_[c].load(std::memory_order_relaxed) == nullptr) {
@@ -51,23 +60,23 @@ class run_context::ledger {
     return id;
   }
 
-  /// False when `id` was completed before (or was never issued).
-  bool mark(std::uint64_t id) noexcept {
-    if (id >= next_.load(std::memory_order_relaxed)) return false;
-    const std::size_t c = id >> chunk_bits;
-    if (c >= max_chunks) return true;  // beyond 2^36 tasks: not tracked
+  /// Ids handed out in blocks so far (some may still be unused in a block).
+  std::uint64_t reserved() const noexcept { return next_.load(std::memory_order_relaxed); }
+
+  /// ORs `bits` into word `w` (ids 64w..64w+63); returns the bits that were
+  /// set already. Words beyond 2^36 ids are not tracked (returns 0).
+  std::uint64_t set(std::uint64_t w, std::uint64_t bits) noexcept {
+    const std::size_t c = w >> (chunk_bits - 6);
+    if (c >= max_chunks) return 0;
     word* chunk = chunks_[c].load(std::memory_order_acquire);
-    const std::uint64_t bit = std::uint64_t{1} << (id & 63);
-    const std::uint64_t old = chunk[(id & ((std::uint64_t{1} << chunk_bits) - 1)) >> 6].fetch_or(
-        bit, std::memory_order_relaxed);
-    return (old & bit) == 0;
+    return chunk[w & ((std::uint64_t{1} << (chunk_bits - 6)) - 1)].fetch_or(
+               bits, std::memory_order_relaxed) &
+           bits;
   }
 
-  std::uint64_t issued() const noexcept { return next_.load(std::memory_order_relaxed); }
-
-  /// Ids issued but never marked; call after every thread has stopped.
+  /// Ids reserved but never set; call after every thread has stopped.
   std::uint64_t missing() const noexcept {
-    const std::uint64_t n = issued();
+    const std::uint64_t n = reserved();
     std::uint64_t marked = 0;
     for (std::size_t c = 0; c < max_chunks && (std::uint64_t{c} << chunk_bits) < n; ++c) {
       const word* chunk = chunks_[c].load();
@@ -94,22 +103,6 @@ constexpr std::size_t max_stall_log = 1000;
 constexpr std::size_t max_series = 100'000;  // intervals kept; a 3 h run at 100 ms
 }  // namespace
 
-struct run_context::shard {
-  histogram latency;
-  histogram uncorrected;
-  histogram resumes;
-  histogram queue_wait;
-  std::uint64_t completed = 0;
-  std::uint64_t drained = 0;
-  std::uint64_t errors = 0;
-  std::uint64_t slow = 0;
-  std::int64_t busy_ns = 0;
-  std::int64_t generator_lag_ns = -1;
-  std::string first_error;
-  std::vector<stall_event> stalls;                 // raw: at_ms holds ns from start_ until finish()
-  std::vector<std::unique_ptr<histogram>> series;  // completions' latency per interval
-};
-
 run_context::run_context(const run_config& config, const step_source& source)
     : config_(config),
       source_(source),
@@ -118,23 +111,18 @@ run_context::run_context(const run_config& config, const step_source& source)
   probe_.period_ = config.stall_period;
   probe_.threshold_ = config.stall_threshold;
   probe_.interval_ = config.series_interval;
+  latency_in_series_ = config.series_interval.count() > 0 &&
+                       config.warmup.count() % config.series_interval.count() == 0;
 }
 
 run_context::~run_context() = default;
 
-run_context::shard& run_context::local_shard() noexcept {
-  // Each thread finds its own shard without a lock after the first call; the
-  // generation (not the address) tells runs apart, as a context may be
-  // allocated where the previous one was.
-  thread_local std::uint64_t owner = 0;
-  thread_local shard* mine = nullptr;
-  if (owner != generation_) {
-    std::lock_guard lock(mutex_);
-    shards_.push_back(std::make_unique<shard>());
-    mine = shards_.back().get();
-    owner = generation_;
-  }
-  return *mine;
+run_context::shard& run_context::add_shard() noexcept {
+  std::lock_guard lock(mutex_);
+  shards_.push_back(std::make_unique<shard>());
+  tls_shard_ = shards_.back().get();
+  tls_generation_ = generation_;
+  return *tls_shard_;
 }
 
 void run_context::start() {
@@ -160,10 +148,37 @@ void run_context::start() {
   }
 }
 
-std::optional<task> run_context::next_task() noexcept {
-  const time_point now = clock::now();
-  if (now >= window_end_ || aborted()) return std::nullopt;
-  return task{ledger_->issue(), now, now};
+std::uint64_t run_context::issue_block(shard& s) noexcept {
+  s.id_next = ledger_->reserve();
+  s.id_end = s.id_next + ledger::block;
+  return s.id_next++;
+}
+
+bool run_context::mark(shard& s, std::uint64_t id) noexcept {
+  if (id >= ledger_->reserved()) return false;  // never issued
+  const std::uint64_t w = id / ledger::block;
+  const std::uint64_t bit = std::uint64_t{1} << (id % ledger::block);
+  if (w != s.mark_word) {
+    flush_marks(s);
+    s.mark_word = w;
+  }
+  if ((s.mark_bits & bit) != 0) return false;
+  s.mark_bits |= bit;
+  return true;
+}
+
+void run_context::flush_marks(shard& s) noexcept {
+  if (s.mark_bits == 0) return;
+  // Bits already set: tasks completed before, on another thread or before
+  // the last flush of this one. Found here rather than in complete(), so
+  // their second latency has been recorded; the run fails either way.
+  if (std::uint64_t twice = ledger_->set(s.mark_word, s.mark_bits); twice != 0) {
+    s.errors += static_cast<std::uint64_t>(std::popcount(twice)) - 1;
+    const std::uint64_t id =
+        s.mark_word * ledger::block + static_cast<std::uint64_t>(std::countr_zero(twice));
+    record_error(s, "task " + std::to_string(id) + " completed twice");
+  }
+  s.mark_bits = 0;
 }
 
 std::optional<task> run_context::next_arrival() noexcept {
@@ -171,7 +186,7 @@ std::optional<task> run_context::next_arrival() noexcept {
   const std::size_t i = next_arrival_.fetch_add(1, std::memory_order_relaxed);
   if (i >= schedule_.size()) return std::nullopt;
   const time_point when = start_ + schedule_[i];
-  return task{ledger_->issue(), when, when};
+  return task{issue(), when, when};
 }
 
 void run_context::launched(task& t) noexcept {
@@ -186,52 +201,74 @@ std::size_t run_context::interval_of(time_point t) const noexcept {
   return static_cast<std::size_t>((t - start_) / config_.series_interval);
 }
 
+void run_context::completed_twice(shard& s, std::uint64_t id) noexcept {
+  record_error(s, "task " + std::to_string(id) + " completed twice");
+}
+
+void run_context::wrong_checksum(shard& s, std::uint64_t id, std::uint64_t got,
+                                 std::uint64_t want) noexcept {
+  record_error(s, "task " + std::to_string(id) + " returned checksum " + hex(got) + ", expected " +
+                      hex(want) + " (a step was skipped or cut short)");
+}
+
 void run_context::record_error(shard& s, std::string what) noexcept {
   ++s.errors;
   if (s.first_error.empty()) s.first_error = std::move(what);
 }
 
-void run_context::complete(const task& t, std::uint64_t checksum) noexcept {
+time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept {
   const time_point now = clock::now();
-  if (aborted()) return;  // an abandoned run's records must stop changing
+  if (aborted()) return now;  // an abandoned run's records must stop changing
   shard& s = local_shard();
-  if (!ledger_->mark(t.id)) {
-    record_error(s, "task " + std::to_string(t.id) + " completed twice");
-    return;
+  // The failures are reported out of line: their strings would otherwise
+  // give this function a 400-byte frame to set up on every call.
+  if (!mark(s, t.id)) [[unlikely]] {
+    completed_twice(s, t.id);
+    return now;
   }
-  if (const std::uint64_t want = source_.expected_checksum(t.id); checksum != want) {
-    record_error(s, "task " + std::to_string(t.id) + " returned checksum " + hex(checksum) +
-                        ", expected " + hex(want) + " (a step was skipped or cut short)");
-    return;
+  if (const std::uint64_t want = source_.expected_checksum(t.id); checksum != want) [[unlikely]] {
+    wrong_checksum(s, t.id, checksum, want);
+    return now;
   }
   const std::int64_t latency = (now - t.intended_start).count();
-  if (const std::size_t i = interval_of(now); i < max_series) {
-    if (s.series.size() <= i) s.series.resize(i + 1);
-    if (!s.series[i]) s.series[i] = std::make_unique<histogram>();
-    s.series[i]->record(latency);
-  }
-  if (now < warm_end_) return;
-  s.latency.record(latency);
-  s.uncorrected.record((now - t.actual_start).count());
+  if (now < s.series_from || now >= s.series_to) [[unlikely]]
+    enter_interval(s, now);
+  if (s.series_now != nullptr) s.series_now->record(latency);
+  if (now < warm_end_) return now;
+  // When the warm-up ends on an interval boundary, the latency histogram is
+  // the merge of the series' intervals from there on: finish() makes it so,
+  // and a completion is recorded once, not twice.
+  if (!latency_in_series_ || s.series_now == nullptr) s.latency.record(latency);
+  // A closed-loop task starts when it is issued (next_task stamps both), so
+  // its uncorrected latency is its latency: finish() copies the histogram.
+  if (open_loop()) s.uncorrected.record((now - t.actual_start).count());
   if (now < window_end_) {
     ++s.completed;
   } else {
     ++s.drained;
   }
+  return now;
+}
+
+void run_context::enter_interval(shard& s, time_point now) noexcept {
+  const std::size_t i = interval_of(now);
+  if (i >= max_series) {
+    s.series_now = nullptr;  // past the last interval kept (or before start_): not recorded
+    s.series_from = start_ + static_cast<std::int64_t>(max_series) * config_.series_interval;
+    s.series_to = time_point::max();
+    return;
+  }
+  if (s.series.size() <= i) s.series.resize(i + 1);
+  if (!s.series[i]) s.series[i] = std::make_unique<histogram>();
+  s.series_now = s.series[i].get();
+  s.series_from = start_ + static_cast<std::int64_t>(i) * config_.series_interval;
+  s.series_to = s.series_from + config_.series_interval;
 }
 
 void run_context::fail(const task& t, std::string_view what) noexcept {
   shard& s = local_shard();
-  ledger_->mark(t.id);
+  mark(s, t.id);
   record_error(s, "task " + std::to_string(t.id) + ": " + std::string(what));
-}
-
-segment run_context::resume(const task& t) noexcept {
-  segment seg;
-  seg.ctx_ = this;
-  seg.task_ = t.id;
-  seg.start_ = seg.mark_ = clock::now();
-  return seg;
 }
 
 void segment::step(std::uint32_t index, step_kind kind) noexcept {
@@ -246,37 +283,17 @@ void segment::step(std::uint32_t index, step_kind kind) noexcept {
   mark_ = now;
 }
 
-void segment::close() noexcept {
-  if (ctx_ == nullptr) return;
-  run_context* ctx = ctx_;
-  ctx_ = nullptr;
-  ctx->close_segment(*this, clock::now());
-}
-
-void run_context::close_segment(segment& seg, time_point now) noexcept {
-  if (seg.current_index_ >= 0 && (now - seg.mark_).count() > seg.longest_ns_) {
-    seg.longest_ns_ = (now - seg.mark_).count();
-    seg.longest_index_ = seg.current_index_;
-    seg.longest_kind_ = seg.current_kind_;
+void run_context::record_stall(shard& s, const segment& seg, std::int64_t length) noexcept {
+  stall_event e;
+  e.at_ms = static_cast<double>((seg.start_ - start_).count());
+  e.length_ms = static_cast<double>(length);
+  e.task = static_cast<std::int64_t>(seg.task_);
+  // Name the step only when it accounts for most of the stall.
+  if (seg.longest_index_ >= 0 && 2 * seg.longest_ns_ >= length) {
+    e.step = std::string(to_string(seg.longest_kind_));
+    e.step_index = seg.longest_index_;
   }
-  if (seg.start_ < warm_end_ || seg.start_ >= window_end_ || aborted()) return;
-  shard& s = local_shard();
-  const std::int64_t length = (now - seg.start_).count();
-  s.resumes.record(length);
-  s.busy_ns += length;
-  if (length > config_.slow_threshold.count()) ++s.slow;
-  if (length > config_.stall_threshold.count()) {
-    stall_event e;
-    e.at_ms = static_cast<double>((seg.start_ - start_).count());
-    e.length_ms = static_cast<double>(length);
-    e.task = static_cast<std::int64_t>(seg.task_);
-    // Name the step only when it accounts for most of the stall.
-    if (seg.longest_index_ >= 0 && 2 * seg.longest_ns_ >= length) {
-      e.step = std::string(to_string(seg.longest_kind_));
-      e.step_index = seg.longest_index_;
-    }
-    if (s.stalls.size() < 16 * max_stall_log) s.stalls.push_back(std::move(e));
-  }
+  if (s.stalls.size() < 16 * max_stall_log) s.stalls.push_back(std::move(e));
 }
 
 void run_context::dequeued(const task& t) noexcept {
@@ -340,9 +357,23 @@ void run_context::finish(run_record& out) {
   std::size_t busy_threads = 0;
   std::string first_error;
   out.completed = out.drained = out.slow_resumes = 0;
+  // Every shard's gathered completions into the ledger, and the ids it took
+  // but never handed out marked as done (a completion of one of those is an
+  // error: the task was never issued).
+  std::uint64_t unused = 0;
+  for (const auto& s : shards_) {
+    flush_marks(*s);
+    for (; s->id_next < s->id_end; ++s->id_next, ++s->ids_unused) {
+      const std::uint64_t id = s->id_next;
+      if (ledger_->set(id / ledger::block, std::uint64_t{1} << (id % ledger::block)) != 0) {
+        record_error(*s, "task " + std::to_string(id) + " completed but never issued");
+      }
+    }
+    unused += s->ids_unused;
+  }
   for (const auto& s : shards_) {
     latency.merge(s->latency);
-    uncorrected.merge(s->uncorrected);
+    if (open_loop()) uncorrected.merge(s->uncorrected);
     resumes.merge(s->resumes);
     queue_wait.merge(s->queue_wait);
     out.completed += s->completed;
@@ -359,7 +390,15 @@ void run_context::finish(run_record& out) {
     }
     stalls.insert(stalls.end(), s->stalls.begin(), s->stalls.end());
   }
-  out.issued = ledger_->issued();
+  if (latency_in_series_) {
+    // See complete(): the window's completions are in the series from here on.
+    for (std::size_t i = static_cast<std::size_t>(config_.warmup / config_.series_interval);
+         i < series.size(); ++i) {
+      latency.merge(series[i]);
+    }
+  }
+  if (!open_loop()) uncorrected = latency;  // see complete()
+  out.issued = ledger_->reserved() - unused;
   if (const std::uint64_t lost = ledger_->missing(); lost > 0 && !aborted()) {
     errors += lost;
     if (first_error.empty()) {

@@ -14,6 +14,7 @@
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
 #include "harness/run_config.hpp"
+#include "harness/run_record.hpp"
 #include "harness/step_source.hpp"
 
 namespace ccbench {
@@ -68,7 +69,11 @@ class segment {
   /// A synchronous step (`cpu`, or `block` run inline) starts inside this segment.
   void step(std::uint32_t index, step_kind kind) noexcept;
   /// The task suspends or ends: records the segment. Safe to call twice.
-  void close() noexcept;
+  /// Returns the stamp it closed at (now), e.g. to start a sleep from.
+  time_point close() noexcept;
+  /// close() at `now`, a stamp this thread just took from the harness (what
+  /// complete() returned), instead of a clock read of its own.
+  void close(time_point now) noexcept;
 
  private:
   friend class run_context;
@@ -102,6 +107,11 @@ class run_context {
   /// (or that is starting), stamped with now as its intended and actual start;
   /// nullopt once the measured window has closed or the run was aborted.
   std::optional<task> next_task() noexcept;
+  /// next_task() for a client whose previous task just completed: `now` is the
+  /// stamp complete() returned for it, on this thread, with nothing run in
+  /// between. The replacement is then issued at the same instant the previous
+  /// task completed, without another clock read.
+  std::optional<task> next_task(time_point now) noexcept;
 
   /// Open loop: the next arrival of the precomputed Poisson schedule, in order.
   /// Its intended_start may lie ahead (wait for it in the model's idiom, then
@@ -117,8 +127,13 @@ class run_context {
   const step_source& source() const noexcept { return source_; }
 
   /// `t` finished; `checksum` folds its cpu steps' results (fold_checksum).
-  /// Stamps the completion, records the latency, verifies the checksum.
-  void complete(const task& t, std::uint64_t checksum) noexcept;
+  /// Stamps the completion, records the latency, verifies the checksum. A
+  /// second completion of a task is an error, found here when both happen on
+  /// this thread close together, else when the thread's gathered completions
+  /// reach the ledger (at the latest in finish()).
+  /// Returns the completion stamp, which segment::close(time_point) and
+  /// next_task(time_point) may reuse on this thread.
+  time_point complete(const task& t, std::uint64_t checksum) noexcept;
   /// `t` ended with an exception or another failure; counted as an error.
   void fail(const task& t, std::string_view what) noexcept;
 
@@ -127,6 +142,9 @@ class run_context {
   stall_probe& probe() noexcept { return probe_; }
   /// Event-loop models: `t` resumes on this scheduler thread (see segment).
   segment resume(const task& t) noexcept;
+  /// resume() at `now`: a stamp this thread just took from the harness with
+  /// nothing run since (e.g. `t.intended_start` right after next_task()).
+  segment resume(const task& t, time_point now) noexcept;
   /// Pool-like models: `t` leaves the queue and starts running on a worker now
   /// (records the ready-to-running wait).
   void dequeued(const task& t) noexcept;
@@ -150,17 +168,62 @@ class run_context {
 
  private:
   friend class segment;
-  struct shard;
   class ledger;
-  shard& local_shard() noexcept;
+  // What each thread records, merged by finish().
+  struct shard {
+    histogram latency;
+    histogram uncorrected;  // open loop only: in the closed loop it equals latency
+    histogram resumes;
+    histogram queue_wait;
+    // Ids taken from the ledger and not handed out yet: [id_next, id_end).
+    std::uint64_t id_next = 0, id_end = 0;
+    std::uint64_t ids_unused = 0;  // ids finish() found never handed out
+    // Completions not yet in the ledger: bits of ledger word mark_word.
+    std::uint64_t mark_word = ~std::uint64_t{0}, mark_bits = 0;
+    std::uint64_t completed = 0;
+    std::uint64_t drained = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t slow = 0;
+    std::int64_t busy_ns = 0;
+    std::int64_t generator_lag_ns = -1;
+    std::string first_error;
+    std::vector<stall_event> stalls;  // raw: at_ms holds ns from start_ until finish()
+    std::vector<std::unique_ptr<histogram>> series;  // completions' latency per interval
+    // The series interval the last completion fell in, [series_from, series_to):
+    // the next one almost always falls in it too, which spares a division.
+    histogram* series_now = nullptr;
+    time_point series_from{}, series_to{};
+  };
+  // The calling thread's shard: a TLS load and a compare after the first call
+  // on a thread; the generation (not the address) tells runs apart, as a
+  // context may be allocated where the previous one was.
+  static inline thread_local shard* tls_shard_ = nullptr;
+  static inline thread_local std::uint64_t tls_generation_ = 0;
+  shard& local_shard() noexcept {
+    if (tls_generation_ != generation_) [[unlikely]]
+      return add_shard();
+    return *tls_shard_;
+  }
+  shard& add_shard() noexcept;
+  std::uint64_t issue() noexcept;
+  std::uint64_t issue_block(shard& s) noexcept;
+  bool mark(shard& s, std::uint64_t id) noexcept;
+  void flush_marks(shard& s) noexcept;
   void record_error(shard& s, std::string what) noexcept;
+  [[gnu::cold, gnu::noinline]] void completed_twice(shard& s, std::uint64_t id) noexcept;
+  [[gnu::cold, gnu::noinline]] void wrong_checksum(shard& s, std::uint64_t id, std::uint64_t got,
+                                                   std::uint64_t want) noexcept;
   void close_segment(segment& seg, time_point now) noexcept;
+  void enter_interval(shard& s, time_point now) noexcept;
+  // Out of line: the rare case, kept off close_segment's fast path.
+  [[gnu::noinline]] void record_stall(shard& s, const segment& seg, std::int64_t length) noexcept;
   std::size_t interval_of(time_point t) const noexcept;
 
   run_config config_;
   const step_source& source_;
   const std::uint64_t generation_;
   time_point start_{}, warm_end_{}, window_end_{};
+  bool latency_in_series_ = false;  // see complete()
   std::atomic<bool> aborted_{false};
   std::unique_ptr<ledger> ledger_;
   stall_probe probe_;
@@ -171,5 +234,62 @@ class run_context {
   std::vector<std::unique_ptr<shard>> shards_;
   std::vector<std::pair<std::string, std::string>> facts_;
 };
+
+// Inline: these run several times per task, and returning a segment or task
+// through memory from a call costs store-forwarding stalls when the caller
+// copies it into its coroutine frame.
+
+inline std::uint64_t run_context::issue() noexcept {
+  shard& s = local_shard();
+  if (s.id_next == s.id_end) [[unlikely]]
+    return issue_block(s);
+  return s.id_next++;
+}
+
+inline void run_context::close_segment(segment& seg, time_point now) noexcept {
+  if (seg.current_index_ >= 0 && (now - seg.mark_).count() > seg.longest_ns_) {
+    seg.longest_ns_ = (now - seg.mark_).count();
+    seg.longest_index_ = seg.current_index_;
+    seg.longest_kind_ = seg.current_kind_;
+  }
+  if (seg.start_ < warm_end_ || seg.start_ >= window_end_ || aborted()) return;
+  shard& s = local_shard();
+  const std::int64_t length = (now - seg.start_).count();
+  s.resumes.record(length);
+  s.busy_ns += length;
+  if (length > config_.slow_threshold.count()) ++s.slow;
+  if (length > config_.stall_threshold.count()) [[unlikely]]
+    record_stall(s, seg, length);
+}
+
+inline std::optional<task> run_context::next_task() noexcept { return next_task(clock::now()); }
+
+inline std::optional<task> run_context::next_task(time_point now) noexcept {
+  if (now >= window_end_ || aborted()) return std::nullopt;
+  return task{issue(), now, now};
+}
+
+inline segment run_context::resume(const task& t) noexcept { return resume(t, clock::now()); }
+
+inline segment run_context::resume(const task& t, time_point now) noexcept {
+  segment seg;
+  seg.ctx_ = this;
+  seg.task_ = t.id;
+  seg.start_ = seg.mark_ = now;
+  return seg;
+}
+
+inline time_point segment::close() noexcept {
+  const time_point now = clock::now();
+  close(now);
+  return now;
+}
+
+inline void segment::close(time_point now) noexcept {
+  if (ctx_ == nullptr) return;
+  run_context* ctx = ctx_;
+  ctx_ = nullptr;
+  ctx->close_segment(*this, now);
+}
 
 }  // namespace ccbench

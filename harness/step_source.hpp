@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "harness/workload.hpp"
 
@@ -14,7 +15,7 @@ struct step {
   step_kind kind = step_kind::io;
   nanoseconds duration{0};
   std::uint64_t rounds = 0;  ///< cpu: cpu_burn rounds calibrated to `duration`
-  std::uint64_t seed = 0;    ///< cpu: cpu_burn start value
+  std::uint64_t seed = 0;    ///< cpu: cpu_burn start value (0 for other kinds)
   std::uint32_t index = 0;   ///< position in the task's spec (for the stall log)
 };
 
@@ -29,15 +30,45 @@ class step_source {
 
   /// Step `index` of task `task_id`. Returns false when a `@P%` step is not part
   /// of this task. Any thread; never blocks.
-  bool draw(std::uint64_t task_id, std::size_t index, step& out) const noexcept;
+  bool draw(std::uint64_t task_id, std::size_t index, step& out) const noexcept {
+    // A fixed io or block step draws nothing: it is settled per spec step (this
+    // runs for every step of every task, on the model's hot path).
+    const fixed_step& fixed = fixed_[index];
+    if (!fixed.drawn) {
+      out.kind = fixed.kind;
+      out.duration = fixed.duration;
+      out.rounds = 0;
+      out.seed = 0;
+      out.index = static_cast<std::uint32_t>(index);
+      return true;
+    }
+    return draw_random(task_id, index, out);
+  }
 
-  /// The checksum a correct run of task `task_id` produces.
-  std::uint64_t expected_checksum(std::uint64_t task_id) const noexcept;
+  /// The checksum a correct run of task `task_id` produces. Only cpu steps
+  /// fold into it: without any it is 0, with nothing drawn.
+  std::uint64_t expected_checksum(std::uint64_t task_id) const noexcept {
+    return has_cpu_ ? cpu_checksum(task_id) : 0;
+  }
 
  private:
+  // What draw() can settle once per spec step rather than per task.
+  struct fixed_step {
+    step_kind kind;
+    bool random;  // `~` or `@P%`: drawn per task
+    bool drawn;   // random, or cpu (whose seed is drawn per task)
+    nanoseconds duration;
+    std::uint64_t rounds;
+  };
+  bool draw_random(std::uint64_t task_id, std::size_t index, step& out) const noexcept;
+
+  std::uint64_t cpu_checksum(std::uint64_t task_id) const noexcept;
+
   workload workload_;
   std::uint64_t seed_;
   double rounds_per_ns_;
+  std::vector<fixed_step> fixed_;
+  bool has_cpu_ = false;
 };
 
 /// Iterates the steps of one task: `for (const step& s : task_steps(src, id))`.

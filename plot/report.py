@@ -80,6 +80,8 @@ def context_rows(results):
             ("git", v("git")), ("Date", v("started_at")), ("Host", v("host"))]
     if c.get("governor") or c.get("turbo"):
         rows.append(("CPU governor / turbo", "%s / %s" % (v("governor"), v("turbo"))))
+    if c.get("clock"):
+        rows.append(("Clock", v("clock")))
     if la:
         rows.append(("Load average (start, end)", "%s, %s" % (
             "%.2f" % la["start"] if la.get("start") is not None else "n/a",

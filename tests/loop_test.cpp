@@ -1,11 +1,18 @@
 // Semantics of ccbench's own event loop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <coroutine>
+#include <cstdint>
+#include <random>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "models/loop/event_loop.hpp"
+#include "models/loop/frame_pool.hpp"
+#include "models/loop/timer_heap.hpp"
 
 namespace ccbench::loop {
 namespace {
@@ -78,6 +85,78 @@ task<void> thousand_sleepers(int& done) {
     }(done, all));
   }
   co_await all.wait();
+}
+
+// The timer queue against a sorted reference, under pushes in order (its FIFO
+// run), out of order (its heap), and cancels anywhere in either.
+TEST(Loop, TimerQueueKeepsDeadlineThenArmingOrder) {
+  std::mt19937_64 rng(7);
+  std::vector<timer_node> nodes(4000);
+  std::vector<std::pair<std::int64_t, std::size_t>> ref;  // (deadline, arm order) of armed nodes
+  std::vector<std::size_t> order(nodes.size());           // arm order of each node
+  timer_heap timers;
+  std::size_t armed = 0;
+  std::int64_t base = 0;
+  for (int round = 0; round < 40'000; ++round) {
+    const unsigned op = rng() % 10;
+    if (op < 5) {
+      // Arm an idle node: mostly a rising deadline, sometimes an earlier or equal one.
+      const std::size_t i = rng() % nodes.size();
+      if (timers.armed(nodes[i])) continue;
+      const unsigned shape = rng() % 4;
+      base += static_cast<std::int64_t>(rng() % 3);
+      nodes[i].deadline_ns = shape == 0 ? base - static_cast<std::int64_t>(rng() % 50) : base;
+      nodes[i].handle = std::coroutine_handle<>::from_address(&nodes[i]);  // never resumed
+      timers.push(nodes[i]);
+      order[i] = armed++;
+      ref.emplace_back(nodes[i].deadline_ns, order[i]);
+    } else if (op < 8) {
+      if (timers.empty()) continue;
+      std::sort(ref.begin(), ref.end());
+      ASSERT_EQ(timers.next_deadline(), ref.front().first);
+      ASSERT_FALSE(timers.pop_due(ref.front().first - 1)) << "not due yet";
+      const std::coroutine_handle<> h =
+          round % 2 == 0 ? timers.pop() : timers.pop_due(ref.front().first);
+      timer_node& n = *static_cast<timer_node*>(h.address());
+      ASSERT_FALSE(timers.armed(n));
+      ASSERT_EQ((std::pair{n.deadline_ns, order[static_cast<std::size_t>(&n - nodes.data())]}),
+                ref.front());
+      ref.erase(ref.begin());
+    } else {
+      const std::size_t i = rng() % nodes.size();
+      if (!timers.armed(nodes[i])) continue;
+      timers.cancel(nodes[i]);
+      ASSERT_FALSE(timers.armed(nodes[i]));
+      ref.erase(std::find(ref.begin(), ref.end(), std::pair{nodes[i].deadline_ns, order[i]}));
+    }
+    ASSERT_EQ(timers.size(), ref.size());
+  }
+}
+
+// Blocks freed on another thread, or left on a thread that exits, are reused
+// rather than lost; oversized requests bypass the pool.
+TEST(Loop, FramePoolRecyclesAcrossThreads) {
+  using detail::frame_pool;
+  constexpr std::size_t n = 20'000;  // more than a thread keeps to itself
+  std::vector<void*> blocks;
+  for (std::size_t i = 0; i < n; ++i) blocks.push_back(frame_pool::allocate(200));
+  std::thread([&] {
+    for (void* b : blocks) frame_pool::deallocate(b, 200);  // freed elsewhere
+  }).join();  // ... by a thread that then exits, handing its lists over
+  std::vector<void*> again;
+  std::thread([&] {  // a thread with no blocks of its own: it refills from the shared pool
+    for (std::size_t i = 0; i < n; ++i) again.push_back(frame_pool::allocate(200));
+  })
+      .join();
+  std::sort(blocks.begin(), blocks.end());
+  std::size_t reused = 0;
+  for (void* b : again) reused += std::binary_search(blocks.begin(), blocks.end(), b);
+#if CCBENCH_LOOP_POOL_FRAMES
+  EXPECT_EQ(reused, n) << "every block came back through the shared pool";
+#endif
+  for (void* b : again) frame_pool::deallocate(b, 200);
+  void* big = frame_pool::allocate(4096);
+  frame_pool::deallocate(big, 4096);
 }
 
 TEST(Loop, ThousandSleepsOverlap) {

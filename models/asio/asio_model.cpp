@@ -42,9 +42,9 @@ using awaitable = asio::awaitable<T, io_executor>;
 using steady_timer = asio::steady_timer::rebind_executor<io_executor>::other;
 constexpr asio::use_awaitable_t<io_executor> use_awaitable;
 
-// ccbench::clock is std::chrono::steady_clock, so probe deadlines go to the
-// timer as they are.
-static_assert(std::is_same_v<steady_timer::clock_type, ccbench::clock>);
+// ccbench::clock's time points are std::chrono::steady_clock's, so probe
+// deadlines go to the timer as they are.
+static_assert(std::is_same_v<steady_timer::time_point, ccbench::time_point>);
 
 // Completes when block_for(d) has run on `pool`, resuming the awaiting coroutine
 // through its own executor (the io_context), as asyncio.to_thread does.

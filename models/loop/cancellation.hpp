@@ -1,5 +1,5 @@
 // Tasks and cancellation, the asyncio way. A task (create_task, spawn, run) is a
-// small root coroutine that owns a body task<T>; task_state is its promise. A
+// body task<T> with a task_state (task.hpp) in front of its frame. A
 // cancelled task gets cancelled_error thrown at the point where it is suspended:
 // every awaiter of the loop records itself in the task's state while it waits
 // (a cancel_hook), so cancel() can take the waiting coroutine off what it waits
@@ -31,11 +31,7 @@ class timeout_error : public std::runtime_error {
   timeout_error() : std::runtime_error("timed out") {}
 };
 
-class event_loop;
-
 namespace detail {
-
-class task_scope;
 
 /// The awaiter a task is suspended in, as cancel() sees it. Loop thread only.
 struct cancel_hook {
@@ -54,63 +50,6 @@ struct cancel_hook {
 struct join_node {
   join_node* next = nullptr;
   std::coroutine_handle<> waiter;
-};
-
-struct root;
-
-/// The bookkeeping of one task: the promise of the root coroutine that runs the
-/// body. The frame lives while the task runs or a task_handle (or scope) holds a
-/// reference. Loop thread only.
-struct task_state {
-  event_loop* loop = nullptr;
-  std::coroutine_handle<> body;  ///< owned; destroyed with this frame
-  promise_base* body_promise = nullptr;
-  cancel_hook* suspended_at = nullptr;  ///< the awaiter the task waits in, if cancellable
-  join_node* joiners = nullptr;         ///< coroutines awaiting this task
-  task_scope* scope = nullptr;          ///< the gather/task_group/timeout it belongs to
-  std::size_t scope_index = 0;          ///< its place in the scope's list of live children
-  task_state* prev = nullptr;           ///< the loop's list of unfinished tasks
-  task_state* next = nullptr;
-  std::uint32_t refs = 0;
-  bool cancel_requested = false;  ///< cancel() was called and not yet delivered
-  bool done = false;
-  bool cancelled = false;  ///< done, and ended with cancelled_error
-  bool retrieved = false;  ///< someone took the outcome (an exception nobody took goes to run())
-
-  task_state() = default;
-  task_state(const task_state&) = delete;
-  task_state& operator=(const task_state&) = delete;
-  ~task_state();
-
-  /// asyncio.Task.cancel: false when already done.
-  bool cancel() noexcept;
-  void add_ref() noexcept { ++refs; }
-  /// Drops a reference; frees the frame when done and unreferenced.
-  void release() noexcept;
-
-  // The root coroutine's promise interface.
-  root get_return_object() noexcept;
-  std::suspend_always initial_suspend() const noexcept { return {}; }
-  struct final_awaiter {
-    bool await_ready() const noexcept { return false; }
-    // false: nobody holds the task, so the frame is destroyed right here.
-    bool await_suspend(std::coroutine_handle<task_state> self) const noexcept {
-      return self.promise().finish();
-    }
-    void await_resume() const noexcept {}
-  };
-  final_awaiter final_suspend() const noexcept { return {}; }
-  void return_void() const noexcept {}
-  void unhandled_exception() const noexcept { std::terminate(); }  // the root body cannot throw
-
- private:
-  bool finish() noexcept;
-  void report_unretrieved() noexcept;
-};
-
-struct root {
-  using promise_type = task_state;
-  std::coroutine_handle<task_state> handle;
 };
 
 /// The part of every loop awaiter that deals with cancellation: finds the task

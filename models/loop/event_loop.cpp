@@ -21,7 +21,12 @@
 namespace ccbench::loop {
 namespace {
 
-thread_local event_loop* running_loop = nullptr;
+// The ready loop prefetches the frame this many places ahead in the queue,
+// this many cache lines of it (about the part a resumption touches: the
+// resume pointer, the promise and the first locals). Chosen by measuring the
+// closed loop with 10,000 sleeping clients, whose frames do not fit in cache.
+constexpr std::size_t frame_prefetch_ahead = 4;
+constexpr int frame_prefetch_lines = 8;
 
 std::int64_t now_ns() noexcept { return clock::now().time_since_epoch().count(); }
 
@@ -93,34 +98,6 @@ class thread_pool {
 
 namespace detail {
 
-// The root coroutine of every task: starts the body (unless the task was
-// cancelled before it began, as asyncio's Task does) and, at its final suspend,
-// reports the outcome (task_state::finish).
-root run_root() {
-  struct start_body {
-    bool await_ready() const noexcept { return false; }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<task_state> self) const noexcept {
-      task_state& s = self.promise();
-      if (s.cancel_requested) {
-        s.cancel_requested = false;
-        s.body_promise->error = std::make_exception_ptr(cancelled_error());
-        return self;
-      }
-      return s.body;
-    }
-    void await_resume() const noexcept {}
-  };
-  co_await start_body{};
-}
-
-root task_state::get_return_object() noexcept {
-  return {std::coroutine_handle<task_state>::from_promise(*this)};
-}
-
-task_state::~task_state() {
-  if (body) body.destroy();
-}
-
 bool task_state::cancel() noexcept {
   if (done) return false;
   // Already pending: the hook has been told (or there was none), and a cycle of
@@ -134,8 +111,22 @@ bool task_state::cancel() noexcept {
 void task_state::release() noexcept {
   if (--refs == 0 && done) {
     report_unretrieved();
-    std::coroutine_handle<task_state>::from_promise(*this).destroy();
+    if (frame_gone) {
+      frame_pool::deallocate(this, frame_prefix + frame_size);
+    } else {
+      std::coroutine_handle<>::from_address(frame()).destroy();  // frees the state too
+    }
   }
+}
+
+void task_state::start() noexcept {
+  if (cancel_requested) {
+    cancel_requested = false;
+    body_promise->error = std::make_exception_ptr(cancelled_error());
+    if (!finish()) std::coroutine_handle<>::from_address(frame()).destroy();
+    return;
+  }
+  std::coroutine_handle<>::from_address(frame()).resume();
 }
 
 bool task_state::finish() noexcept {
@@ -171,7 +162,7 @@ void task_state::report_unretrieved() noexcept {
 
 }  // namespace detail
 
-event_loop::event_loop(options opts) : ready_(1024) {
+event_loop::event_loop(options opts) : ready_(new void*[1024]), ready_mask_(1023) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   offload_limit_ = opts.offload_threads > 0 ? opts.offload_threads : std::min(32, cores + 4);
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -200,13 +191,13 @@ event_loop::~event_loop() {
   // Tasks that never finished (run() threw, or was never called) are torn down
   // newest first, since a task's frame usually holds what younger tasks wait on
   // (a semaphore, an event, a scope): their awaiters unwind while it still
-  // exists. A root frame goes when its last reference does.
+  // exists. A task's state goes when its last reference does.
   while (tasks_ != nullptr) {
     detail::task_state& s = *tasks_;
     forget(s);
     s.done = s.cancelled = true;  // nothing to report
-    s.add_ref();
-    std::exchange(s.body, {}).destroy();
+    s.add_ref();                  // the state outlives its frame until the last reference goes
+    std::coroutine_handle<>::from_address(s.frame()).destroy();
     s.body_promise = nullptr;
     s.release();
   }
@@ -214,43 +205,52 @@ event_loop::~event_loop() {
   ::close(epoll_fd_);
 }
 
-event_loop* event_loop::current() noexcept { return running_loop; }
+void event_loop::push_ready(std::coroutine_handle<> h) noexcept { push_ready_raw(h.address()); }
 
-void event_loop::push_ready(std::coroutine_handle<> h) noexcept {
-  if (count_ == ready_.size()) {
-    // Grow: unroll the ring into a buffer twice the size.
-    std::vector<std::coroutine_handle<>> bigger(ready_.size() * 2);
-    for (std::size_t i = 0; i < count_; ++i) bigger[i] = ready_[(head_ + i) & (ready_.size() - 1)];
-    ready_.swap(bigger);
+void event_loop::push_ready_raw(void* entry) noexcept {
+  if (count_ == ready_mask_ + 1) [[unlikely]] {
+    // Grow: unroll the ring into a buffer twice the size (`new void*[n]` leaves
+    // it uninitialized).
+    const std::size_t capacity = 2 * (ready_mask_ + 1);
+    std::unique_ptr<void*[]> bigger(new void*[capacity]);
+    for (std::size_t i = 0; i < count_; ++i) bigger[i] = ready_[(head_ + i) & ready_mask_];
+    ready_ = std::move(bigger);
+    ready_mask_ = capacity - 1;
     head_ = 0;
   }
-  ready_[(head_ + count_) & (ready_.size() - 1)] = h;
+  ready_[(head_ + count_) & ready_mask_] = entry;
   ++count_;
 }
 
-std::coroutine_handle<> event_loop::pop_ready() noexcept {
-  const std::coroutine_handle<> h = ready_[head_];
-  head_ = (head_ + 1) & (ready_.size() - 1);
+void event_loop::run_ready() noexcept {
+  void* const entry = ready_[head_];
+  head_ = (head_ + 1) & ready_mask_;
   --count_;
-  return h;
+  if ((reinterpret_cast<std::uintptr_t>(entry) & start_tag) != 0) [[unlikely]] {
+    reinterpret_cast<detail::task_state*>(reinterpret_cast<std::uintptr_t>(entry) & ~start_tag)
+        ->start();
+    return;
+  }
+  std::coroutine_handle<>::from_address(entry).resume();
 }
 
 void event_loop::schedule(std::coroutine_handle<> h) noexcept { push_ready(h); }
 
-detail::task_state& event_loop::start_task(std::coroutine_handle<> body, detail::promise_base& p) {
-  detail::root r = detail::run_root();
-  detail::task_state& s = r.handle.promise();
+detail::task_state& event_loop::start_task(void* frame, detail::promise_base& p) noexcept {
+  detail::task_state& s = detail::state_before(frame);
   s.loop = this;
-  s.body = body;
   s.body_promise = &p;
+  s.spawned = true;
   p.state = &s;
-  p.continuation = r.handle;
+  p.root = true;
   p.consumed = true;
   s.next = tasks_;
   if (tasks_ != nullptr) tasks_->prev = &s;
   tasks_ = &s;
   ++task_count_;
-  push_ready(r.handle);
+  // Queued as the state with the low bit set: the loop starts it through
+  // task_state::start (which may find it cancelled), not by resuming.
+  push_ready_raw(reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(&s) | start_tag));
   return s;
 }
 
@@ -308,7 +308,7 @@ void event_loop::offload(detail::offload_job& job) {
 }
 
 void event_loop::fire_timers(std::int64_t now) noexcept {
-  while (!timers_.empty() && timers_.next_deadline() <= now) push_ready(timers_.pop().handle);
+  while (const std::coroutine_handle<> h = timers_.pop_due(now)) push_ready(h);
 }
 
 void event_loop::wait_for_events(std::int64_t timeout_ns) {
@@ -341,7 +341,7 @@ void event_loop::wait_for_events(std::int64_t timeout_ns) {
 template <class Done>
 void event_loop::turn_until(Done done) {
   while (!done()) {
-    fire_timers(now_ns());
+    if (!timers_.empty()) fire_timers(now_ns());  // no timer, no clock read
     if (has_posted_.load(std::memory_order_acquire)) take_posted();
     if (count_ == 0) {
       std::int64_t timeout = -1;
@@ -358,15 +358,30 @@ void event_loop::turn_until(Done done) {
     }
     // Run what is ready now; what they make ready runs after the next check of
     // timers and posted work, so neither can starve.
-    for (std::size_t n = count_; n > 0 && !done(); --n) pop_ready().resume();
+    for (std::size_t n = count_; n > 0 && !done(); --n) {
+      // The frame resumed a few places from now: with thousands of tasks
+      // parked it is out of cache, so start fetching it (a prefetch never
+      // faults, wherever a small frame ends).
+      if (count_ > frame_prefetch_ahead) {
+        // From the task_state before a task's frame (or, for a start entry,
+        // from the state itself).
+        const char* ahead =
+            static_cast<const char*>(ready_[(head_ + frame_prefetch_ahead) & ready_mask_]) -
+            detail::frame_prefix;
+        for (int line = 0; line < frame_prefetch_lines; ++line) {
+          __builtin_prefetch(ahead + 64 * line);
+        }
+      }
+      run_ready();
+    }
   }
 }
 
 void event_loop::run_until_done(detail::task_state& main) {
-  if (running_loop != nullptr) throw std::logic_error("event_loop::run called on a loop thread");
-  running_loop = this;
+  if (running_ != nullptr) throw std::logic_error("event_loop::run called on a loop thread");
+  running_ = this;
   struct reset_current {
-    ~reset_current() { running_loop = nullptr; }
+    ~reset_current() { running_ = nullptr; }
   } reset;
   // Timer slack is per thread; 1 ns makes 1 ms sleeps accurate to ~20 us.
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);

@@ -102,7 +102,10 @@ class event_loop {
   void post(std::coroutine_handle<> h) noexcept;
 
   void arm(timer_node& node) noexcept { timers_.push(node); }
+  /// Cancels `node`'s timer if it is still armed.
   void disarm(timer_node& node) noexcept { timers_.cancel(node); }
+  /// Whether `node` is armed (its timer has neither fired nor been disarmed).
+  bool armed(const timer_node& node) const noexcept { return timers_.armed(node); }
 
   /// An operation outside the loop (another thread, a process) will resume a
   /// coroutine later with complete_external(). Until then the loop knows it
@@ -120,7 +123,7 @@ class event_loop {
   int offload_threads() const noexcept { return offload_limit_; }
 
   /// The loop running on this thread, or nullptr.
-  static event_loop* current() noexcept;
+  static event_loop* current() noexcept { return running_; }
 
   /// Number of timers armed right now.
   std::size_t pending_timers() const noexcept { return timers_.size(); }
@@ -129,8 +132,8 @@ class event_loop {
 
  private:
   friend struct detail::task_state;
-  // Wraps `body` in a root coroutine, registers it and makes it ready.
-  detail::task_state& start_task(std::coroutine_handle<> body, detail::promise_base& p);
+  // Makes the task_state before `frame` a task, registers it and queues its start.
+  detail::task_state& start_task(void* frame, detail::promise_base& p) noexcept;
   void forget(detail::task_state& s) noexcept;
   void report_unhandled(std::exception_ptr e) noexcept;
   void run_until_done(detail::task_state& main);
@@ -142,11 +145,19 @@ class event_loop {
   void wait_for_events(std::int64_t timeout_ns);
   void finish_offload(std::coroutine_handle<> h) noexcept;
 
-  // Ready queue: a ring buffer of handles (power-of-two capacity).
-  std::vector<std::coroutine_handle<>> ready_;
+  // Ready queue: a ring buffer of frame addresses (power-of-two capacity),
+  // left uninitialized: a vector of handles would zero every slot it grows
+  // into (skynet queues a million).
+  // An entry is a frame to resume, or a task_state with start_tag set: a task
+  // to start (frames and states are at least 16-byte aligned).
+  std::unique_ptr<void*[]> ready_;
+  std::size_t ready_mask_ = 0;
   std::size_t head_ = 0, count_ = 0;
+  static constexpr std::uintptr_t start_tag = 1;
   void push_ready(std::coroutine_handle<> h) noexcept;
-  std::coroutine_handle<> pop_ready() noexcept;
+  void push_ready_raw(void* entry) noexcept;
+  // Takes the first entry and resumes or starts it.
+  void run_ready() noexcept;
 
   timer_heap timers_;
   int epoll_fd_ = -1;
@@ -163,6 +174,9 @@ class event_loop {
   std::exception_ptr unhandled_;
   detail::task_state* tasks_ = nullptr;  // unfinished tasks, for run()'s clean-up
   std::size_t task_count_ = 0;
+
+  // Inline (a plain TLS load): every awaiter asks for it.
+  static inline thread_local event_loop* running_ = nullptr;
 };
 
 /// asyncio.Task: a reference to a running task. Awaiting it waits for the task
@@ -256,8 +270,8 @@ auto task_handle<T>::operator co_await() const noexcept {
 
 template <class T>
 task_handle<T> event_loop::create_task(task<T> t) {
-  detail::task_state& s = start_task(t.handle(), t.handle().promise());
-  (void)t.release();  // the root now owns the frame
+  detail::task_state& s = start_task(t.handle().address(), t.handle().promise());
+  (void)t.release();  // the task now owns the frame
   return task_handle<T>(s);
 }
 
@@ -280,14 +294,17 @@ class sleep_until_awaiter final : private detail::cancel_hook {
       : deadline_ns_(deadline.time_since_epoch().count()) {}
   sleep_until_awaiter(const sleep_until_awaiter&) = delete;
   ~sleep_until_awaiter() {
-    if (node_.armed()) loop_->disarm(node_);  // frame destroyed while sleeping
+    if (loop_ != nullptr && loop_->armed(node_)) loop_->disarm(node_);  // destroyed while sleeping
   }
   bool await_ready() const noexcept { return false; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> h) noexcept {
     loop_ = event_loop::current();
     if (!point_.enter(h, this)) return false;
-    if (deadline_ns_ <= clock::now().time_since_epoch().count()) {
+    if (past_ == when::unknown) {
+      past_ = deadline_ns_ <= clock::now().time_since_epoch().count() ? when::past : when::future;
+    }
+    if (past_ == when::past) {
       loop_->schedule(h);
       return true;
     }
@@ -296,15 +313,32 @@ class sleep_until_awaiter final : private detail::cancel_hook {
     loop_->arm(node_);
     return true;
   }
-  void await_resume() { point_.leave(); }
+  void await_resume() {
+    // Resumed: the timer fired, or cancel() disarmed it, or none was armed.
+    // Nothing is left for the destructor to disarm.
+    loop_ = nullptr;
+    point_.leave();
+  }
 
  private:
+  template <class Rep, class Period>
+  friend sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d) noexcept;
+  template <class Rep, class Period>
+  friend sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d,
+                                       clock::time_point from) noexcept;
+  // sleep_for knows which it is when it computes the deadline, which spares
+  // await_suspend a second clock read.
+  enum class when : std::uint8_t { unknown, past, future };
+  sleep_until_awaiter(std::int64_t deadline_ns, when w) noexcept
+      : deadline_ns_(deadline_ns), past_(w) {}
+
   void cancel() noexcept override {
-    if (!node_.armed()) return;  // already due: it resumes anyway, and throws
+    if (!loop_->armed(node_)) return;  // already due: it resumes anyway, and throws
     loop_->disarm(node_);
     loop_->schedule(node_.handle);
   }
   std::int64_t deadline_ns_;
+  when past_ = when::unknown;
   event_loop* loop_ = nullptr;
   timer_node node_;
   detail::cancel_point point_;
@@ -316,7 +350,20 @@ inline sleep_until_awaiter sleep_until(clock::time_point deadline) noexcept {
 /// asyncio.sleep(d). sleep_for(0ns) is a yield: the ready queue, not a timer.
 template <class Rep, class Period>
 sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
-  return sleep_until_awaiter(clock::now() + std::chrono::duration_cast<clock::duration>(d));
+  const auto ns = std::chrono::duration_cast<clock::duration>(d);
+  if (ns.count() <= 0) return {0, sleep_until_awaiter::when::past};
+  return {(clock::now() + ns).time_since_epoch().count(), sleep_until_awaiter::when::future};
+}
+/// sleep_for(d) counted from `from`, a clock reading the caller has just taken
+/// (it spares a clock read, ~16 ns): sleeps until from + d. d <= 0 is a yield;
+/// otherwise a timer is armed even if from + d has passed by now (it then
+/// fires when the loop next looks at its timers, after what is ready now).
+template <class Rep, class Period>
+sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d,
+                              clock::time_point from) noexcept {
+  const auto ns = std::chrono::duration_cast<clock::duration>(d);
+  if (ns.count() <= 0) return {0, sleep_until_awaiter::when::past};
+  return {(from + ns).time_since_epoch().count(), sleep_until_awaiter::when::future};
 }
 
 namespace detail {

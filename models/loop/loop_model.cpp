@@ -31,24 +31,100 @@ struct offload_plan {
   process_offload* procs = nullptr;
 };
 
-// Runs one task's steps on the loop and reports it. Every stretch it runs
-// between two suspensions is a segment (slow resumes, busy ratio, stall log).
-loop::task<void> execute(run_context& ctx, ccbench::task t, offload_plan offload) {
-  segment seg = ctx.resume(t);
-  std::uint64_t sum = 0;
+// Whether `s` suspends the task as soon as it starts (it runs nothing on the loop).
+bool suspends(const step& s, offload_plan offload) noexcept {
+  switch (s.kind) {
+    case step_kind::io:
+      return true;
+    case step_kind::cpu:
+      return offload.procs != nullptr;
+    case step_kind::block:
+      return offload.block_to_thread;
+  }
+  return false;
+}
+
+// Draws the next step of task `id` at or after `index` into `s` (skipping
+// `@P%` steps it does not take) and moves `index` past it; false at the end.
+bool next_step(const step_source& source, std::uint64_t id, std::size_t& index, step& s) noexcept {
+  while (index < source.size()) {
+    if (source.draw(id, index++, s)) return true;
+  }
+  return false;
+}
+
+// The steps that leave the loop wait in coroutines of their own, so that
+// their awaiters (a worker process's job, a to_thread call) and the handling
+// of their failures take a frame only while such a step runs: the client's
+// frame stays small (ten thousand of them do not fit in cache, and waking one
+// touches every line of it). A failed job fails the task; false then.
+loop::task<bool> run_in_process(run_context& ctx, const ccbench::task& t, process_offload& procs,
+                                step s, std::uint64_t& sum) {
   try {
-    for (const step& s : ctx.steps(t)) {
+    sum = co_await procs.run(std::span(&s, 1), sum);
+    co_return true;
+  } catch (const std::exception& e) {
+    ctx.fail(t, e.what());
+  }
+  co_return false;
+}
+
+loop::task<bool> block_in_thread(run_context& ctx, const ccbench::task& t, nanoseconds d) {
+  try {
+    co_await to_thread([d] { block_for(d); });
+    co_return true;
+  } catch (const std::exception& e) {
+    ctx.fail(t, e.what());
+  }
+  co_return false;
+}
+
+// Runs tasks' steps on the loop and reports each one. A client of the closed
+// loop (`t` empty) takes task after task from next_task() until the window
+// closes, in this one coroutine: a frame per client, not per task. The open
+// loop runs each arrival `t` in a coroutine of its own.
+//
+// Every stretch a task runs between two suspensions is a segment (slow
+// resumes, busy ratio, stall log). A closed-loop task yields to the loop
+// before it starts, as a server does when it reads the next request, so that
+// a task with no wait cannot keep the other clients (and the probe) from ever
+// running; unless its first step suspends it at once anyway.
+//
+// Stamps are shared where two are taken at the same instant (each clock read
+// is a good part of what a task costs here): a task that starts right after
+// next_task() starts its segment at the issue stamp, a sleep starts from the
+// stamp that closed the segment before it, and the last segment closes at
+// the completion stamp, at which the next task is issued.
+loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
+                           std::optional<ccbench::task> t) {
+  const bool closed = !t;
+  if (closed) t = ctx.next_task();
+  step s;
+  while (t) {
+    std::size_t index = 0;
+    bool more = next_step(ctx.source(), t->id, index, s);
+    segment seg;
+    if (!closed) {
+      seg = ctx.resume(*t);
+    } else if (!more || !suspends(s, offload)) {
+      co_await loop::yield();
+      seg = ctx.resume(*t);
+    } else {
+      seg = ctx.resume(*t, t->intended_start);  // issued just now, nothing ran since
+    }
+    std::uint64_t sum = 0;
+    bool ok = true;
+    for (; ok && more; more = next_step(ctx.source(), t->id, index, s)) {
       switch (s.kind) {
         case step_kind::io:
-          seg.close();
-          co_await sleep_for(s.duration);
-          seg = ctx.resume(t);
+          co_await sleep_for(s.duration, seg.close());
+          seg = ctx.resume(*t);
           break;
         case step_kind::cpu:
           if (offload.procs != nullptr) {
             seg.close();
-            sum = co_await offload.procs->run(std::span(&s, 1), sum);
-            seg = ctx.resume(t);
+            ok = co_await run_in_process(ctx, *t, *offload.procs, s, sum);
+            seg = ctx.resume(*t);
           } else {
             seg.step(s.index, s.kind);
             sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
@@ -57,8 +133,8 @@ loop::task<void> execute(run_context& ctx, ccbench::task t, offload_plan offload
         case step_kind::block:
           if (offload.block_to_thread) {
             seg.close();
-            co_await to_thread([d = s.duration] { block_for(d); });
-            seg = ctx.resume(t);
+            ok = co_await block_in_thread(ctx, *t, s.duration);
+            seg = ctx.resume(*t);
           } else {
             seg.step(s.index, s.kind);
             block_for(s.duration);  // holds the loop thread: the point of the exercise
@@ -66,30 +142,26 @@ loop::task<void> execute(run_context& ctx, ccbench::task t, offload_plan offload
           break;
       }
     }
-    ctx.complete(t, sum);
-  } catch (const std::exception& e) {
-    ctx.fail(t, e.what());
-  }
-  seg.close();
-}
-
-// Closed loop: one client keeps one task in flight. It yields to the loop
-// between tasks, as a server does when it reads the next request, so a task
-// with no wait cannot keep the other clients (and the probe) from ever running.
-loop::task<void> client(run_context& ctx, offload_plan offload) {
-  while (const std::optional<ccbench::task> t = ctx.next_task()) {
-    co_await loop::yield();
-    co_await execute(ctx, *t, offload);
+    if (!ok) {
+      seg.close();  // failed: reported by the step that failed
+      if (!closed) break;
+      t = ctx.next_task();
+      continue;
+    }
+    const time_point done = ctx.complete(*t, sum);
+    seg.close(done);
+    if (!closed) break;
+    t = ctx.next_task(done);
   }
 }
 
 // Open loop: a timer-driven generator on the loop itself starts each task at its
 // intended time, so a stalled loop also delays the arrivals behind it.
-loop::task<void> generator(run_context& ctx, task_group& tg, offload_plan offload) {
+loop::task<void> generator(run_context& ctx, task_group& tg, const offload_plan& offload) {
   while (std::optional<ccbench::task> t = ctx.next_arrival()) {
     co_await sleep_until(t->intended_start);
     ctx.launched(*t);
-    tg.create_task(execute(ctx, *t, offload));
+    tg.create_task(run_tasks(ctx, offload, *t));
   }
 }
 
@@ -102,13 +174,16 @@ loop::task<void> probe(run_context& ctx) {
 }
 
 // asyncio.TaskGroup: the run ends when the probe and every task have returned.
-loop::task<void> drive(run_context& ctx, offload_plan offload) {
-  co_await with_task_group([&ctx, offload](task_group& tg) -> loop::task<void> {
+// `offload` lives in do_run, beyond the run: tasks refer to it.
+loop::task<void> drive(run_context& ctx, const offload_plan& offload) {
+  co_await with_task_group([&ctx, &offload](task_group& tg) -> loop::task<void> {
     tg.create_task(probe(ctx));
     if (ctx.open_loop()) {
       tg.create_task(generator(ctx, tg, offload));
     } else {
-      for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) tg.create_task(client(ctx, offload));
+      for (std::uint64_t i = 0; i < ctx.concurrency(); ++i) {
+        tg.create_task(run_tasks(ctx, offload, std::nullopt));
+      }
     }
     co_return;
   });

@@ -5,20 +5,90 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <optional>
 #include <type_traits>
 #include <utility>
+
+#include "models/loop/frame_pool.hpp"
 
 namespace ccbench::loop {
 
 template <class T = void>
 class task;
 
+class event_loop;
+
 namespace detail {
 
-struct task_state;
+struct cancel_hook;
+struct join_node;
+class task_scope;
+struct promise_base;
+
+/// The bookkeeping of one task (create_task, spawn, run). It lives just
+/// before the frame of the task's body coroutine, in the same allocation
+/// (every task<T> frame has room for one: see promise_base::operator new), so
+/// a task is one allocation and its state shares cache lines with its frame.
+/// The memory stays while the task runs or a task_handle (or a scope) holds a
+/// reference: when the frame is destroyed before the last reference goes (the
+/// loop's teardown), the state outlives it. Loop thread only.
+struct task_state {
+  event_loop* loop = nullptr;
+  promise_base* body_promise = nullptr;  ///< the body's promise (in the frame after this)
+  cancel_hook* suspended_at = nullptr;   ///< the awaiter the task waits in, if cancellable
+  join_node* joiners = nullptr;          ///< coroutines awaiting this task
+  task_scope* scope = nullptr;           ///< the gather/task_group/timeout it belongs to
+  std::size_t scope_index = 0;           ///< its place in the scope's list of live children
+  task_state* prev = nullptr;            ///< the loop's list of unfinished tasks
+  task_state* next = nullptr;
+  std::uint32_t refs = 0;
+  std::uint32_t frame_size = 0;  ///< set when the frame went before the state
+  bool spawned = false;          ///< this frame is the body of a task
+  bool frame_gone = false;  ///< the frame was destroyed; the state waits for its last reference
+  bool cancel_requested = false;  ///< cancel() was called and not yet delivered
+  bool done = false;
+  bool cancelled = false;  ///< done, and ended with cancelled_error
+  bool retrieved = false;  ///< someone took the outcome (an exception nobody took goes to run())
+
+  task_state() = default;
+  task_state(const task_state&) = delete;
+  task_state& operator=(const task_state&) = delete;
+
+  /// asyncio.Task.cancel: false when already done.
+  bool cancel() noexcept;
+  void add_ref() noexcept { ++refs; }
+  /// Drops a reference; frees the task (frame and state) when done and unreferenced.
+  void release() noexcept;
+  /// The body's frame, which follows the state.
+  void* frame() noexcept;
+
+  /// Starts the body, unless the task was cancelled before it began (as
+  /// asyncio's Task does): it then ends with cancelled_error at once.
+  void start() noexcept;
+  /// The body has ended: records the outcome, wakes the awaiters, tells the
+  /// scope. False when nobody holds the task, so the frame must go now.
+  bool finish() noexcept;
+
+ private:
+  void report_unretrieved() noexcept;
+};
+
+/// Room before every task<T> frame for a task_state, keeping the frame at the
+/// default new alignment.
+inline constexpr std::size_t frame_prefix =
+    (sizeof(task_state) + __STDCPP_DEFAULT_NEW_ALIGNMENT__ - 1) &
+    ~(__STDCPP_DEFAULT_NEW_ALIGNMENT__ - 1);
+
+inline task_state& state_before(void* frame) noexcept {
+  return *std::launder(reinterpret_cast<task_state*>(static_cast<char*>(frame) - frame_prefix));
+}
+
+inline void* task_state::frame() noexcept { return reinterpret_cast<char*>(this) + frame_prefix; }
 
 /// Where a coroutine was defined, filled in by the compiler at the call that
 /// creates its frame (for the "never awaited" warning). A type of its own, so
@@ -43,10 +113,14 @@ inline void warn_never_awaited(const creation_site& site) noexcept {
 }
 
 struct promise_base {
+#ifndef NDEBUG
   explicit promise_base(creation_site where) noexcept : site(where) {}
+#else
+  explicit promise_base(creation_site) noexcept {}
+#endif
 
-  // Who to resume when the body finishes: the awaiting coroutine, or the root
-  // coroutine of the asyncio-style task it is the body of.
+  // Who to resume when the body finishes: the awaiting coroutine (unused for
+  // the body of a task, which reports to its task_state instead).
   std::coroutine_handle<> continuation = std::noop_coroutine();
   std::exception_ptr error;
   // The task (create_task, spawn, run) this coroutine runs in: awaiting a
@@ -54,13 +128,26 @@ struct promise_base {
   task_state* state = nullptr;
   // Set once the frame is handed to something that will run it.
   bool consumed = false;
+  // This coroutine is the body of `state`'s task, not awaited by another.
+  bool root = false;
+#ifndef NDEBUG
+  // Only the debug build's warning reads it: release frames stay 24 bytes
+  // smaller (and a frame is created per task).
   creation_site site;
+#endif
 
   struct final_awaiter {
     bool await_ready() const noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) const noexcept {
-      return self.promise().continuation;  // symmetric transfer: a tail call at -O2
+      promise_base& p = self.promise();
+      if (p.root) {
+        // A task's body: report to the task. Destroying the frame from its
+        // own final suspension is allowed; nothing touches it afterwards.
+        if (!p.state->finish()) self.destroy();
+        return std::noop_coroutine();
+      }
+      return p.continuation;  // symmetric transfer: a tail call at -O2
     }
     void await_resume() const noexcept {}
   };
@@ -68,6 +155,25 @@ struct promise_base {
   std::suspend_always initial_suspend() const noexcept { return {}; }
   final_awaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { error = std::current_exception(); }
+
+  // Frames come from the loop's frame pool (frame_pool.hpp), each behind room
+  // for a task_state; the compiler passes the frame size to both.
+  static void* operator new(std::size_t size) {
+    char* const block = static_cast<char*>(frame_pool::allocate(frame_prefix + size));
+    ::new (block) task_state();
+    return block + frame_prefix;
+  }
+  static void operator delete(void* frame, std::size_t size) noexcept {
+    task_state& s = state_before(frame);
+    if (s.spawned && s.refs > 0) {
+      // A reference outlives the frame (the loop tore the task down): the
+      // state stays until release() frees the block.
+      s.frame_size = static_cast<std::uint32_t>(size);
+      s.frame_gone = true;
+      return;
+    }
+    frame_pool::deallocate(&s, frame_prefix + size);
+  }
 };
 
 template <class T>

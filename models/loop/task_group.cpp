@@ -12,9 +12,11 @@ task_scope::~task_scope() {
 }
 
 void task_scope::add(task_state& s) {
+  // May throw: before anything changes. Doubling, as push_back would: an
+  // exact reserve(size + 1) reallocates on every add, and a group of 10,000
+  // clients then copies 400 MB of pointers while it starts.
   if (children_.size() == children_.capacity()) {
-    // Geometric growth, done first: it may throw, before anything changes.
-    children_.reserve(std::max<std::size_t>(16, 2 * children_.capacity()));
+    children_.reserve(std::max<std::size_t>(8, 2 * children_.capacity()));
   }
   s.add_ref();
   s.scope_index = children_.size();
@@ -56,7 +58,7 @@ void task_scope::task_done(task_state& s) noexcept {
 
 void task_scope::wait_awaiter::wake() noexcept {
   if (deadline_ns_ >= 0) {
-    if (!node_.armed()) return;  // the deadline passed first: the timer made it ready
+    if (!loop_->armed(node_)) return;  // the deadline passed first: the timer made it ready
     loop_->disarm(node_);
   }
   loop_->schedule(h_);
@@ -66,7 +68,7 @@ void task_scope::wait_awaiter::cancel() noexcept {
   // Passed on to every child; this wait now ends when they all have, not at
   // the deadline (unless the deadline already made it ready).
   scope_.cancel_all();
-  if (node_.armed()) {
+  if (loop_->armed(node_)) {
     loop_->disarm(node_);
     deadline_ns_ = -1;
   }

@@ -51,7 +51,7 @@ class task_scope {
         : scope_(s), deadline_ns_(deadline_ns) {}
     wait_awaiter(const wait_awaiter&) = delete;
     ~wait_awaiter() {
-      if (node_.armed()) loop_->disarm(node_);
+      if (loop_ != nullptr) loop_->disarm(node_);
     }
     bool await_ready() const noexcept { return scope_.live_ == 0; }
     template <class P>

@@ -1,0 +1,208 @@
+// The harness's own bookkeeping, driven by hand: the exactly-once ledger (ids
+// taken in blocks, completions gathered per word), the latency histograms, and
+// the clock that stamps them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/clock.hpp"
+#include "harness/run_context.hpp"
+#include "harness/run_record.hpp"
+#include "harness/step_source.hpp"
+#include "harness/step_work.hpp"
+
+namespace ccbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+run_config config_for(const std::string& spec) {
+  run_config c;
+  c.model = "by-hand";
+  c.workload = spec;
+  c.warmup = 0ns;
+  c.duration = 60s;  // every completion below falls inside the window
+  return c;
+}
+
+struct harness {
+  explicit harness(const std::string& spec = "io:1ms")
+      : config(config_for(spec)), source(workload::parse(spec), 1, 1.0), ctx(config, source) {
+    ctx.start();
+  }
+  run_record finish() {
+    run_record r;
+    ctx.finish(r);
+    return r;
+  }
+  run_config config;
+  step_source source;
+  run_context ctx;
+};
+
+TEST(Ledger, EveryTaskOnceIsClean) {
+  harness h;
+  std::vector<task> tasks;
+  for (int i = 0; i < 1000; ++i) tasks.push_back(*h.ctx.next_task());
+  // Out of issue order, across words.
+  std::reverse(tasks.begin(), tasks.end());
+  for (const task& t : tasks) h.ctx.complete(t, 0);
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_EQ(r.issued, 1000u) << "ids taken in blocks but never handed out are not issued";
+  EXPECT_EQ(r.completed, 1000u);
+  EXPECT_EQ(r.errors, 0u);
+}
+
+TEST(Ledger, ASecondCompletionOnTheSameThreadIsAnError) {
+  harness h;
+  const task t = *h.ctx.next_task();
+  h.ctx.complete(t, 0);
+  h.ctx.complete(t, 0);
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_EQ(r.errors, 1u);
+  EXPECT_NE(r.error.find("completed twice"), std::string::npos) << r.error;
+}
+
+TEST(Ledger, ASecondCompletionOnAnotherThreadIsAnError) {
+  harness h;
+  const task t = *h.ctx.next_task();
+  const task other = *h.ctx.next_task();
+  h.ctx.complete(t, 0);
+  std::thread([&] {
+    h.ctx.complete(t, 0);
+    h.ctx.complete(other, 0);
+  }).join();
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_EQ(r.errors, 1u);
+  EXPECT_NE(r.error.find("task " + std::to_string(t.id) + " completed twice"), std::string::npos)
+      << r.error;
+}
+
+TEST(Ledger, ATaskNeverCompletedIsAnError) {
+  harness h;
+  const task t = *h.ctx.next_task();
+  (void)*h.ctx.next_task();  // taken, never reported
+  h.ctx.complete(t, 0);
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_EQ(r.issued, 2u);
+  EXPECT_NE(r.error.find("1 issued tasks never completed"), std::string::npos) << r.error;
+}
+
+TEST(Ledger, ACompletionOfATaskNeverIssuedIsAnError) {
+  harness h;
+  const task t = *h.ctx.next_task();
+  h.ctx.complete(t, 0);
+  task forged = t;
+  forged.id = t.id + 5;  // in the block this thread took, but never handed out
+  h.ctx.complete(forged, 0);
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_NE(r.error.find("never issued"), std::string::npos) << r.error;
+}
+
+TEST(Ledger, AWrongChecksumIsAnError) {
+  harness h("cpu:10us");
+  const task t = *h.ctx.next_task();
+  h.ctx.complete(t, h.source.expected_checksum(t.id) + 1);
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_NE(r.error.find("checksum"), std::string::npos) << r.error;
+}
+
+TEST(Ledger, ThreadsIssuingAndCompletingTogetherAreClean) {
+  harness h;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      for (int n = 0; n < 10'000; ++n) h.ctx.complete(*h.ctx.next_task(), 0);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const run_record r = h.finish();
+  EXPECT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_EQ(r.issued, 40'000u);
+  EXPECT_EQ(r.completed, 40'000u);
+}
+
+TEST(Latency, ClosedLoopHistogramsHoldEveryCompletionInTheWindow) {
+  for (const nanoseconds warmup : {nanoseconds(0), nanoseconds(100ms),
+                                   nanoseconds(150ms)}) {  // on and off an interval boundary
+    harness h;
+    h.config.warmup = warmup;
+    run_context ctx(h.config, h.source);
+    ctx.start();
+    std::optional<task> t = ctx.next_task();
+    const time_point end = clock::now() + warmup + 50ms;
+    while (clock::now() < end) {
+      t = ctx.next_task(ctx.complete(*t, 0));
+    }
+    ctx.complete(*t, 0);
+    run_record r;
+    ctx.finish(r);
+    ASSERT_EQ(r.status, run_status::ok) << r.error;
+    EXPECT_EQ(r.latency.count, r.completed + r.drained) << "warm-up " << warmup.count();
+    EXPECT_EQ(r.latency_uncorrected.count, r.latency.count);
+    EXPECT_EQ(r.latency_uncorrected.max, r.latency.max);
+    std::uint64_t in_series = 0;
+    for (const std::uint64_t n : r.series.completed) in_series += n;
+    EXPECT_EQ(in_series, r.issued);
+    EXPECT_GT(r.completed, 0u);
+  }
+}
+
+TEST(Clock, AgreesWithSteadyClock) {
+  // Long enough for the TSC line to be in use (it waits for 1 ms of baseline).
+  const auto until = std::chrono::steady_clock::now() + 30ms;
+  std::int64_t worst = 0;
+  int samples = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    // A bracket [before, after] of steady_clock readings around ours: a
+    // preempted bracket is wide, and proves nothing; skip it.
+    const auto before = std::chrono::steady_clock::now();
+    const auto ours = clock::now();
+    const auto after = std::chrono::steady_clock::now();
+    if (after - before > 2us) continue;
+    ++samples;
+    worst = std::max({worst, (before - ours).count(), (ours - after).count()});
+  }
+  EXPECT_GT(samples, 1000);
+  EXPECT_LT(worst, 1000) << "ns outside the bracket; clock source " << clock::source();
+}
+
+TEST(Clock, NeverGoesBackOnAThreadAndAgreesAcrossThreads) {
+  std::vector<std::thread> threads;
+  std::vector<int> back(4, 0);
+  std::vector<std::int64_t> off(4, 0);
+  for (std::size_t i = 0; i < back.size(); ++i) {
+    threads.emplace_back([&, i] {
+      time_point last = clock::now();
+      const auto until = std::chrono::steady_clock::now() + 30ms;
+      while (std::chrono::steady_clock::now() < until) {
+        const time_point now = clock::now();
+        if (now < last) ++back[i];
+        last = now;
+        const auto steady = std::chrono::steady_clock::now();
+        off[i] = std::max(off[i], (now - steady).count());  // ours ahead of a later reading
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (std::size_t i = 0; i < back.size(); ++i) {
+    EXPECT_EQ(back[i], 0) << "thread " << i;
+    EXPECT_LT(off[i], 1000) << "thread " << i << ": ns ahead of steady_clock";
+  }
+  EXPECT_TRUE(clock::source() == "tsc" || clock::source() == "steady_clock");
+}
+
+}  // namespace
+}  // namespace ccbench
