@@ -24,6 +24,7 @@ help:
 	@echo "make build      Release binaries: build/ccbench, build/ccbench-micro"
 	@echo "make deps       install missing Debian packages (as root), else print the apt-get line"
 	@echo "make plot RUN=results/<id>   redraw charts and report.md from a run directory"
+	@echo "make sanitize   the test suite under ASan+UBSan, then TSan (build-asan/, build-tsan/)"
 	@echo "make clean      remove build directories"
 
 deps:

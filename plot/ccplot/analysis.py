@@ -183,7 +183,9 @@ class Verdict:
         return out
 
 
-def _threads(n):
+def _threads(n, model=None):
+    if model == "procs":
+        return "%d worker process%s" % (n, "" if n == 1 else "es")
     return "%d thread%s" % (n, "" if n == 1 else "s")
 
 
@@ -223,14 +225,14 @@ def limits(c, task_us):
                                                       units.duration_us(held_us), cap))
             elif blocking:
                 out.append("is capped by its %s, each held for the whole %s task: %d / %s = "
-                           "%s tasks/s" % (_threads(sched), units.duration_us(held_us), sched,
+                           "%s tasks/s" % (_threads(sched, c.model), units.duration_us(held_us), sched,
                                            units.duration_us(held_us), cap))
             elif sched == 1:
                 out.append("saturates its one core at %s tasks/s (cpu %.2f s per s)"
                            % (units.rate(tp), c.cpu_rate or 0))
             else:
                 out.append("keeps its %s busy computing: %d / %s of CPU = %s tasks/s"
-                           % (_threads(sched), sched, units.duration_us(held_us), cap))
+                           % (_threads(sched, c.model), sched, units.duration_us(held_us), cap))
         elif sched == 1 and task_us["cpu"] > 0 and (c.cpu_rate or 0) >= 0.85:
             out.append("saturates its one core at %s tasks/s (cpu %.2f s per s)"
                        % (units.rate(tp), c.cpu_rate))
@@ -609,8 +611,15 @@ def rule_offload_cost(results):
     parts = []
     micro = micro_ns(results, "BM_loop_offload")
     if micro is not None:
-        parts.append("the micro-benchmark BM_loop_offload measures %s per round trip"
-                     % units.duration_ns(micro))
+        text = ("the micro-benchmark BM_loop_offload measures %s per round trip"
+                % units.duration_ns(micro))
+        floor = micro_ns(results, "BM_floor_futex_handoff")
+        if floor:
+            # A round trip wakes the worker, then the loop: two thread
+            # wake-ups, which the futex floor prices on this machine.
+            text += (" (%.1fx this machine's futex round trip of %s: most of it is "
+                     "waking a sleeping thread)" % (micro / floor, units.duration_ns(floor)))
+        parts.append(text)
     runs = results.in_group("stalls") + scenario_runs(results)
     runs = [r for r in runs if (r.task_mean_us or {}).get("block", 0) > 0]
     pairs = [(k, v) for k, v in _pair_runs(runs).items() if "none" in v and "thread" in v]
@@ -625,8 +634,9 @@ def rule_offload_cost(results):
         where = ("at %s tasks/s offered" % units.rate(rate) if arrival == "open"
                  else "at concurrency %d" % conc)
         if nm and om:
-            parts.append("on %s %s the mean latency is %.3f ms offloaded vs %.3f ms on the "
-                         "loop: %s%s per call" % (workload, where, om / 1e3, nm / 1e3,
+            parts.append("on %s %s the mean latency is %s us offloaded vs %s us on the "
+                         "loop: %s%s per call" % (workload, where, "{:,.1f}".format(om),
+                                                  "{:,.1f}".format(nm),
                                                   "+" if om >= nm else "-",
                                                   units.duration_us(abs(om - nm))))
         nc = naive.median_of(lambda r: r.cpu_rate / r.throughput

@@ -84,6 +84,14 @@ class Winners(unittest.TestCase):
         self.assertIn("pool x2 is capped by its 2 threads", v.reason)
         self.assertIn("2 / 10 ms = 200 tasks/s", v.reason)
 
+    def test_process_capped_procs_is_explained_as_processes(self):
+        res = results(run("loop", 6000, 12_000, workload="io:10ms", scenario="io", conc=64,
+                          cpu=0.05),
+                      run("procs", 198, 40_000, workload="io:10ms", scenario="io", conc=8,
+                          threads=2, cpu=0.01))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertIn("procs x2 is capped by its 2 worker processes", v.reason)
+
     def test_blocking_loop_is_explained(self):
         res = results(run("loop", 199, 40_000, workload="block:5ms", scenario="block", conc=8),
                       run("loop", 1180, 9_000, workload="block:5ms", scenario="block", conc=8,
@@ -209,7 +217,18 @@ class Rules(unittest.TestCase):
                           offload="thread", cpu=0.02, latency_us={"p99": 5_300, "mean": 5_100.0}))
         rule = analysis.rule_offload_cost(res)
         self.assertTrue(rule.measured)
-        self.assertIn("5.100 ms offloaded vs 5.040 ms on the loop: +60 us per call", rule.text)
+        self.assertIn("5,100.0 us offloaded vs 5,040.0 us on the loop: +60 us per call",
+                      rule.text)
+
+    def test_offload_micro_is_set_beside_the_futex_floor(self):
+        res = results(run("loop", 1, 1))
+        res.micro = {"benchmarks": [
+            {"name": "BM_loop_offload/real_time", "real_time": 30.0, "time_unit": "us"},
+            {"name": "BM_floor_futex_handoff/real_time", "real_time": 15000.0,
+             "time_unit": "ns"}]}
+        rule = analysis.rule_offload_cost(res)
+        self.assertTrue(rule.measured)
+        self.assertIn("2.0x this machine's futex round trip of 15 us", rule.text)
 
 
 class Loader(unittest.TestCase):
