@@ -73,24 +73,18 @@ class Winners(unittest.TestCase):
         self.assertEqual(v.winner.label, "asio x2")
         self.assertIn("a tie", v.reason)
 
-    def test_thread_capped_pool_is_explained(self):
-        # io:10ms with 2 threads: at most 2 / 10 ms = 200 tasks/s.
-        res = results(run("loop", 6000, 12_000, workload="io:10ms", scenario="io", conc=64,
-                          cpu=0.05),
-                      run("pool", 199, 40_000, workload="io:10ms", scenario="io", conc=8,
-                          threads=2, cpu=0.01))
-        (v,) = analysis.verdicts(res, SLO)
-        self.assertEqual(v.winner.label, "loop")
-        self.assertIn("pool x2 is capped by its 2 threads", v.reason)
-        self.assertIn("2 / 10 ms = 200 tasks/s", v.reason)
-
-    def test_process_capped_procs_is_explained_as_processes(self):
-        res = results(run("loop", 6000, 12_000, workload="io:10ms", scenario="io", conc=64,
-                          cpu=0.05),
-                      run("procs", 198, 40_000, workload="io:10ms", scenario="io", conc=8,
-                          threads=2, cpu=0.01))
-        (v,) = analysis.verdicts(res, SLO)
-        self.assertIn("procs x2 is capped by its 2 worker processes", v.reason)
+    def test_capped_pool_and_procs_are_explained(self):
+        # io:10ms with 2 threads or worker processes: at most 2 / 10 ms = 200 tasks/s.
+        for model, workers in (("pool", "2 threads"), ("procs", "2 worker processes")):
+            with self.subTest(model=model):
+                res = results(run("loop", 6000, 12_000, workload="io:10ms", scenario="io",
+                                  conc=64, cpu=0.05),
+                              run(model, 199, 40_000, workload="io:10ms", scenario="io",
+                                  conc=8, threads=2, cpu=0.01))
+                (v,) = analysis.verdicts(res, SLO)
+                self.assertEqual(v.winner.label, "loop")
+                self.assertIn("%s x2 is capped by its %s" % (model, workers), v.reason)
+                self.assertIn("2 / 10 ms = 200 tasks/s", v.reason)
 
     def test_blocking_loop_is_explained(self):
         res = results(run("loop", 199, 40_000, workload="block:5ms", scenario="block", conc=8),
