@@ -59,6 +59,7 @@ double rounds_per_ns() {
 }
 
 using testing_util::count_entries;
+using testing_util::settled_thread_count;
 
 class Conformance : public testing::TestWithParam<variant> {
  protected:
@@ -101,7 +102,7 @@ TEST_P(Conformance, ShutsDownPromptlyAndLeavesNothingBehind) {
   // A thread started and joined first: sanitizers start a helper thread of
   // their own at the first thread creation, which is not the model's.
   std::thread([] {}).join();
-  const std::size_t threads_before = count_entries("/proc/self/task");
+  const std::size_t threads_before = settled_thread_count();
   const std::size_t fds_before = count_entries("/proc/self/fd");
   const run_record r = run(config("io:2ms,block:1ms", 32, 200ms));
   ASSERT_EQ(r.status, run_status::ok) << r.error;
@@ -111,7 +112,7 @@ TEST_P(Conformance, ShutsDownPromptlyAndLeavesNothingBehind) {
   // oneTBB keeps its worker threads for the process's life (they sleep); every
   // other model must join what it started.
   if (GetParam().model != "pool") {
-    EXPECT_EQ(count_entries("/proc/self/task"), threads_before) << "threads left running";
+    EXPECT_EQ(settled_thread_count(), threads_before) << "threads left running";
   }
 }
 

@@ -77,6 +77,7 @@ std::uint64_t local(std::span<const step> steps, std::uint64_t acc) {
 }
 
 using testing_util::count_entries;
+using testing_util::settled_thread_count;
 
 // Polls until `pred` holds or `limit` passes.
 template <class Pred>
@@ -160,7 +161,7 @@ TEST(ProcessPool, JobsFromSeveralThreadsEachEndOnceWithTheirChecksum) {
 TEST(ProcessPool, AWorkerKilledMidJobFailsThatJobAndIsReplaced) {
   const std::size_t fds_before = count_entries("/proc/self/fd");
   std::thread([] {}).join();  // sanitizers start a helper thread at the first one
-  const std::size_t threads_before = count_entries("/proc/self/task");
+  const std::size_t threads_before = settled_thread_count();
   {
     process_pool pool(1);
     const pid_t victim = pool.pids().at(0);
@@ -187,7 +188,7 @@ TEST(ProcessPool, AWorkerKilledMidJobFailsThatJobAndIsReplaced) {
   }
   EXPECT_TRUE(no_children()) << "a worker was not reaped";
   EXPECT_EQ(count_entries("/proc/self/fd"), fds_before) << "descriptors leaked";
-  EXPECT_EQ(count_entries("/proc/self/task"), threads_before) << "threads left running";
+  EXPECT_EQ(settled_thread_count(), threads_before) << "threads left running";
 }
 
 TEST(ProcessPool, WorkersThatKeepDyingBreakThePoolAndEveryJobFails) {
@@ -217,7 +218,7 @@ TEST(ProcessPool, WorkersThatKeepDyingBreakThePoolAndEveryJobFails) {
 TEST(ProcessPool, DestroyingWithJobsQueuedFailsThemAndReturnsPromptly) {
   const std::size_t fds_before = count_entries("/proc/self/fd");
   std::thread([] {}).join();  // sanitizers start a helper thread at the first one
-  const std::size_t threads_before = count_entries("/proc/self/task");
+  const std::size_t threads_before = settled_thread_count();
   std::list<recording_job> jobs(6);
   nanoseconds teardown{};
   {
@@ -240,7 +241,7 @@ TEST(ProcessPool, DestroyingWithJobsQueuedFailsThemAndReturnsPromptly) {
   }
   EXPECT_TRUE(no_children());
   EXPECT_EQ(count_entries("/proc/self/fd"), fds_before);
-  EXPECT_EQ(count_entries("/proc/self/task"), threads_before);
+  EXPECT_EQ(settled_thread_count(), threads_before);
 }
 
 TEST(ProcessPool, ReportsTheWorkersPeakResidentSet) {

@@ -3,7 +3,9 @@
 
 #include <dirent.h>
 
+#include <chrono>
 #include <cstddef>
+#include <thread>
 
 namespace ccbench::testing_util {
 
@@ -14,6 +16,22 @@ inline std::size_t count_entries(const char* dir) {
   if (DIR* d = opendir(dir)) {
     while (const dirent* e = readdir(d)) n += e->d_name[0] != '.';
     closedir(d);
+  }
+  return n;
+}
+
+/// The threads of this process once those already joined have left
+/// /proc/self/task: a joined thread's entry can linger a moment after join()
+/// returns (the kernel wakes the joiner before it has finished tearing the
+/// thread down). Reads until the count is the same twice 10 ms apart, for at
+/// most 2 s. A thread still running stays in the count.
+inline std::size_t settled_thread_count() {
+  std::size_t n = count_entries("/proc/self/task");
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const std::size_t again = count_entries("/proc/self/task");
+    if (again == n) break;
+    n = again;
   }
   return n;
 }
