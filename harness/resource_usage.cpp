@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -35,13 +36,21 @@ void reset_peak_rss() noexcept {
   f << "5";
 }
 
-std::uint64_t peak_rss_kb() noexcept {
+namespace {
+// A "Name:   123 kB" line of /proc/self/status, in KiB.
+std::uint64_t status_kb(const char* name) noexcept {
   std::ifstream f("/proc/self/status");
   std::string line;
+  const std::size_t n = std::strlen(name);
   while (std::getline(f, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
+    if (line.compare(0, n, name) == 0) return std::strtoull(line.c_str() + n, nullptr, 10);
   }
   return 0;
 }
+}  // namespace
+
+std::uint64_t peak_rss_kb() noexcept { return status_kb("VmHWM:"); }
+
+std::uint64_t current_rss_kb() noexcept { return status_kb("VmRSS:"); }
 
 }  // namespace ccbench

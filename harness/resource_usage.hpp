@@ -20,4 +20,8 @@ void reset_peak_rss() noexcept;
 /// VmHWM of this process in KiB; 0 when /proc is unreadable.
 std::uint64_t peak_rss_kb() noexcept;
 
+/// Resident memory now (VmRSS), in KiB; 0 if unreadable. In a forked run this
+/// includes the pages inherited from the suite's process (its results so far).
+std::uint64_t current_rss_kb() noexcept;
+
 }  // namespace ccbench

@@ -226,6 +226,7 @@ json record_json(const run_record& r) {
       {"cpu_s", {{"user", num(r.cpu_user_s)}, {"sys", num(r.cpu_sys_s)}}},
       {"ctx_switches", {{"voluntary", r.ctx_voluntary}, {"involuntary", r.ctx_involuntary}}},
       {"rss_peak_kb", r.rss_peak_kb},
+      {"rss_start_kb", r.rss_start_kb},
       {"wall_s", num(r.wall_s)},
       {"status", to_string(r.status)},
       {"error", r.error},
@@ -297,6 +298,7 @@ run_record record_from(const json& j) {
     r.ctx_involuntary = j["ctx_switches"].value("involuntary", std::uint64_t{0});
   }
   r.rss_peak_kb = j.value("rss_peak_kb", std::uint64_t{0});
+  r.rss_start_kb = j.value("rss_start_kb", std::uint64_t{0});
   r.wall_s = get_num(j, "wall_s");
   r.status = parse_status(j.value("status", "error"));
   r.error = j.value("error", "");

@@ -75,7 +75,8 @@ struct run_record {
   double cpu_user_s = 0, cpu_sys_s = 0;
   std::uint64_t ctx_voluntary = 0, ctx_involuntary = 0;
   std::uint64_t rss_peak_kb = 0;
-  double wall_s = 0;  ///< the whole run: setup, warm-up, window, drain, teardown
+  std::uint64_t rss_start_kb = 0;  ///< resident when the run started (inherited pages included)
+  double wall_s = 0;               ///< the whole run: setup, warm-up, window, drain, teardown
   run_status status = run_status::ok;
   std::string error;
   /// Facts the model reports about itself (e.g. "offload_threads": "6").

@@ -99,6 +99,7 @@ run_record run_in_process(const run_config& config, model_factory make, double r
     fill_task_means(record, source.spec());
     run_context ctx(config, source);
     reset_peak_rss();
+    record.rss_start_kb = current_rss_kb();
     const resource_snapshot before = resource_snapshot::now();
     bool timed_out = false;
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """CPU efficiency and memory per model (closed loop): tasks completed per
-CPU-second at each model's best throughput, and peak memory per task in
-flight at its highest concurrency, grouped by scenario."""
+CPU-second at each model's best throughput, and the peak memory each extra
+task in flight adds (from the lowest concurrency to the highest), grouped by
+scenario."""
 
 import os
 import sys
@@ -68,12 +69,25 @@ def draw(results, outdir, args=None):
     ax1.set_ylabel("tasks per CPU-second (user + sys)")
     ax1.set_title("CPU efficiency: tasks per CPU-second at each model's best throughput",
                   fontsize=11)
-    v2 = _bars(ax2, rows, scenarios, labels,
-               lambda r: r["rss_per_task_bytes"], units.bytes_)
-    ax2.set_ylabel("peak RSS / tasks in flight")
-    concs = sorted({r["rss_concurrency"] for r in rows_list})
-    ax2.set_title("Memory per task in flight at concurrency %s" % (
-        "/".join(str(c) for c in concs)), fontsize=11)
+    his = "/".join(str(c) for c in sorted({r["rss_concurrency"] for r in rows_list}))
+    if any(r["rss_per_extra_task_bytes"] for r in rows_list):
+        # The slope: the baseline of the process (libraries, the histograms)
+        # cancels out, leaving what a task in flight costs.
+        v2 = _bars(ax2, rows, scenarios, labels,
+                   lambda r: r["rss_per_extra_task_bytes"], units.bytes_)
+        los = "/".join(str(c) for c in sorted({r["rss_concurrency_from"] for r in rows_list}))
+        ax2.set_ylabel("peak RSS growth / extra tasks")
+        ax2.set_title("Memory per extra task in flight: peak RSS from concurrency %s to %s"
+                      % (los, his), fontsize=11)
+        memory_note = ("memory: (peak RSS at the highest concurrency - at the lowest) / the "
+                       "extra tasks; no bar where it did not grow")
+    else:
+        v2 = _bars(ax2, rows, scenarios, labels,
+                   lambda r: r["rss_per_task_bytes"], units.bytes_)
+        ax2.set_ylabel("peak RSS / tasks in flight")
+        ax2.set_title("Memory per task in flight at concurrency %s" % his, fontsize=11)
+        memory_note = ("peak RSS includes the process's baseline, so it overstates the "
+                       "per-task cost at low concurrency")
     if v1:
         style.log_axis(ax1, "y", min(v1), max(v1))
         lo, hi = ax1.get_ylim()
@@ -89,8 +103,7 @@ def draw(results, outdir, args=None):
         ax2.yaxis.set_major_formatter(style.ticker.FuncFormatter(lambda v, _: units.bytes_(v)))
         ax2.set_ylim(lo, hi)
     ax2.set_xlabel("scenario")
-    sub = ("CPU per wall second scaled to the measured window; peak RSS includes the "
-           "process's baseline, so it overstates the per-task cost at low concurrency\n"
+    sub = ("CPU per wall second scaled to the measured window; " + memory_note + "\n"
            + style.context_line(results))
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, [ax1, ax2])

@@ -35,7 +35,7 @@ CHARTS = (
                "uncorrected (from the actual start)."),
     (stall_timeline, "Scheduler stalls over time: the loop with blocking calls, naive against "
                      "offloaded, with the stall-log events."),
-    (efficiency, "Tasks per CPU-second, and peak memory per task in flight."),
+    (efficiency, "Tasks per CPU-second, and the peak memory each extra task in flight adds."),
     (micro, "Cost of each model's primitives, with this machine's floors."),
 )
 

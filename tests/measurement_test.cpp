@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <numeric>
+#include <vector>
 
 #include "harness/cli/registry.hpp"
 #include "harness/runner.hpp"
@@ -167,6 +168,24 @@ TEST(Warnings, TooFewSamplesForTheReportedPercentile) {
   const std::vector<std::string> w = measurement_warnings({r}, {});
   ASSERT_EQ(w.size(), 1u);
   EXPECT_NE(w[0].find("fewer than 1,000"), std::string::npos);
+}
+
+// A run is forked from the suite's process and starts with its pages resident
+// (the results so far): rss_start_kb counts them, so that peak - start is what
+// the run used itself, wherever it fell in the suite.
+TEST(Memory, PagesInheritedFromTheSuiteAreNotTheRunsOwn) {
+  std::vector<char> ballast(64 << 20);
+  for (std::size_t i = 0; i < ballast.size(); i += 4096) ballast[i] = 1;
+  run_config c = base("loop", "io:1ms");
+  c.warmup = 50ms;
+  c.duration = 200ms;
+  const run_record r = run_isolated(c, find_model("loop")->make, rounds_per_ns());
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_GE(r.rss_start_kb, 64u * 1024) << "the inherited 64 MiB";
+  EXPECT_GE(r.rss_peak_kb, r.rss_start_kb);
+  EXPECT_LT(r.rss_peak_kb - r.rss_start_kb, 32u * 1024)
+      << "a 4-task loop run used " << r.rss_peak_kb - r.rss_start_kb << " KiB";
+  EXPECT_EQ(ballast[4096], 1);
 }
 
 }  // namespace

@@ -28,6 +28,8 @@ results sample() {
   rec.status = run_status::error;
   rec.error = "something, with \"quotes\"";
   rec.model_facts = {{"offload_threads", "6"}};
+  rec.rss_peak_kb = 9000;
+  rec.rss_start_kb = 4000;
   r.runs.push_back(rec);
   r.warnings.push_back("a warning");
   return r;
@@ -73,6 +75,8 @@ TEST(Results, RoundTrips) {
   EXPECT_EQ(b.runs[0].error, a.runs[0].error);
   EXPECT_EQ(b.runs[0].model_facts, a.runs[0].model_facts);
   EXPECT_EQ(b.context.host, a.context.host);
+  EXPECT_EQ(b.runs[0].rss_peak_kb, a.runs[0].rss_peak_kb);
+  EXPECT_EQ(b.runs[0].rss_start_kb, a.runs[0].rss_start_kb);
 }
 
 TEST(Results, CsvFlattensNestedFields) {

@@ -58,7 +58,8 @@ struct output_flags {
   bool quiet = false, in_process = false;
 
   void add_to(CLI::App& app) {
-    app.add_option("--json", json, "Write results.json to FILE (written atomically at the end)")
+    app.add_option("--json", json,
+                   "Write results.json to FILE (rewritten atomically after every run)")
         ->type_name("FILE");
     app.add_option("--out", out,
                    "Write results.json and summary.csv into DIR, which must not exist yet, and "

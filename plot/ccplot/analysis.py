@@ -668,6 +668,7 @@ def efficiency_rows(runs):
         for label, points in labels.items():
             best = max(points, key=lambda p: p.throughput or 0)
             widest = max(points, key=lambda p: p.run.concurrency)
+            narrowest = min(points, key=lambda p: p.run.concurrency)
             out.append({
                 "scenario": scen, "label": label, "run": best.run,
                 "tasks_per_cpu_s": best.median_of(lambda r: r.tasks_per_cpu_s),
@@ -675,8 +676,26 @@ def efficiency_rows(runs):
                 "concurrency": best.run.concurrency,
                 "rss_per_task_bytes": widest.median_of(lambda r: r.rss_per_task_bytes),
                 "rss_concurrency": widest.run.concurrency,
+                "rss_per_extra_task_bytes": rss_slope(narrowest, widest),
+                "rss_concurrency_from": narrowest.run.concurrency,
             })
     return out
+
+
+def rss_slope(lo, hi):
+    """What one more task in flight adds to peak RSS, in bytes: the growth of
+    the memory a run used (peak over start) from the lowest concurrency to the
+    highest, over the extra tasks. Unlike peak RSS / tasks in flight, the
+    process's baseline and the pages inherited from the suite cancel out.
+    None with a single concurrency level or no RSS."""
+    extra = hi.run.concurrency - lo.run.concurrency
+    if extra <= 0:
+        return None
+    kb_hi = hi.median_of(lambda r: r.rss_used_kb)
+    kb_lo = lo.median_of(lambda r: r.rss_used_kb)
+    if kb_hi is None or kb_lo is None:
+        return None
+    return (kb_hi - kb_lo) * 1024.0 / extra
 
 
 def step_share_text(t):

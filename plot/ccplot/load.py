@@ -244,9 +244,21 @@ class Run:
         return t / r
 
     @property
+    def rss_used_kb(self):
+        """Peak RSS the run added over its start, in KiB: a forked run inherits
+        the suite's pages, which grow as results accumulate, so the plain peak
+        depends on where the run fell in the suite. Older files without
+        rss_start_kb give the plain peak."""
+        peak = self.get("rss_peak_kb")
+        if not peak:
+            return None
+        return peak - (self.get("rss_start_kb") or 0)
+
+    @property
     def rss_per_task_bytes(self):
-        """Peak RSS over tasks in flight (closed loop), in bytes."""
-        kb, c = self.get("rss_peak_kb"), self.concurrency
+        """The memory the run used (rss_used_kb) over tasks in flight (closed
+        loop), in bytes."""
+        kb, c = self.rss_used_kb, self.concurrency
         if not kb or not c:
             return None
         return kb * 1024.0 / c

@@ -260,6 +260,19 @@ class Loader(unittest.TestCase):
         self.assertAlmostEqual(r.tasks_per_cpu_s, 2000.0)
         self.assertAlmostEqual(r.rss_per_task_bytes, 65536.0)
 
+    def test_memory_per_extra_task_cancels_the_baseline(self):
+        # Each of the 256 extra tasks adds 1 KiB. The run at 257 was forked
+        # later, from a suite process 3,000 KiB bigger: its start says so.
+        rs = [load.Run(run("loop", 100, 12_000, conc=c, workload="io:10ms", scenario="io",
+                           cpu=0.01, rss_peak_kb=peak, rss_start_kb=start), 0)
+              for c, start, peak in ((1, 4_000, 5_000), (257, 7_000, 8_256))]
+        (row,) = analysis.efficiency_rows(rs)
+        self.assertAlmostEqual(row["rss_per_extra_task_bytes"], 1024.0)
+        self.assertEqual(row["rss_concurrency_from"], 1)
+        self.assertEqual(row["rss_concurrency"], 257)
+        # The plain ratio is mostly the run's fixed cost.
+        self.assertAlmostEqual(row["rss_per_task_bytes"], 1256 * 1024 / 257)
+
     def test_slo_parsing(self):
         self.assertEqual(Slo.parse("10x").limit_us(2000), 20000)
         self.assertEqual(Slo.parse("2.5x").limit_us(1000), 2500)
