@@ -1,6 +1,7 @@
 // Open loop, the stall log, resumes, queue waits, time series and repetitions.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -186,6 +187,35 @@ TEST(Memory, PagesInheritedFromTheSuiteAreNotTheRunsOwn) {
   EXPECT_LT(r.rss_peak_kb - r.rss_start_kb, 32u * 1024)
       << "a 4-task loop run used " << r.rss_peak_kb - r.rss_start_kb << " KiB";
   EXPECT_EQ(ballast[4096], 1);
+}
+
+// Memory the suite has freed is handed back before the fork: the run does not
+// start with it resident, where its allocations could reuse it without a page
+// fault and read low.
+TEST(Memory, TheSuitesFreedHeapIsNotHandedToTheRun) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a sanitizer's allocator keeps freed memory (its quarantine)";
+#endif
+  run_config c = base("loop", "io:1ms");
+  c.warmup = 50ms;
+  c.duration = 200ms;
+  const run_record lean = run_isolated(c, find_model("loop")->make, rounds_per_ns());
+  std::unique_ptr<char[]> pin;
+  {
+    std::vector<std::unique_ptr<char[]>> chunks(64 * 1024);  // 64 MiB in 1 KiB pieces
+    for (auto& p : chunks) {
+      p = std::make_unique<char[]>(1024);
+      p[0] = 1;
+    }
+    // Allocated above them, it keeps free() from giving their memory back by
+    // itself (glibc shrinks only the top of the heap).
+    pin = std::make_unique<char[]>(1024);
+  }
+  const run_record r = run_isolated(c, find_model("loop")->make, rounds_per_ns());
+  ASSERT_EQ(lean.status, run_status::ok) << lean.error;
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_LT(r.rss_start_kb, lean.rss_start_kb + 16 * 1024)
+      << "the freed 64 MiB stayed resident in the run";
 }
 
 }  // namespace
