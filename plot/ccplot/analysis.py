@@ -559,10 +559,10 @@ def rule_blocking_cost(results):
            if isinstance(e, dict) and e.get("length_ms") is not None]
     blk = [e["length_ms"] * 1e3 for e in log if e.get("step") == "block"]
     if blk:
-        parts.append("each blocking call froze the loop for %s on average (%d logged stalls, "
+        parts.append("each blocking call froze the loop for %s on average (%d logged stall%s, "
                      "longest %s), and every task due in that time waited for it"
                      % (units.duration_us(sum(blk) / len(blk)), len(blk),
-                        units.duration_us(max(blk))))
+                        "" if len(blk) == 1 else "s", units.duration_us(max(blk))))
     elif naive.run.stall_known and naive.run.stall("max"):
         parts.append("the loop's stall probe was held up to %s (p99 %s)" % (
             units.duration_us(naive.run.stall("max")), units.duration_us(naive.run.stall("p99"))))
@@ -634,11 +634,14 @@ def rule_offload_cost(results):
         where = ("at %s tasks/s offered" % units.rate(rate) if arrival == "open"
                  else "at concurrency %d" % conc)
         if nm and om:
-            parts.append("on %s %s the mean latency is %s us offloaded vs %s us on the "
-                         "loop: %s%s per call" % (workload, where, "{:,.1f}".format(om),
-                                                  "{:,.1f}".format(nm),
-                                                  "+" if om >= nm else "-",
-                                                  units.duration_us(abs(om - nm))))
+            means = ("on %s %s the mean latency is %s us offloaded vs %s us on the loop"
+                     % (workload, where, "{:,.1f}".format(om), "{:,.1f}".format(nm)))
+            if om >= nm:
+                parts.append("%s: +%s per call" % (means, units.duration_us(om - nm)))
+            else:
+                # Offloaded came out faster: the hop is below this run's noise.
+                parts.append("%s: no cost measurable in latency (the hop is below the "
+                             "run-to-run noise)" % means)
         nc = naive.median_of(lambda r: r.cpu_rate / r.throughput
                              if r.cpu_rate is not None and r.throughput else None)
         oc = off.median_of(lambda r: r.cpu_rate / r.throughput

@@ -214,6 +214,16 @@ class Rules(unittest.TestCase):
         self.assertIn("5,100.0 us offloaded vs 5,040.0 us on the loop: +60 us per call",
                       rule.text)
 
+    def test_offload_faster_than_naive_is_called_noise(self):
+        w = "block:5ms"
+        res = results(run("loop", 198, 5_100, conc=1, workload=w, scenario="block", cpu=0.01,
+                          latency_us={"p99": 5_300, "mean": 5_230.0}),
+                      run("loop", 194, 5_300, conc=1, workload=w, scenario="block",
+                          offload="thread", cpu=0.02, latency_us={"p99": 5_100, "mean": 5_180.0}))
+        rule = analysis.rule_offload_cost(res)
+        self.assertIn("no cost measurable in latency", rule.text)
+        self.assertNotIn("-50", rule.text)
+
     def test_offload_micro_is_set_beside_the_futex_floor(self):
         res = results(run("loop", 1, 1))
         res.micro = {"benchmarks": [
