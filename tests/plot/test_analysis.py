@@ -203,24 +203,24 @@ class Rules(unittest.TestCase):
         self.assertFalse(analysis.rule_blocking_cost(results(run("loop", 1, 1))).measured)
         self.assertFalse(analysis.rule_offload_cost(results(run("loop", 1, 1))).measured)
 
-    def test_offload_cost_at_the_lightest_load(self):
+    @staticmethod
+    def offload_pair(naive_mean_us, offloaded_mean_us):
+        """block:5ms at concurrency 1, on the loop and offloaded to a thread."""
         w = "block:5ms"
-        res = results(run("loop", 198, 5_100, conc=1, workload=w, scenario="block", cpu=0.01,
-                          latency_us={"p99": 5_100, "mean": 5_040.0}),
-                      run("loop", 194, 5_300, conc=1, workload=w, scenario="block",
-                          offload="thread", cpu=0.02, latency_us={"p99": 5_300, "mean": 5_100.0}))
-        rule = analysis.rule_offload_cost(res)
+        return results(run("loop", 198, 5_100, conc=1, workload=w, scenario="block", cpu=0.01,
+                           latency_us={"p99": 5_100, "mean": naive_mean_us}),
+                       run("loop", 194, 5_300, conc=1, workload=w, scenario="block",
+                           offload="thread", cpu=0.02,
+                           latency_us={"p99": 5_300, "mean": offloaded_mean_us}))
+
+    def test_offload_cost_at_the_lightest_load(self):
+        rule = analysis.rule_offload_cost(self.offload_pair(5_040.0, 5_100.0))
         self.assertTrue(rule.measured)
         self.assertIn("5,100.0 us offloaded vs 5,040.0 us on the loop: +60 us per call",
                       rule.text)
 
     def test_offload_faster_than_naive_is_called_noise(self):
-        w = "block:5ms"
-        res = results(run("loop", 198, 5_100, conc=1, workload=w, scenario="block", cpu=0.01,
-                          latency_us={"p99": 5_300, "mean": 5_230.0}),
-                      run("loop", 194, 5_300, conc=1, workload=w, scenario="block",
-                          offload="thread", cpu=0.02, latency_us={"p99": 5_100, "mean": 5_180.0}))
-        rule = analysis.rule_offload_cost(res)
+        rule = analysis.rule_offload_cost(self.offload_pair(5_230.0, 5_180.0))
         self.assertIn("no cost measurable in latency", rule.text)
         self.assertNotIn("-50", rule.text)
 
