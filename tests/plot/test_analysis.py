@@ -184,17 +184,30 @@ class DecisionMap(unittest.TestCase):
 
 
 class Rules(unittest.TestCase):
-    def test_crossover_from_bisection_points(self):
+    @staticmethod
+    def crossover(points):
+        """Crossover runs of io:1ms plus a CPU burst: (cpu us, loop, pool x8 tasks/s)."""
         rs = []
-        for cpu, loop_tp, pool_tp in ((100, 9000, 7000), (200, 5000, 6500), (400, 2500, 4000)):
+        for cpu, loop_tp, pool_tp in points:
             w = "io:1ms,cpu:%dus" % cpu
             rs.append(run("loop", loop_tp, 3_000, workload=w, scenario="", group="crossover",
                           conc=16))
             rs.append(run("pool", pool_tp, 3_000, workload=w, scenario="", group="crossover",
                           conc=16, threads=8))
-        rule = analysis.rule_cpu_per_wait(results(*rs), SLO)
+        return analysis.rule_cpu_per_wait(results(*rs), SLO)
+
+    def test_crossover_from_bisection_points(self):
+        rule = self.crossover(((100, 9000, 7000), (200, 5000, 6500), (400, 2500, 4000)))
         self.assertTrue(rule.measured)
         self.assertIn("about 100-200 us of CPU per ms of waiting", rule.text)
+        self.assertIn("loop still wins (9,000 vs 7,000 tasks/s", rule.text)
+
+    def test_crossover_ignores_wins_inside_the_tie_margin(self):
+        # At 200 and 300 us the pool is ahead by under 5%: noise, not a crossover.
+        rule = self.crossover(((100, 9000, 7000), (200, 5000, 5010), (300, 4000, 4100),
+                               (400, 2500, 4000)))
+        self.assertIn("about 300-400 us of CPU per ms of waiting", rule.text)
+        self.assertIn("loop still keeps up (within 5%) (4,000 vs 4,100 tasks/s", rule.text)
 
     def test_missing_data_is_said_not_invented(self):
         rule = analysis.rule_cpu_per_wait(results(run("loop", 1000, 5_000)), SLO)
