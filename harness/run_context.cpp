@@ -174,9 +174,8 @@ void run_context::flush_marks(shard& s) noexcept {
   // their second latency has been recorded; the run fails either way.
   if (std::uint64_t twice = ledger_->set(s.mark_word, s.mark_bits); twice != 0) {
     s.errors += static_cast<std::uint64_t>(std::popcount(twice)) - 1;
-    const std::uint64_t id =
-        s.mark_word * ledger::block + static_cast<std::uint64_t>(std::countr_zero(twice));
-    record_error(s, "task " + std::to_string(id) + " completed twice");
+    completed_twice(
+        s, s.mark_word * ledger::block + static_cast<std::uint64_t>(std::countr_zero(twice)));
   }
   s.mark_bits = 0;
 }

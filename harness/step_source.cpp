@@ -26,11 +26,13 @@ step_source::step_source(workload w, std::uint64_t seed, double rounds_per_ns)
     const bool random = spec.exponential || spec.percent < 100.0;
     fixed_.push_back({spec.kind, random, random || spec.kind == step_kind::cpu,
                       nanoseconds(static_cast<std::int64_t>(std::llround(ns))),
-                      spec.kind == step_kind::cpu
-                          ? static_cast<std::uint64_t>(std::llround(ns * rounds_per_ns_))
-                          : 0});
+                      spec.kind == step_kind::cpu ? rounds_for(ns) : 0});
     has_cpu_ = has_cpu_ || spec.kind == step_kind::cpu;
   }
+}
+
+std::uint64_t step_source::rounds_for(double ns) const noexcept {
+  return static_cast<std::uint64_t>(std::llround(ns * rounds_per_ns_));
 }
 
 bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& out) const noexcept {
@@ -53,9 +55,7 @@ bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& ou
   double ns = static_cast<double>(spec.mean.count());
   if (spec.exponential) ns *= -std::log1p(-unit(r_len));
   out.duration = nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
-  out.rounds = spec.kind == step_kind::cpu
-                   ? static_cast<std::uint64_t>(std::llround(ns * rounds_per_ns_))
-                   : 0;
+  out.rounds = spec.kind == step_kind::cpu ? rounds_for(ns) : 0;
   return true;
 }
 

@@ -61,6 +61,8 @@ class step_source {
     std::uint64_t rounds;
   };
   bool draw_random(std::uint64_t task_id, std::size_t index, step& out) const noexcept;
+  // cpu_burn rounds that take `ns` on this machine.
+  std::uint64_t rounds_for(double ns) const noexcept;
 
   std::uint64_t cpu_checksum(std::uint64_t task_id) const noexcept;
 

@@ -322,8 +322,6 @@ class sleep_until_awaiter final : private detail::cancel_hook {
 
  private:
   template <class Rep, class Period>
-  friend sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d) noexcept;
-  template <class Rep, class Period>
   friend sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d,
                                        clock::time_point from) noexcept;
   // sleep_for knows which it is when it computes the deadline, which spares
@@ -347,13 +345,6 @@ class sleep_until_awaiter final : private detail::cancel_hook {
 inline sleep_until_awaiter sleep_until(clock::time_point deadline) noexcept {
   return sleep_until_awaiter(deadline);
 }
-/// asyncio.sleep(d). sleep_for(0ns) is a yield: the ready queue, not a timer.
-template <class Rep, class Period>
-sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
-  const auto ns = std::chrono::duration_cast<clock::duration>(d);
-  if (ns.count() <= 0) return {0, sleep_until_awaiter::when::past};
-  return {(clock::now() + ns).time_since_epoch().count(), sleep_until_awaiter::when::future};
-}
 /// sleep_for(d) counted from `from`, a clock reading the caller has just taken
 /// (it spares a clock read, ~16 ns): sleeps until from + d. d <= 0 is a yield;
 /// otherwise a timer is armed even if from + d has passed by now (it then
@@ -364,6 +355,12 @@ sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d,
   const auto ns = std::chrono::duration_cast<clock::duration>(d);
   if (ns.count() <= 0) return {0, sleep_until_awaiter::when::past};
   return {(from + ns).time_since_epoch().count(), sleep_until_awaiter::when::future};
+}
+/// asyncio.sleep(d). sleep_for(0ns) is a yield: the ready queue, not a timer.
+template <class Rep, class Period>
+sleep_until_awaiter sleep_for(std::chrono::duration<Rep, Period> d) noexcept {
+  // A yield reads no clock.
+  return sleep_for(d, d.count() <= 0 ? clock::time_point{} : clock::now());
 }
 
 namespace detail {

@@ -46,6 +46,8 @@ bool suspends(const step& s, offload_plan offload) noexcept {
 
 // Draws the next step of task `id` at or after `index` into `s` (skipping
 // `@P%` steps it does not take) and moves `index` past it; false at the end.
+// task_steps' iterator does the same, but kept in the client's frame it made
+// the closed loop ~10% slower per task (2026-11-27, -w io:10ms -c 10000).
 bool next_step(const step_source& source, std::uint64_t id, std::size_t& index, step& s) noexcept {
   while (index < source.size()) {
     if (source.draw(id, index++, s)) return true;

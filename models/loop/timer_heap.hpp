@@ -43,9 +43,7 @@ class timer_heap {
   std::size_t size() const noexcept { return entries_.size() + run_live_; }
   /// Deadline of the earliest timer; must not be empty.
   std::int64_t next_deadline() const noexcept {
-    if (run_live_ == 0) return entries_.front().deadline;
-    const run_entry& r = run_front();
-    return entries_.empty() || r.before(entries_.front()) ? r.deadline : entries_.front().deadline;
+    return run_first() ? run_front().deadline : entries_.front().deadline;
   }
 
   /// Whether `node` is armed here (pushed, and neither popped nor cancelled).
@@ -85,7 +83,7 @@ class timer_heap {
   /// Removes the earliest timer if its deadline is `now_ns` or earlier and
   /// returns the coroutine to resume; else a null handle.
   std::coroutine_handle<> pop_due(std::int64_t now_ns) noexcept {
-    if (run_live_ > 0 && (entries_.empty() || run_front().before(entries_.front()))) [[likely]] {
+    if (run_first()) [[likely]] {
       if (run_front().deadline > now_ns) return {};
       return pop_run();
     }
@@ -95,12 +93,7 @@ class timer_heap {
 
   /// Removes the earliest timer and returns the coroutine to resume; must not
   /// be empty.
-  std::coroutine_handle<> pop() noexcept {
-    if (run_live_ > 0 && (entries_.empty() || run_front().before(entries_.front()))) [[likely]] {
-      return pop_run();
-    }
-    return heap_pop();
-  }
+  std::coroutine_handle<> pop() noexcept { return run_first() ? pop_run() : heap_pop(); }
 
   /// Removes `node` if armed.
   void cancel(timer_node& node) noexcept;
@@ -140,6 +133,10 @@ class timer_heap {
   void remove_at(std::size_t i) noexcept;
 
   const run_entry& run_front() const noexcept { return run_[run_head_ & run_mask_]; }
+  // Whether the earliest timer is the run's first (else the heap's top).
+  bool run_first() const noexcept {
+    return run_live_ > 0 && (entries_.empty() || run_front().before(entries_.front()));
+  }
   std::coroutine_handle<> pop_run() noexcept {
     void* const frame = run_front().handle;
     ++run_head_;
