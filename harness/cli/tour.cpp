@@ -341,7 +341,7 @@ ticker_run run_beside_ticker(const timescale& ts, beside work, bool* result_ok =
   loop.run(main());
   ticker_run r;
   r.call_s = seconds(end - start);
-  r.ticks_due = static_cast<int>(call / period);
+  r.ticks_due = static_cast<int>((end - start) / period);
   r.ticks_during =
       static_cast<int>(std::count_if(log.ticks.begin(), log.ticks.end(),
                                      [&](clock::time_point t) { return t > start && t < end; }));
@@ -380,12 +380,16 @@ tour_lesson process_lesson(const timescale& ts) {
   bool result_ok = false;
   const ticker_run r = run_beside_ticker(ts, beside::cpu_on_process, &result_ok);
   const double ticking_s = r.ticks_during * ts.s(0.010);
+  // The burst is sized on this process's core and run on another one, where it
+  // may take longer (a shared or throttled core): the claim is that the loop
+  // ticks through the whole call, so the call's own length is what the ticking
+  // is held to, not the size the burst was made for.
   return timed("cpu_to_process",
                "CPU-bound work goes to a process pool (run_in_executor with a "
                "ProcessPoolExecutor): the loop keeps serving while a worker process computes",
-               ts.s(1), ticking_s, r.longest_gap_s < 0.25 * ts.s(1) && result_ok,
-               ticker_detail(ts, r) + "; the burst's result came back " +
-                   (result_ok ? "correct" : "WRONG") +
+               r.call_s, ticking_s, r.longest_gap_s < 0.25 * ts.s(1) && result_ok,
+               ticker_detail(ts, r) + " (a burst sized for " + fmt_s(ts.s(1)) + ")" +
+                   "; the burst's result came back " + (result_ok ? "correct" : "WRONG") +
                    " (in C++ there is no GIL: to_thread would free the loop as well; a "
                    "process also isolates the work's memory and crashes)");
 }

@@ -16,7 +16,8 @@ struct tour_lesson {
   std::string name;   ///< e.g. "gather", "to_thread"
   std::string claim;  ///< what the notebook says, one line
   std::optional<double>
-      expected_s;  ///< the time the claim predicts (scaled); none: no claim of time
+      expected_s;  ///< the time the claim predicts (scaled; for cpu_to_process the
+                   ///< call's own length, which the ticking must span); none: no claim
   std::optional<double> measured_s;  ///< none: not measured
   std::optional<bool> held;          ///< none: not measured
   std::string detail;                ///< what we measured, one line
