@@ -368,15 +368,56 @@ std::string_view to_string(run_status status) {
   return "?";
 }
 
+namespace {
+
+json document(const results& r, json runs) {
+  json summaries = json::array();
+  for (const config_summary& s : r.summaries) summaries.push_back(summary_json(s));
+  return {
+      {"schema", results_schema}, {"run_id", r.run_id},      {"context", context_json(r.context)},
+      {"warnings", r.warnings},   {"runs", std::move(runs)}, {"summaries", summaries}};
+}
+
+}  // namespace
+
 std::string to_json_text(const results& r) {
   json runs = json::array();
   for (const run_record& rec : r.runs) runs.push_back(record_json(rec));
-  json summaries = json::array();
-  for (const config_summary& s : r.summaries) summaries.push_back(summary_json(s));
-  const json doc = {
-      {"schema", results_schema}, {"run_id", r.run_id}, {"context", context_json(r.context)},
-      {"warnings", r.warnings},   {"runs", runs},       {"summaries", summaries}};
-  return doc.dump(2) + "\n";
+  return document(r, std::move(runs)).dump(2) + "\n";
+}
+
+std::string to_json_text(const results& r, std::vector<std::string>& rendered) {
+  if (rendered.size() > r.runs.size()) rendered.clear();
+  // A run sits at depth 2 of the document ("runs" -> element): dump(2) indents
+  // it by 4 more spaces there. JSON strings hold no raw newline, so every
+  // newline of the text starts a line.
+  for (std::size_t i = rendered.size(); i < r.runs.size(); ++i) {
+    const std::string text = record_json(r.runs[i]).dump(2);
+    std::string& out = rendered.emplace_back("    ");
+    out.reserve(text.size() + text.size() / 8);
+    for (const char c : text) {
+      out += c;
+      if (c == '\n') out += "    ";
+    }
+  }
+  std::string doc = document(r, json::array()).dump(2) + "\n";
+  if (rendered.empty()) return doc;
+  // The top-level key is the only one indented by exactly two spaces.
+  const std::string_view empty_runs = "\n  \"runs\": []";
+  const std::size_t at = doc.find(empty_runs);
+  std::size_t size = 0;
+  for (const std::string& t : rendered) size += t.size() + 2;
+  std::string out;
+  out.reserve(doc.size() + size + 8);
+  out.append(doc, 0, at + empty_runs.size() - 1);  // up to and including '['
+  out += '\n';
+  for (std::size_t i = 0; i < rendered.size(); ++i) {
+    if (i > 0) out += ",\n";
+    out += rendered[i];
+  }
+  out += "\n  ]";
+  out.append(doc, at + empty_runs.size());
+  return out;
 }
 
 results results_from_json_text(std::string_view text, std::string_view source) {

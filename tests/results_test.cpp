@@ -79,6 +79,34 @@ TEST(Results, RoundTrips) {
   EXPECT_EQ(b.runs[0].rss_start_kb, a.runs[0].rss_start_kb);
 }
 
+// A suite rewrites results.json after every run from runs rendered once: the
+// file must come out exactly as a rendering of the whole document would.
+TEST(Results, RewriteFromRenderedRunsMatchesAFullRendering) {
+  results r = sample();
+  r.warnings.push_back("a warning that quotes a key: \"runs\": []");
+  std::vector<std::string> rendered;
+  results none = r;
+  none.runs.clear();
+  EXPECT_EQ(to_json_text(none, rendered), to_json_text(none));
+  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r));
+  ASSERT_EQ(rendered.size(), 1u);
+  run_record more = r.runs[0];
+  more.config.model = "asio";
+  more.error = "two\nlines";
+  more.stall_log = {{1.5, 52, 7, "block", 1}, {3, 2, -1, "", -1}};
+  more.series = {100, {0, 100}, {10, 12}, {10400, 9800}, {250, 0}};
+  more.model_facts.clear();
+  r.runs.push_back(more);
+  r.runs.push_back(more);
+  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r));
+  EXPECT_EQ(rendered.size(), 3u);
+  config_summary s;
+  s.key = more.config;
+  s.n = 2;
+  r.summaries.push_back(s);
+  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r));
+}
+
 TEST(Results, CsvFlattensNestedFields) {
   const std::string csv = to_summary_csv(sample());
   const std::string header = csv.substr(0, csv.find('\n'));

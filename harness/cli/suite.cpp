@@ -167,9 +167,14 @@ int run_suite(suite_plan plan, const suite_options& opts) {
   // Results are rewritten after every run, so an interrupted or killed suite
   // keeps what it measured.
   if (opts.out) create_run_directory(*opts.out);
+  std::vector<std::string> rendered;  // each run's JSON, rendered once
   auto save = [&] {
-    if (opts.json) write_file_atomic(*opts.json, to_json_text(res));
-    if (opts.out) write_results_files(*opts.out, res);
+    const std::string text = to_json_text(res, rendered);
+    if (opts.json) write_file_atomic(*opts.json, text);
+    if (opts.out) {
+      write_file_atomic(*opts.out / "results.json", text);
+      write_file_atomic(*opts.out / "summary.csv", to_summary_csv(res));
+    }
   };
 
   struct sigaction sa {};
