@@ -19,6 +19,7 @@ struct host_context {
   double load_avg_end = 0;    ///< ... and when they ended
   double busy_start = -1;     ///< share of all CPUs busy just before the runs (0..1)
   double cpu_rounds_per_ns = 0;  ///< cpu step calibration (cpu_burn rounds per ns)
+  double wakeup_cpu_us = 0;      ///< CPU one wake-up from a 1 ms sleep costs; 0: not measured
 };
 
 /// Reads /proc, uname and the build's own facts. Never fails: unreadable fields

@@ -53,7 +53,8 @@ json context_json(const host_context& c) {
           {"clock", c.clock},
           {"load_avg", {{"start", num(c.load_avg_start)}, {"end", num(c.load_avg_end)}}},
           {"busy_start", num(c.busy_start)},
-          {"cpu_rounds_per_ns", num(c.cpu_rounds_per_ns)}};
+          {"cpu_rounds_per_ns", num(c.cpu_rounds_per_ns)},
+          {"wakeup_cpu_us", num(c.wakeup_cpu_us)}};
 }
 
 host_context context_from(const json& j) {
@@ -81,6 +82,7 @@ host_context context_from(const json& j) {
   }
   c.busy_start = get_num(j, "busy_start");
   c.cpu_rounds_per_ns = get_num(j, "cpu_rounds_per_ns");
+  c.wakeup_cpu_us = get_num(j, "wakeup_cpu_us");
   return c;
 }
 

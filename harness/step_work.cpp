@@ -76,4 +76,21 @@ void sleep_thread_for(nanoseconds d) noexcept { sleep_until_monotonic(d); }
 
 void set_precise_timer_slack() noexcept { prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); }
 
+double measure_wakeup_cpu_us(int wakeups) noexcept {
+  auto thread_cpu_ns = [] {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+  };
+  const int slack = prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
+  set_precise_timer_slack();
+  sleep_until_monotonic(std::chrono::milliseconds(1));  // the first one may page in code
+  const int n = std::max(1, wakeups);
+  const double before = thread_cpu_ns();
+  for (int i = 0; i < n; ++i) sleep_until_monotonic(std::chrono::milliseconds(1));
+  const double used = thread_cpu_ns() - before;
+  if (slack > 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(slack), 0UL, 0UL, 0UL);
+  return used / n / 1e3;
+}
+
 }  // namespace ccbench

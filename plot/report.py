@@ -82,12 +82,30 @@ def context_rows(results):
         rows.append(("CPU governor / turbo", "%s / %s" % (v("governor"), v("turbo"))))
     if c.get("clock"):
         rows.append(("Clock", v("clock")))
+    if c.get("wakeup_cpu_us"):
+        rows.append(("CPU per wake-up", "%s (a thread waking from a 1 ms sleep)"
+                     % units.duration_us(c["wakeup_cpu_us"])))
     if la:
         rows.append(("Load average (start, end)", "%s, %s" % (
             "%.2f" % la["start"] if la.get("start") is not None else "n/a",
             "%.2f" % la["end"] if la.get("end") is not None else "n/a")))
     rows.append(("ccbench", v("ccbench_version")))
     return rows
+
+
+def wakeup_note(results):
+    """What the stall probe's wake-ups cost on this host, for the CPU chart ("" unknown)."""
+    wake_us = results.context.get("wakeup_cpu_us") or 0
+    periods = sorted({r.get("stall_us.period_us") for r in results.runs
+                      if r.get("stall_us.period_us")})
+    if wake_us <= 0 or not periods:
+        return ""
+    per_s = 1e6 / periods[0]
+    return ("On this host a thread is charged %s of CPU for each wake-up from a 1 ms sleep "
+            "(measured before the runs). Every model's stall probe wakes its scheduler up to "
+            "%s times a second, which alone can cost %.3f CPU-seconds a second: at light loads "
+            "much of a bar is wake-ups, not tasks."
+            % (units.duration_us(wake_us), units.rate(per_s), wake_us * per_s / 1e6))
 
 
 def _load(c):
@@ -215,6 +233,8 @@ def build(results, slo, charts_dir):
     for mod, caption in CHARTS:
         if mod.NAME in drawn:
             doc.p(caption)
+            if mod is efficiency and wakeup_note(results):
+                doc.p(wakeup_note(results))
             doc.image(drawn[mod.NAME], mod.NAME)
     not_drawn = [(n, why) for n, why in skipped if n != "decision_map"]
     if not_drawn:

@@ -31,6 +31,7 @@ results sample() {
   rec.rss_peak_kb = 9000;
   rec.rss_start_kb = 4000;
   r.runs.push_back(rec);
+  r.context.wakeup_cpu_us = 40.5;
   r.warnings.push_back("a warning");
   return r;
 }
@@ -40,7 +41,7 @@ TEST(Results, JsonHasEveryFieldOfTheSchema) {
   EXPECT_EQ(doc["schema"], "ccbench.results/1");
   EXPECT_EQ(doc["run_id"], "test-run");
   for (const char* k : {"host", "cpu_model", "cores", "kernel", "compiler", "build_type", "boost",
-                        "tbb", "git", "started_at"}) {
+                        "tbb", "git", "started_at", "cpu_rounds_per_ns", "wakeup_cpu_us"}) {
     EXPECT_TRUE(doc["context"].contains(k)) << "context." << k;
   }
   const auto& run = doc["runs"][0];
@@ -75,6 +76,7 @@ TEST(Results, RoundTrips) {
   EXPECT_EQ(b.runs[0].error, a.runs[0].error);
   EXPECT_EQ(b.runs[0].model_facts, a.runs[0].model_facts);
   EXPECT_EQ(b.context.host, a.context.host);
+  EXPECT_DOUBLE_EQ(b.context.wakeup_cpu_us, 40.5);
   EXPECT_EQ(b.runs[0].rss_peak_kb, a.runs[0].rss_peak_kb);
   EXPECT_EQ(b.runs[0].rss_start_kb, a.runs[0].rss_start_kb);
 }

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
 
 #include <cmath>
 
@@ -107,6 +108,18 @@ TEST(CpuBurn, CalibrationTracksRequestedDuration) {
   // a shared machine can make it slower, never much faster.
   EXPECT_GT(ms, 15.0);
   EXPECT_LT(ms, 200.0);
+}
+
+TEST(WakeupCost, IsChargedAndLeavesTheTimerSlackAsItWas) {
+  prctl(PR_SET_TIMERSLACK, 50'000UL, 0UL, 0UL, 0UL);
+  const time_point t0 = clock::now();
+  const double us = measure_wakeup_cpu_us(20);
+  const double ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  // A wake-up is charged some CPU, and far less than the millisecond slept.
+  EXPECT_GT(us, 0.0);
+  EXPECT_LT(us, 500.0);
+  EXPECT_GE(ms, 21.0) << "it should sleep 1 ms 21 times";
+  EXPECT_EQ(prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL), 50'000);
 }
 
 TEST(StepSource, DrawsAreDeterministicPerTask) {

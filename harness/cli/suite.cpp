@@ -158,6 +158,7 @@ int run_suite(suite_plan plan, const suite_options& opts) {
   res.context = collect_host_context();
   if (!opts.quiet) std::cerr << "ccbench: calibrating cpu steps...\n";
   res.context.cpu_rounds_per_ns = calibrate_cpu_burn(std::chrono::milliseconds(200));
+  res.context.wakeup_cpu_us = measure_wakeup_cpu_us();
   res.warnings = host_warnings(res.context);
   for (const std::string& n : opts.notes) res.warnings.push_back(n);
   if (!opts.quiet) {

@@ -1,6 +1,7 @@
 """plot/report.py: a run directory in, report.md and report.html out, with
 every chart, every model, the context, the rules, warnings and failures."""
 
+import json
 import os
 import re
 import shutil
@@ -44,6 +45,9 @@ class FullReport(unittest.TestCase):
         # The HTML carries the same images inline, for mail.
         self.assertEqual(self.html.count('src="data:image/png;base64,'), len(images))
         self.assertNotIn('src="charts/', self.html)
+
+    def test_no_wakeup_cost_when_not_measured(self):
+        self.assertNotIn("wake-up", self.md)
 
     def test_context_header(self):
         for text in ("Example CPU 3000", "Linux 6.1.0", "g++ 12.2.0", "Release", "1.81.0",
@@ -95,6 +99,32 @@ class OtherInputs(unittest.TestCase):
             self.assertIn("stall probe took no samples", md)
             self.assertEqual(md.count("**Winner"), 4)
             self.assertIn("**Winner (a tie): loop+thread**", md)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_wakeup_cost(self):
+        # A file that recorded the host's CPU per wake-up says what the stall
+        # probe's wake-ups cost beside the CPU chart (FullReport: silent without).
+        md = self.md_of(support.FULL, wakeup_cpu_us=40.0)
+        self.assertIn("| CPU per wake-up | 40 us (a thread waking from a 1 ms sleep) |", md)
+        note = md.split("Tasks per CPU-second")[1].split("![efficiency]")[0]
+        self.assertIn("charged 40 us of CPU for each wake-up", note)
+        self.assertIn("up to 1,000 times a second, which alone can cost 0.040 CPU-seconds", note)
+
+    def md_of(self, src, **context):
+        tmp, run_dir = support.copy_run(src)
+        try:
+            path = os.path.join(run_dir, "results.json")
+            if context:
+                with open(path, encoding="utf-8") as f:
+                    doc = json.load(f)
+                doc["context"].update(context)
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(doc, f)
+            p = support.run("report", run_dir)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(os.path.join(run_dir, "report.md"), encoding="utf-8") as f:
+                return f.read()
         finally:
             shutil.rmtree(tmp)
 
