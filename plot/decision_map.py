@@ -3,6 +3,7 @@
 time), each cell coloured by the model with the best throughput that keeps
 p99 under the SLO, with its margin over the runner-up written in the cell."""
 
+import math
 import os
 import sys
 
@@ -36,9 +37,17 @@ def cell_text(cell):
         lines.append("only one meets SLO")
     else:
         m = cell.margin
-        lines.append("+%s vs %s" % (units.percent(m), r.label) if m >= analysis.TIE_FRACTION
-                     else "tie with %s (+%s)" % (r.label, units.percent(m)))
+        lines.append("+%s vs %s" % (margin_text(m), r.label) if m >= analysis.TIE_FRACTION
+                     else "tie with %s (+%s)" % (r.label, margin_text(m)))
     return "\n".join(lines)
+
+
+def margin_text(m):
+    """A winner's margin: to 0.1% below 10%, rounded down, so that a tie
+    (under 5%) never reads as "+5%"; whole percents above."""
+    if m >= 0.1:
+        return units.percent(m)
+    return "%.1f%%" % (math.floor(m * 1000 + 1e-9) / 10)
 
 
 def draw(results, outdir, args=None):

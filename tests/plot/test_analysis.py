@@ -1,6 +1,7 @@
 """The report's judgement against hand-made data with a known answer."""
 
 import math
+import types
 import unittest
 
 import support  # noqa: F401  (puts plot/ on sys.path)
@@ -315,6 +316,24 @@ class Loader(unittest.TestCase):
              "run_type": "aggregate", "aggregate_name": "median", "real_time": 8.5,
              "time_unit": "us"}]}
         self.assertTrue(math.isclose(analysis.micro_ns(res, "BM_loop_offload"), 8500.0))
+
+
+class DecisionMapText(unittest.TestCase):
+    """A cell's margin: a tie (under 5%) never reads as 5% or more."""
+
+    def cell(self, margin):
+        return types.SimpleNamespace(winner=types.SimpleNamespace(label="loop+process"),
+                                     runner_up=types.SimpleNamespace(label="pool x16"),
+                                     margin=margin)
+
+    def test_margins(self):
+        import decision_map  # here: it loads matplotlib, which the other tests do not need
+        text = decision_map.cell_text
+        self.assertEqual(text(self.cell(0.046)), "loop+process\ntie with pool x16 (+4.6%)")
+        self.assertEqual(text(self.cell(0.0499)), "loop+process\ntie with pool x16 (+4.9%)")
+        self.assertEqual(text(self.cell(0.0)), "loop+process\ntie with pool x16 (+0.0%)")
+        self.assertEqual(text(self.cell(0.05)), "loop+process\n+5.0% vs pool x16")
+        self.assertEqual(text(self.cell(0.14)), "loop+process\n+14% vs pool x16")
 
 
 if __name__ == "__main__":
