@@ -272,11 +272,7 @@ void run_context::fail(const task& t, std::string_view what) noexcept {
 
 void segment::step(std::uint32_t index, step_kind kind) noexcept {
   const time_point now = clock::now();
-  if (current_index_ >= 0 && (now - mark_).count() > longest_ns_) {
-    longest_ns_ = (now - mark_).count();
-    longest_index_ = current_index_;
-    longest_kind_ = current_kind_;
-  }
+  end_step(now);
   current_index_ = static_cast<std::int32_t>(index);
   current_kind_ = kind;
   mark_ = now;

@@ -77,6 +77,9 @@ class segment {
 
  private:
   friend class run_context;
+  // The synchronous step running since mark_ ends at `now`: keeps the longest.
+  void end_step(time_point now) noexcept;
+
   run_context* ctx_ = nullptr;
   std::uint64_t task_ = 0;
   time_point start_{}, mark_{};
@@ -246,12 +249,16 @@ inline std::uint64_t run_context::issue() noexcept {
   return s.id_next++;
 }
 
-inline void run_context::close_segment(segment& seg, time_point now) noexcept {
-  if (seg.current_index_ >= 0 && (now - seg.mark_).count() > seg.longest_ns_) {
-    seg.longest_ns_ = (now - seg.mark_).count();
-    seg.longest_index_ = seg.current_index_;
-    seg.longest_kind_ = seg.current_kind_;
+inline void segment::end_step(time_point now) noexcept {
+  if (current_index_ >= 0 && (now - mark_).count() > longest_ns_) {
+    longest_ns_ = (now - mark_).count();
+    longest_index_ = current_index_;
+    longest_kind_ = current_kind_;
   }
+}
+
+inline void run_context::close_segment(segment& seg, time_point now) noexcept {
+  seg.end_step(now);
   if (seg.start_ < warm_end_ || seg.start_ >= window_end_ || aborted()) return;
   shard& s = local_shard();
   const std::int64_t length = (now - seg.start_).count();

@@ -46,6 +46,12 @@ struct harness {
   run_context ctx;
 };
 
+// The run failed, and its error says `what`.
+void expect_failed(const run_record& r, const std::string& what) {
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_NE(r.error.find(what), std::string::npos) << r.error;
+}
+
 TEST(Ledger, EveryTaskOnceIsClean) {
   harness h;
   std::vector<task> tasks;
@@ -66,9 +72,8 @@ TEST(Ledger, ASecondCompletionOnTheSameThreadIsAnError) {
   h.ctx.complete(t, 0);
   h.ctx.complete(t, 0);
   const run_record r = h.finish();
-  EXPECT_EQ(r.status, run_status::error);
   EXPECT_EQ(r.errors, 1u);
-  EXPECT_NE(r.error.find("completed twice"), std::string::npos) << r.error;
+  expect_failed(r, "completed twice");
 }
 
 TEST(Ledger, ASecondCompletionOnAnotherThreadIsAnError) {
@@ -81,10 +86,8 @@ TEST(Ledger, ASecondCompletionOnAnotherThreadIsAnError) {
     h.ctx.complete(other, 0);
   }).join();
   const run_record r = h.finish();
-  EXPECT_EQ(r.status, run_status::error);
   EXPECT_EQ(r.errors, 1u);
-  EXPECT_NE(r.error.find("task " + std::to_string(t.id) + " completed twice"), std::string::npos)
-      << r.error;
+  expect_failed(r, "task " + std::to_string(t.id) + " completed twice");
 }
 
 TEST(Ledger, ATaskNeverCompletedIsAnError) {
@@ -93,9 +96,8 @@ TEST(Ledger, ATaskNeverCompletedIsAnError) {
   (void)*h.ctx.next_task();  // taken, never reported
   h.ctx.complete(t, 0);
   const run_record r = h.finish();
-  EXPECT_EQ(r.status, run_status::error);
   EXPECT_EQ(r.issued, 2u);
-  EXPECT_NE(r.error.find("1 issued tasks never completed"), std::string::npos) << r.error;
+  expect_failed(r, "1 issued tasks never completed");
 }
 
 TEST(Ledger, ACompletionOfATaskNeverIssuedIsAnError) {
@@ -106,8 +108,7 @@ TEST(Ledger, ACompletionOfATaskNeverIssuedIsAnError) {
   forged.id = t.id + 5;  // in the block this thread took, but never handed out
   h.ctx.complete(forged, 0);
   const run_record r = h.finish();
-  EXPECT_EQ(r.status, run_status::error);
-  EXPECT_NE(r.error.find("never issued"), std::string::npos) << r.error;
+  expect_failed(r, "never issued");
 }
 
 TEST(Ledger, AWrongChecksumIsAnError) {
@@ -115,8 +116,7 @@ TEST(Ledger, AWrongChecksumIsAnError) {
   const task t = *h.ctx.next_task();
   h.ctx.complete(t, h.source.expected_checksum(t.id) + 1);
   const run_record r = h.finish();
-  EXPECT_EQ(r.status, run_status::error);
-  EXPECT_NE(r.error.find("checksum"), std::string::npos) << r.error;
+  expect_failed(r, "checksum");
 }
 
 TEST(Ledger, ThreadsIssuingAndCompletingTogetherAreClean) {
