@@ -120,7 +120,11 @@ namespace detail {
 // CLOCK_MONOTONIC plainly while the TSC cannot be used (window stays 0).
 steady::time_point clock_slow_path() noexcept {
   const tsc_origin& o = origin();
-  if (!o.usable) return steady::now();
+  if (!o.usable) {
+    const steady::time_point t = steady::now();
+    tsc_line_now.last = t.time_since_epoch().count();  // for clock::last()
+    return t;
+  }
 #if defined(__x86_64__)
   tsc_line& l = tsc_line_now;
   const tsc_reading r = read_pair();

@@ -21,7 +21,7 @@ struct tsc_line {
   std::int64_t ns = 0;       // ...and CLOCK_MONOTONIC at that instant
   std::uint64_t mult = 0;    // nanoseconds per tick, 32.32 fixed point
   std::uint64_t window = 0;  // ticks the line is good for; 0: no line, ask the slow path
-  std::int64_t last = 0;     // the last value returned on this thread
+  std::int64_t last = 0;     // the last value now() returned on this thread
 };
 inline thread_local tsc_line tsc_line_now;
 std::chrono::steady_clock::time_point clock_slow_path() noexcept;
@@ -67,9 +67,19 @@ struct clock {
     l.last = ns;
     return time_point(duration(ns));
 #else
-    return std::chrono::steady_clock::now();
+    const time_point t = std::chrono::steady_clock::now();
+    detail::tsc_line_now.last = t.time_since_epoch().count();
+    return t;
 #endif
   }
+
+  /// The last value now() returned on this thread, for a TLS load instead of a
+  /// clock read: a bound on the time now that is never late, only early by
+  /// whatever the thread did since that reading. For a stamp that opens a
+  /// stretch of work (the stretch then also counts what ran before it since
+  /// that reading), never for one that ends one. The epoch before the
+  /// thread's first now().
+  static time_point last() noexcept { return time_point(duration(detail::tsc_line_now.last)); }
 
   /// "tsc" or "steady_clock": how now() reads the time in this process.
   static std::string_view source() noexcept;

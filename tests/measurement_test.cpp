@@ -107,6 +107,24 @@ TEST(BusyRatio, HighForCpuLowForWaits) {
   EXPECT_GE(io.busy_ratio, 0.0);
 }
 
+// The loop opens the segment after a wait at the thread's last stamp (the
+// loop's reading before it fired the timer), not at a clock read of its own: a
+// stale stamp from before the sleep would make every resume about as long as
+// the 2 ms wait.
+TEST(Resumes, AfterAWaitTheyStartAtTheWakeUpNotBeforeTheSleep) {
+  run_config c = base("loop", "io:2ms");
+  c.options.threads = 1;
+  const run_record r = run(c);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  ASSERT_GT(r.completed, 500u);
+  // One segment per task: from the wake-up to the completion, at which the
+  // next task is issued and starts its wait (closed loop, no segment between).
+  EXPECT_GE(r.resumes + c.concurrency, r.completed);
+  EXPECT_LE(r.resumes, r.completed + r.drained + c.concurrency);
+  EXPECT_LT(r.resume_p99_us, 500.0);
+  EXPECT_LT(r.busy_ratio, 0.05);
+}
+
 TEST(QueueWait, PoolReportsReadyToRunning) {
   run_config c = base("pool", "io:10ms");
   c.options.threads = 1;

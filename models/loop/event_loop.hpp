@@ -28,13 +28,17 @@
 #include <utility>
 #include <vector>
 
+#include "harness/clock.hpp"
 #include "models/loop/cancellation.hpp"
 #include "models/loop/task.hpp"
 #include "models/loop/timer_heap.hpp"
 
 namespace ccbench::loop {
 
-using clock = std::chrono::steady_clock;
+// The harness's clock: steady_clock's time points, read from the TSC where the
+// machine allows (harness/clock.hpp). The loop's own readings (one a turn, to
+// fire timers) are then also the thread's clock::last().
+using clock = ccbench::clock;
 
 namespace detail {
 

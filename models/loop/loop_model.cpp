@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
@@ -93,10 +94,16 @@ loop::task<bool> block_in_thread(run_context& ctx, const ccbench::task& t, nanos
 // running; unless its first step suspends it at once anyway.
 //
 // Stamps are shared where two are taken at the same instant (each clock read
-// is a good part of what a task costs here): a task that starts right after
-// next_task() starts its segment at the issue stamp, a sleep starts from the
-// stamp that closed the segment before it, and the last segment closes at
-// the completion stamp, at which the next task is issued.
+// is a good part of what a task costs here), and the last segment closes at
+// the completion stamp, at which the next task is issued. A closed-loop task
+// whose first step is a wait opens no segment before it: it is issued at its
+// predecessor's completion stamp and waits from there, and the loop runs
+// nothing in between but the harness's issue and draw. After a wait, the
+// segment opens at the thread's last stamp (clock::last()), not a fresh read:
+// the loop read the clock just before it fired the timer, and since then it
+// ran only other tasks' stretches, which stamp as they end, and its own
+// dispatch, which the segment then counts. So a segment may start a little
+// early, never late: it can show a stall that is the loop's, never hide one.
 loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
                            std::optional<ccbench::task> t) {
   const bool closed = !t;
@@ -106,22 +113,28 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
     std::size_t index = 0;
     bool more = next_step(ctx.source(), t->id, index, s);
     segment seg;
+    bool waits_from_issue = false;
     if (!closed) {
       seg = ctx.resume(*t);
     } else if (!more || !suspends(s, offload)) {
       co_await loop::yield();
       seg = ctx.resume(*t);
     } else {
-      seg = ctx.resume(*t, t->intended_start);  // issued just now, nothing ran since
+      waits_from_issue = true;
     }
     std::uint64_t sum = 0;
     bool ok = true;
     for (; ok && more; more = next_step(ctx.source(), t->id, index, s)) {
+      const bool first_wait = std::exchange(waits_from_issue, false);
       switch (s.kind) {
-        case step_kind::io:
-          co_await sleep_for(s.duration, seg.close());
-          seg = ctx.resume(*t);
+        case step_kind::io: {
+          // Not inside the co_await expression: there g++ 12 evaluates both
+          // arms of a ?:, and the close would read the clock for nothing.
+          const time_point from = first_wait ? t->intended_start : seg.close();
+          co_await sleep_for(s.duration, from);
+          seg = ctx.resume(*t, clock::last());
           break;
+        }
         case step_kind::cpu:
           if (offload.procs != nullptr) {
             seg.close();
