@@ -56,25 +56,20 @@ bool next_step(const step_source& source, std::uint64_t id, std::size_t& index, 
   return false;
 }
 
-// The steps that leave the loop wait in coroutines of their own, so that
-// their awaiters (a worker process's job, a to_thread call) and the handling
-// of their failures take a frame only while such a step runs: the client's
-// frame stays small (ten thousand of them do not fit in cache, and waking one
-// touches every line of it). A failed job fails the task; false then.
-loop::task<bool> run_in_process(run_context& ctx, const ccbench::task& t, process_offload& procs,
-                                step s, std::uint64_t& sum) {
+// A step that leaves the loop (a cpu step to a worker process, a block step
+// to to_thread) waits in a coroutine of its own, so that its awaiter and the
+// handling of its failure take a frame only while such a step runs: the
+// client's frame stays small (ten thousand of them do not fit in cache, and
+// waking one touches every line of it). `s` lives in the client's frame. A
+// failed job fails the task; false then.
+loop::task<bool> run_elsewhere(run_context& ctx, const ccbench::task& t,
+                               const offload_plan& offload, const step& s, std::uint64_t& sum) {
   try {
-    sum = co_await procs.run(std::span(&s, 1), sum);
-    co_return true;
-  } catch (const std::exception& e) {
-    ctx.fail(t, e.what());
-  }
-  co_return false;
-}
-
-loop::task<bool> block_in_thread(run_context& ctx, const ccbench::task& t, nanoseconds d) {
-  try {
-    co_await to_thread([d] { block_for(d); });
+    if (s.kind == step_kind::cpu) {
+      sum = co_await offload.procs->run(std::span(&s, 1), sum);
+    } else {
+      co_await to_thread([d = s.duration] { block_for(d); });
+    }
     co_return true;
   } catch (const std::exception& e) {
     ctx.fail(t, e.what());
@@ -136,20 +131,14 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
           break;
         }
         case step_kind::cpu:
-          if (offload.procs != nullptr) {
+        case step_kind::block:
+          if (suspends(s, offload)) {
             seg.close();
-            ok = co_await run_in_process(ctx, *t, *offload.procs, s, sum);
+            ok = co_await run_elsewhere(ctx, *t, offload, s, sum);
             seg = ctx.resume(*t);
-          } else {
+          } else if (s.kind == step_kind::cpu) {
             seg.step(s.index, s.kind);
             sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
-          }
-          break;
-        case step_kind::block:
-          if (offload.block_to_thread) {
-            seg.close();
-            ok = co_await block_in_thread(ctx, *t, s.duration);
-            seg = ctx.resume(*t);
           } else {
             seg.step(s.index, s.kind);
             block_for(s.duration);  // holds the loop thread: the point of the exercise
