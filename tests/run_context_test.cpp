@@ -204,5 +204,21 @@ TEST(Clock, NeverGoesBackOnAThreadAndAgreesAcrossThreads) {
   EXPECT_TRUE(clock::source() == "tsc" || clock::source() == "steady_clock");
 }
 
+// clock::last() is what the loop opens a resume at after a wait: it must be the
+// thread's own last reading, never one from another thread, never ahead of now.
+TEST(Clock, LastIsThisThreadsLastReading) {
+  const time_point mine = clock::now();
+  EXPECT_EQ(clock::last(), mine);
+  time_point other{};
+  std::thread([&other] {
+    std::this_thread::sleep_for(2ms);
+    other = clock::now();
+  }).join();
+  EXPECT_GT(other, mine);
+  EXPECT_EQ(clock::last(), mine) << "another thread's reading leaked into this one's";
+  EXPECT_LE(clock::last(), clock::now());
+  EXPECT_EQ(clock::last(), clock::last());
+}
+
 }  // namespace
 }  // namespace ccbench
