@@ -142,12 +142,14 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
                         offload_plan offload) {
   segment seg = ctx.resume(t);
   std::uint64_t sum = 0;
+  time_point done{};  // the completion stamp, which also closes the last segment
   try {
     for (const step& s : ctx.steps(t)) {
       switch (s.kind) {
         case step_kind::io:
-          seg.close();
-          timer.expires_after(s.duration);
+          // From the stamp that closes the segment: what expires_after would
+          // read again a few ns later (Asio's own steady_clock read).
+          timer.expires_at(seg.close() + s.duration);
           co_await timer.async_wait(use_awaitable);
           seg = ctx.resume(t);
           break;
@@ -173,13 +175,17 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
           break;
       }
     }
-    ctx.complete(t, sum);
+    done = ctx.complete(t, sum);
   } catch (const std::exception& e) {
     ctx.fail(t, e.what());
   } catch (...) {
     ctx.fail(t, "unknown exception");
   }
-  seg.close();
+  if (done != time_point{}) {
+    seg.close(done);
+  } else {
+    seg.close();  // failed
+  }
 }
 
 // Closed loop: one client keeps one task in flight. It yields to the io_context

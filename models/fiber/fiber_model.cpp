@@ -321,12 +321,14 @@ struct offload_plan {
 void execute(run_context& ctx, const task& t, offload_plan offload) {
   segment seg = ctx.resume(t);
   std::uint64_t sum = 0;
+  time_point done{};  // the completion stamp, which also closes the last segment
   try {
     for (const step& s : ctx.steps(t)) {
       switch (s.kind) {
         case step_kind::io:
-          seg.close();
-          boost::this_fiber::sleep_for(s.duration);
+          // From the stamp that closes the segment: what sleep_for would
+          // read again a few ns later.
+          boost::this_fiber::sleep_until(seg.close() + s.duration);
           seg = ctx.resume(t);
           break;
         case step_kind::cpu:
@@ -351,11 +353,15 @@ void execute(run_context& ctx, const task& t, offload_plan offload) {
           break;
       }
     }
-    ctx.complete(t, sum);
+    done = ctx.complete(t, sum);
   } catch (const std::exception& e) {
     ctx.fail(t, e.what());
   }
-  seg.close();
+  if (done != time_point{}) {
+    seg.close(done);
+  } else {
+    seg.close();  // failed
+  }
 }
 
 // Closed loop: one client keeps one task in flight. It yields between tasks, as
