@@ -142,7 +142,6 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
                         offload_plan offload) {
   segment seg = ctx.resume(t);
   std::uint64_t sum = 0;
-  time_point done{};  // the completion stamp, which also closes the last segment
   try {
     for (const step& s : ctx.steps(t)) {
       switch (s.kind) {
@@ -175,16 +174,13 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
           break;
       }
     }
-    done = ctx.complete(t, sum);
+    seg.close(ctx.complete(t, sum));  // the completion stamp closes the last segment
   } catch (const std::exception& e) {
+    seg.close();
     ctx.fail(t, e.what());
   } catch (...) {
+    seg.close();
     ctx.fail(t, "unknown exception");
-  }
-  if (done != time_point{}) {
-    seg.close(done);
-  } else {
-    seg.close();  // failed
   }
 }
 

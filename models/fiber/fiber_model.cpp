@@ -321,7 +321,6 @@ struct offload_plan {
 void execute(run_context& ctx, const task& t, offload_plan offload) {
   segment seg = ctx.resume(t);
   std::uint64_t sum = 0;
-  time_point done{};  // the completion stamp, which also closes the last segment
   try {
     for (const step& s : ctx.steps(t)) {
       switch (s.kind) {
@@ -353,14 +352,10 @@ void execute(run_context& ctx, const task& t, offload_plan offload) {
           break;
       }
     }
-    done = ctx.complete(t, sum);
+    seg.close(ctx.complete(t, sum));  // the completion stamp closes the last segment
   } catch (const std::exception& e) {
+    seg.close();
     ctx.fail(t, e.what());
-  }
-  if (done != time_point{}) {
-    seg.close(done);
-  } else {
-    seg.close();  // failed
   }
 }
 
