@@ -193,6 +193,18 @@ def _tasks(n):
     return "%d task%s" % (n, "" if n == 1 else "s")
 
 
+def offload_processes(c):
+    """How many worker processes a model with --offload process sent its cpu
+    steps to (the model's own note), else 0."""
+    if c.offload != "process":
+        return 0
+    facts = c.run.get("model_facts") or {}
+    try:
+        return int(facts.get("offload_processes", 0))
+    except (TypeError, ValueError):
+        return 0
+
+
 def load_bound(c, task_us):
     """True when a closed-loop candidate completes about as many tasks as its
     concurrency allows (C tasks in flight / task time): the load, not the
@@ -209,7 +221,15 @@ def limits(c, task_us):
     tp = c.throughput or 0
     if task_us:
         sched = 1 if c.single_thread else c.threads
-        if c.model in COOPERATIVE_MODELS:
+        workers = c.model  # what _threads calls the `sched` workers
+        procs = offload_processes(c)
+        if c.model in COOPERATIVE_MODELS and procs and task_us["cpu"] > 0:
+            # --offload process: the cpu steps run in worker processes (and
+            # blocking ones in threads), so the processes are what holds it back.
+            sched, workers = procs, "procs"
+            held_us = task_us["cpu"]
+            blocking = False
+        elif c.model in COOPERATIVE_MODELS:
             # Waits free the thread: only CPU (and blocking, unless offloaded) holds it.
             held_us = task_us["cpu"] + (task_us["block"] if c.offload == "none" else 0.0)
             blocking = c.offload == "none" and task_us["block"] > 0
@@ -227,13 +247,13 @@ def limits(c, task_us):
                 out.append("is capped by its %s, each held for the whole %s task: %d / %s = "
                            "%s tasks/s" % (_threads(sched, c.model), units.duration_us(held_us), sched,
                                            units.duration_us(held_us), cap))
-            elif sched == 1:
+            elif sched == 1 and not procs:
                 out.append("saturates its one core at %s tasks/s (cpu %.2f s per s)"
                            % (units.rate(tp), c.cpu_rate or 0))
             else:
                 out.append("keeps its %s busy computing: %d / %s of CPU = %s tasks/s"
-                           % (_threads(sched, c.model), sched, units.duration_us(held_us), cap))
-        elif sched == 1 and task_us["cpu"] > 0 and (c.cpu_rate or 0) >= 0.85:
+                           % (_threads(sched, workers), sched, units.duration_us(held_us), cap))
+        elif sched == 1 and not procs and task_us["cpu"] > 0 and (c.cpu_rate or 0) >= 0.85:
             out.append("saturates its one core at %s tasks/s (cpu %.2f s per s)"
                        % (units.rate(tp), c.cpu_rate))
         elif load_bound(c, task_us):

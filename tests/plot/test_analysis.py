@@ -87,6 +87,20 @@ class Winners(unittest.TestCase):
                 self.assertIn("%s x2 is capped by its %s" % (model, workers), v.reason)
                 self.assertIn("2 / 10 ms = 200 tasks/s", v.reason)
 
+    def test_loop_with_process_offload_is_held_to_its_worker_processes(self):
+        # cpu:1ms sent to 2 worker processes: 2 / 1 ms = 2,000 tasks/s, on
+        # nearly two cores' CPU. Not "its one core".
+        res = results(run("loop", 1700, 6_000, offload="process", cpu=1.89,
+                          model_facts={"offload_processes": "2"}),
+                      run("loop", 950, 1_100, conc=1, cpu=0.97))
+        (v,) = analysis.verdicts(res, SLO)
+        self.assertEqual(v.winner.label, "loop+process")
+        plus = v.winner
+        self.assertEqual(analysis.limits(plus, v.task_us)[0],
+                         "keeps its 2 worker processes busy computing: 2 / 1 ms of CPU = "
+                         "2,000 tasks/s")
+        self.assertNotIn("loop+process saturates its one core", v.reason)
+
     def test_blocking_loop_is_explained(self):
         res = results(run("loop", 199, 40_000, workload="block:5ms", scenario="block", conc=8),
                       run("loop", 1180, 9_000, workload="block:5ms", scenario="block", conc=8,
