@@ -87,25 +87,25 @@ task<void> thousand_sleepers(int& done) {
   co_await all.wait();
 }
 
-// The timer queue against a sorted reference, under pushes in order (its FIFO
-// run), out of order (its heap), and cancels anywhere in either.
-TEST(Loop, TimerQueueKeepsDeadlineThenArmingOrder) {
-  std::mt19937_64 rng(7);
+// The timer queue against a sorted reference: arms idle nodes at deadlines
+// from `next_deadline(rng, now)`, pops (with pop and pop_due) and cancels at
+// random, and checks every popped timer and the count after each step.
+template <class Deadline>
+void check_timer_order(std::uint64_t seed, Deadline next_deadline) {
+  std::mt19937_64 rng(seed);
   std::vector<timer_node> nodes(4000);
   std::vector<std::pair<std::int64_t, std::size_t>> ref;  // (deadline, arm order) of armed nodes
   std::vector<std::size_t> order(nodes.size());           // arm order of each node
   timer_heap timers;
   std::size_t armed = 0;
-  std::int64_t base = 0;
+  std::int64_t now = 0;
   for (int round = 0; round < 40'000; ++round) {
     const unsigned op = rng() % 10;
+    now += static_cast<std::int64_t>(rng() % 3);
     if (op < 5) {
-      // Arm an idle node: mostly a rising deadline, sometimes an earlier or equal one.
       const std::size_t i = rng() % nodes.size();
       if (timers.armed(nodes[i])) continue;
-      const unsigned shape = rng() % 4;
-      base += static_cast<std::int64_t>(rng() % 3);
-      nodes[i].deadline_ns = shape == 0 ? base - static_cast<std::int64_t>(rng() % 50) : base;
+      nodes[i].deadline_ns = next_deadline(rng, now);
       nodes[i].handle = std::coroutine_handle<>::from_address(&nodes[i]);  // never resumed
       timers.push(nodes[i]);
       order[i] = armed++;
@@ -130,7 +130,82 @@ TEST(Loop, TimerQueueKeepsDeadlineThenArmingOrder) {
       ref.erase(std::find(ref.begin(), ref.end(), std::pair{nodes[i].deadline_ns, order[i]}));
     }
     ASSERT_EQ(timers.size(), ref.size());
+    ASSERT_EQ(timers.empty(), ref.empty());
   }
+}
+
+// Mostly a rising deadline (the first run), sometimes an earlier or equal one.
+TEST(Loop, TimerQueueKeepsDeadlineThenArmingOrder) {
+  check_timer_order(7, [](std::mt19937_64& rng, std::int64_t now) {
+    return rng() % 4 == 0 ? now - static_cast<std::int64_t>(rng() % 50) : now;
+  });
+}
+
+// Several sleep lengths at once: two to seven of them, so some lengths share a
+// run or go to the heap, with jitter that sends some timers out of order.
+TEST(Loop, TimerQueueKeepsOrderWithSeveralSleepLengths) {
+  for (std::uint64_t lengths = 2; lengths <= 7; ++lengths) {
+    check_timer_order(lengths, [lengths](std::mt19937_64& rng, std::int64_t now) {
+      const auto length = static_cast<std::int64_t>(1 + (rng() % lengths) * 37);
+      return now + length - (rng() % 16 == 0 ? static_cast<std::int64_t>(rng() % 40) : 0);
+    });
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Arms `sleepers` timers that each sleep one of `lengths` in turn, starting a
+// few ns apart, with the clock moving to each next deadline. Returns the most timers
+// in the heap at once over the second half of the wake-ups (the first half
+// lets the runs sort themselves out).
+std::size_t most_in_heap(const std::vector<std::int64_t>& lengths, std::size_t sleepers,
+                         int wakes) {
+  std::vector<timer_node> nodes(sleepers);
+  std::vector<std::size_t> step(sleepers);
+  timer_heap timers;
+  std::int64_t now = 0;
+  for (std::size_t i = 0; i < sleepers; ++i) {
+    step[i] = i % lengths.size();
+    nodes[i].deadline_ns = lengths[step[i]] + static_cast<std::int64_t>(i % 7);
+    nodes[i].handle = std::coroutine_handle<>::from_address(&nodes[i]);
+    timers.push(nodes[i]);
+  }
+  std::size_t most = 0;
+  for (int w = 0; w < wakes; ++w) {
+    now = timers.next_deadline();
+    auto& n = *static_cast<timer_node*>(timers.pop_due(now).address());
+    const auto i = static_cast<std::size_t>(&n - nodes.data());
+    step[i] = (step[i] + 1) % lengths.size();
+    n.deadline_ns = now + lengths[step[i]];
+    timers.push(n);
+    if (w >= wakes / 2) most = std::max(most, timers.in_heap());
+  }
+  return most;
+}
+
+// A server arms a few timeout or sleep lengths over and over; each gets a run,
+// so no timer goes through the heap's O(log n). One run only sent every short
+// sleep after a long one (a 100 ms stall probe among 10 ms sleeps) to the heap.
+TEST(Loop, AFewSleepLengthsStayOutOfTheHeap) {
+  EXPECT_EQ(most_in_heap({10}, 1000, 20'000), 0u);
+  EXPECT_EQ(most_in_heap({2, 8}, 1000, 20'000), 0u) << "tasks that sleep 2 ms, then 8 ms";
+  EXPECT_EQ(most_in_heap({1, 10, 100}, 999, 20'000), 0u);
+  // A long-period probe among many short sleepers.
+  std::vector<timer_node> nodes(1001);
+  timer_heap timers;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    nodes[i].deadline_ns = static_cast<std::int64_t>(i == 0 ? 100'000 : 10 * i);
+    nodes[i].handle = std::coroutine_handle<>::from_address(&nodes[i]);
+    timers.push(nodes[i]);
+  }
+  std::size_t most = 0;
+  for (int w = 0; w < 50'000; ++w) {
+    const std::int64_t now = timers.next_deadline();
+    auto& n = *static_cast<timer_node*>(timers.pop_due(now).address());
+    n.deadline_ns = now + (&n == &nodes[0] ? 100'000 : 10'000);
+    timers.push(n);
+    most = std::max(most, timers.in_heap());
+  }
+  EXPECT_EQ(most, 0u) << "the 10 us sleepers went to the heap behind the 100 us probe";
 }
 
 // Blocks freed on another thread, or left on a thread that exits, are reused
