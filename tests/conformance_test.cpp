@@ -172,7 +172,10 @@ TEST_P(StallProbe, SeesA50msBlockOnTheScheduler) {
 TEST_P(StallProbe, OffloadedBlockLeavesTheSchedulerResponsive) {
   const run_record r = run("io:20ms,block:50ms", offload_mode::thread);
   ASSERT_EQ(r.status, run_status::ok) << r.error;
-  EXPECT_LT(r.stall.max, 20'000.0);
+  // Below the 50 ms block, which the test above sees as 45 ms or more. Room
+  // for a preemption on a loaded 2-core machine: asio under TSan, beside
+  // another test, once saw 30.7 ms.
+  EXPECT_LT(r.stall.max, 40'000.0);
 }
 
 std::string model_name(const testing::TestParamInfo<std::string>& param) { return param.param; }
