@@ -48,7 +48,7 @@ std::coroutine_handle<> timer_heap::pop_rest() noexcept {
 }
 
 void timer_heap::find_rest() noexcept {
-  rest_ = {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max()};
+  rest_ = after_all;
   rest_at_ = none;
   for (unsigned b = busy_ & ~1u; b != 0; b &= b - 1) {
     const unsigned r = static_cast<unsigned>(std::countr_zero(b));

@@ -78,6 +78,9 @@ class timer_heap {
 
   void push(timer_node& node) noexcept {
     const std::uint64_t seq = next_seq_++;
+    // seq only grows, so a deadline no earlier than a run's last keeps the run
+    // sorted. Both ends of a run hold live timers (trim), so the comparison is
+    // with a timer that is still armed.
     if ((busy_ & 1u) == 0 || runs_[0].back().deadline <= node.deadline_ns) [[likely]] {
       append(0, node, seq);
     } else {
@@ -200,8 +203,11 @@ class timer_heap {
 
   run runs_[max_runs];
   unsigned busy_ = 0;  // bit r set: runs_[r] holds a timer
+  // After every timer: what rest_ holds when there is no timer outside the first run.
+  static constexpr key after_all{std::numeric_limits<std::int64_t>::max(),
+                                 std::numeric_limits<std::uint64_t>::max()};
   // The earliest timer outside the first run, and where it is.
-  key rest_{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max()};
+  key rest_ = after_all;
   unsigned rest_at_ = none;
   std::vector<entry> entries_;  // the heap
   std::uint64_t next_seq_ = 0;
