@@ -1,6 +1,7 @@
 // ccbench's own event loop: one thread, C++20 coroutines, an asyncio analogue.
-// Ready queue for zero-delay resumption, a timer heap, epoll with an eventfd for
-// wake-ups from other threads, and a thread pool behind to_thread().
+// Ready queue for zero-delay resumption, timers (timer_heap.hpp: FIFO runs and
+// a heap), epoll with an eventfd for wake-ups from other threads, and a thread
+// pool behind to_thread().
 //
 // The asyncio toolkit, by asyncio name:
 //   asyncio.run              event_loop::run(main)
