@@ -211,6 +211,11 @@ void add_stalls(suite_plan& plan, bool full) {
 // Bisection on the CPU burst x of `io:10ms,cpu:x`: the loop wins at small x
 // (it overlaps the waits on one core), a pool with a thread per in-flight task
 // wins once the loop's one core saturates. Each probe runs both.
+//
+// With N clients the loop's core is full once N x = 10 ms + x, at x = 10 ms /
+// (N - 1): 667 us on 2 cores (N = 16), 79 us on 16 (N = 128). The bisection
+// starts at 1% of the wait, or at a quarter of that point where it is lower,
+// so the crossover stays inside the range on any number of cores.
 void add_crossover(suite_plan& plan, bool full, int cores) {
   struct state {
     double lo_ns = 0.1e6, hi_ns = 10e6;  // 1% and 100% of the wait
@@ -221,7 +226,8 @@ void add_crossover(suite_plan& plan, bool full, int cores) {
   auto s = std::make_shared<state>();
   s->probes_left = full ? 8 : 5;
   const pace p = pace_of(full);
-  const std::uint64_t clients = 8 * static_cast<std::uint64_t>(cores);
+  const std::uint64_t clients = 8 * static_cast<std::uint64_t>(std::max(cores, 1));
+  s->lo_ns = std::min(s->lo_ns, 10e6 / static_cast<double>(clients - 1) / 4);
   auto probe = [p, clients](double cpu_ns) {
     std::vector<run_config> out;
     const std::string spec = spec_of(10e6, cpu_ns, 0);
