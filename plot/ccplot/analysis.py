@@ -540,7 +540,25 @@ def rule_cpu_per_wait(results, slo):
         text = ("threads won every measured mix, from %s (%.0f us per ms of waiting: %s %s vs "
                 "%s %s tasks/s)" % (mix(p), p[0], p[3].label, units.rate(p[3].throughput),
                                     p[2].label, units.rate(p[2].throughput)))
-    return Rule(title, text + " (from %s, %s)" % (source, slo.describe()))
+    return Rule(title, text + _one_core_limit(points) + " (from %s, %s)" % (source,
+                                                                         slo.describe()))
+
+
+def _one_core_limit(points):
+    """Where the loop's one core runs out, for closed-loop points that all ran
+    with the same N tasks in flight ("" otherwise). Each task waits w, then
+    computes c on the loop, so the loop is full once N c = w + c: at
+    1,000 / (N - 1) us of CPU per ms of waiting. The limit is a matter of N,
+    and a reader must know N to carry it over."""
+    ns = {p[2].concurrency for p in points if not p[2].run.open_loop}
+    if len(ns) != 1 or any(p[2].run.open_loop for p in points):
+        return ""
+    (n,) = ns
+    if not n or n < 2:
+        return ""
+    return ("; with %d tasks in flight, where the loop's one core is full at 1,000 / (%d - 1) "
+            "= %.0f us per ms of waiting, so with more tasks in flight the limit is lower"
+            % (n, n, 1e3 / (n - 1)))
 
 
 def _pair_runs(runs):

@@ -216,6 +216,22 @@ class Rules(unittest.TestCase):
         self.assertTrue(rule.measured)
         self.assertIn("about 100-200 us of CPU per ms of waiting", rule.text)
         self.assertIn("loop still wins (9,000 vs 7,000 tasks/s", rule.text)
+        # The limit depends on the tasks in flight; the reader is told which.
+        self.assertIn("with 16 tasks in flight, where the loop's one core is full at "
+                      "1,000 / (16 - 1) = 67 us per ms of waiting", rule.text)
+
+    def test_crossover_at_mixed_concurrency_names_no_one_core_limit(self):
+        rs = [run("loop", 9000, 3_000, workload="io:1ms,cpu:100us", scenario="",
+                  group="crossover", conc=16),
+              run("pool", 7000, 3_000, workload="io:1ms,cpu:100us", scenario="",
+                  group="crossover", conc=16, threads=8),
+              run("loop", 2500, 3_000, workload="io:1ms,cpu:400us", scenario="",
+                  group="crossover", conc=64),
+              run("pool", 4000, 3_000, workload="io:1ms,cpu:400us", scenario="",
+                  group="crossover", conc=64, threads=8)]
+        rule = analysis.rule_cpu_per_wait(results(*rs), SLO)
+        self.assertIn("about 100-400 us of CPU per ms of waiting", rule.text)
+        self.assertNotIn("tasks in flight", rule.text)
 
     def test_crossover_ignores_wins_inside_the_tie_margin(self):
         # At 200 and 300 us the pool is ahead by under 5%: noise, not a crossover.
