@@ -186,15 +186,23 @@ def new_figure(rows=1, cols=1, w=None, h=None, **kw):
     return fig, axes
 
 
+def fmt_exact(v):
+    """Tick label for a measured level: whole numbers in full (2,048, not the
+    2.048k of fmt_number), others as fmt_number."""
+    if v == int(v) and abs(v) < 1e6:
+        return "{:,}".format(int(v))
+    return fmt_number(v)
+
+
 def ticks_at(ax, values, which="x", fmt=None):
     """Ticks at the measured values themselves (a log axis with levels such
-    as 1, 8, 64 would otherwise be labelled 1, 10, 100)."""
+    as 1, 8, 64 would otherwise be labelled 1, 10, 100), labelled exactly."""
     vals = sorted({v for v in values if v})
     if not vals or len(vals) > 10:
         return
     axis = ax.xaxis if which == "x" else ax.yaxis
     axis.set_major_locator(ticker.FixedLocator(vals))
-    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: (fmt or fmt_number)(v)))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: (fmt or fmt_exact)(v)))
     axis.set_minor_locator(ticker.NullLocator())
 
 

@@ -128,5 +128,16 @@ class BadInput(unittest.TestCase):
         self.check("decision_map", support.FULL, "--slo '0x'", "--slo", "0x")
 
 
+class TickLabels(unittest.TestCase):
+    def test_measured_levels_are_labelled_in_full(self):
+        from ccplot import style
+        self.assertEqual(style.fmt_exact(2048), "2,048")
+        self.assertEqual(style.fmt_exact(25600.0), "25,600")
+        self.assertEqual(style.fmt_exact(1), "1")
+        self.assertEqual(style.fmt_exact(0.5), "0.5")
+        self.assertEqual(style.fmt_number(2048), "2.048k")  # axes that are not levels
+
+
 if __name__ == "__main__":
     unittest.main()
+
