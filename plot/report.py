@@ -230,11 +230,12 @@ def build(results, slo, charts_dir):
     doc.ul("**%s**: %s." % (rule.title, rule.text) for rule in analysis.rules(results, slo))
 
     doc.h2("Charts")
+    wake = wakeup_note(results)
     for mod, caption in CHARTS:
         if mod.NAME in drawn:
             doc.p(caption)
-            if mod is efficiency and wakeup_note(results):
-                doc.p(wakeup_note(results))
+            if mod is efficiency and wake:
+                doc.p(wake)
             doc.image(drawn[mod.NAME], mod.NAME)
     not_drawn = [(n, why) for n, why in skipped if n != "decision_map"]
     if not_drawn:

@@ -550,10 +550,10 @@ def _one_core_limit(points):
     computes c on the loop, so the loop is full once N c = w + c: at
     1,000 / (N - 1) us of CPU per ms of waiting. The limit is a matter of N,
     and a reader must know N to carry it over."""
-    ns = {p[2].concurrency for p in points if not p[2].run.open_loop}
-    if len(ns) != 1 or any(p[2].run.open_loop for p in points):
+    if any(p[2].run.open_loop for p in points):
         return ""
-    (n,) = ns
+    ns = {p[2].concurrency for p in points}
+    n = ns.pop() if len(ns) == 1 else 0
     if not n or n < 2:
         return ""
     return ("; with %d tasks in flight, where the loop's one core is full at 1,000 / (%d - 1) "
