@@ -110,6 +110,27 @@ void check_timer_order(std::uint64_t seed, Deadline next_deadline) {
       timers.push(nodes[i]);
       order[i] = armed++;
       ref.emplace_back(nodes[i].deadline_ns, order[i]);
+    } else if (op == 7) {
+      // Everything due by a time a little past the earliest, in one call.
+      if (timers.empty()) continue;
+      std::sort(ref.begin(), ref.end());
+      const std::int64_t by = ref.front().first + static_cast<std::int64_t>(rng() % 8);
+      std::size_t due = 0;
+      while (due < ref.size() && ref[due].first <= by) ++due;
+      std::vector<timer_node*> fired;
+      const std::size_t n = timers.pop_all_due(by, [&](std::coroutine_handle<> h) {
+        fired.push_back(static_cast<timer_node*>(h.address()));
+      });
+      ASSERT_EQ(n, due);
+      ASSERT_EQ(fired.size(), due);
+      for (std::size_t k = 0; k < due; ++k) {
+        ASSERT_FALSE(timers.armed(*fired[k]));
+        const auto i = static_cast<std::size_t>(fired[k] - nodes.data());
+        ASSERT_EQ((std::pair{fired[k]->deadline_ns, order[i]}), ref[k])
+            << "fired " << k << " of " << due;
+      }
+      ref.erase(ref.begin(), ref.begin() + static_cast<std::ptrdiff_t>(due));
+      ASSERT_FALSE(timers.pop_due(by)) << "pop_all_due left a due timer";
     } else if (op < 8) {
       if (timers.empty()) continue;
       std::sort(ref.begin(), ref.end());
@@ -132,6 +153,27 @@ void check_timer_order(std::uint64_t seed, Deadline next_deadline) {
     ASSERT_EQ(timers.size(), ref.size());
     ASSERT_EQ(timers.empty(), ref.empty());
   }
+}
+
+// Two timers with the same deadline in different runs fire in the order they
+// were armed, also when the later one sits in the first run (whose timers
+// pop_all_due fires in a loop that compares deadlines only).
+TEST(Loop, EqualDeadlinesInTwoRunsFireInArmingOrder) {
+  timer_heap timers;
+  timer_node p, q, r;
+  for (timer_node* n : {&p, &q, &r}) n->handle = std::coroutine_handle<>::from_address(n);
+  p.deadline_ns = 30;
+  timers.push(p);  // the first run
+  q.deadline_ns = 10;
+  timers.push(q);  // earlier than the first run's last: another run
+  timers.cancel(p);
+  r.deadline_ns = 10;
+  timers.push(r);  // the first run, empty again: armed after q, same deadline
+  std::vector<void*> fired;
+  EXPECT_EQ(
+      timers.pop_all_due(10, [&](std::coroutine_handle<> h) { fired.push_back(h.address()); }), 2u);
+  EXPECT_EQ(fired, (std::vector<void*>{&q, &r}));
+  EXPECT_TRUE(timers.empty());
 }
 
 // Mostly a rising deadline (the first run), sometimes an earlier or equal one.

@@ -312,11 +312,24 @@ void event_loop::offload(detail::offload_job& job) {
 }
 
 void event_loop::fire_timers(std::int64_t now) noexcept {
-  std::size_t fired = 0;
-  while (const std::coroutine_handle<> h = timers_.pop_due(now)) {
-    push_ready(h);
-    ++fired;
-  }
+  // The ready ring in locals for the batch, for the same reason as in
+  // pop_all_due; push_ready_raw() only when it must grow.
+  void** ring = ready_.get();
+  std::size_t mask = ready_mask_, head = head_, count = count_;
+  const std::size_t fired = timers_.pop_all_due(now, [&](std::coroutine_handle<> h) {
+    if (count == mask + 1) [[unlikely]] {
+      count_ = count;
+      push_ready_raw(h.address());
+      ring = ready_.get();
+      mask = ready_mask_;
+      head = head_;
+      count = count_;
+      return;
+    }
+    ring[(head + count) & mask] = h.address();
+    ++count;
+  });
+  count_ = count;
   if (fired > restamp_after_fired) now_ns();
 }
 

@@ -101,6 +101,47 @@ class timer_heap {
     return pop_rest();
   }
 
+  /// Removes every timer whose deadline is `now_ns` or earlier, earliest
+  /// first, and passes its coroutine to `fire`, which must not touch the
+  /// timers. Returns how many fired. The same as calling pop_due() until it
+  /// returns null, but the first run's timers that fire before any other go
+  /// in a loop that compares only deadlines (a third of pop_due's work).
+  template <class Fire>
+  std::size_t pop_all_due(std::int64_t now_ns, Fire&& fire) noexcept {
+    std::size_t fired = 0;
+    while (true) {
+      if ((busy_ & 1u) != 0) {
+        // Due, and before the earliest timer elsewhere: ties with that one
+        // are left to pop_due, which compares arm order too.
+        // In locals: `fire` stores pointers, which the compiler cannot tell
+        // from the run's fields, so it would read them again every time.
+        run& q = runs_[0];
+        const std::int64_t other = rest_.deadline;
+        const run_entry* const slots = q.slots.get();
+        const std::size_t mask = q.mask, tail = q.tail;
+        std::size_t head = q.head, live = q.live;
+        for (; head != tail; ++head) {
+          const run_entry& e = slots[head & mask];
+          if (e.deadline > now_ns || e.deadline >= other) break;
+          if (e.node != nullptr) {  // else cancelled: skipped
+            fire(std::coroutine_handle<>::from_address(e.handle));
+            --live;
+          }
+        }
+        if (head != q.head) {
+          fired += q.live - live;
+          q.head = head;
+          q.live = live;
+          trim(0);  // the front must hold a live timer, and an empty run is not busy
+        }
+      }
+      const std::coroutine_handle<> h = pop_due(now_ns);
+      if (!h) return fired;
+      fire(h);
+      ++fired;
+    }
+  }
+
   /// Removes the earliest timer and returns the coroutine to resume; must not
   /// be empty.
   std::coroutine_handle<> pop() noexcept { return first_run_first() ? pop_run(0) : pop_rest(); }
