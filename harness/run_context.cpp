@@ -215,25 +215,23 @@ void run_context::record_error(shard& s, std::string what) noexcept {
   if (s.first_error.empty()) s.first_error = std::move(what);
 }
 
-time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept {
-  const time_point now = clock::now();
-  if (aborted()) return now;  // an abandoned run's records must stop changing
-  shard& s = local_shard();
+inline void run_context::record_completion(shard& s, const task& t, std::uint64_t checksum,
+                                           time_point now) noexcept {
   // The failures are reported out of line: their strings would otherwise
   // give this function a 400-byte frame to set up on every call.
   if (!mark(s, t.id)) [[unlikely]] {
     completed_twice(s, t.id);
-    return now;
+    return;
   }
   if (const std::uint64_t want = source_.expected_checksum(t.id); checksum != want) [[unlikely]] {
     wrong_checksum(s, t.id, checksum, want);
-    return now;
+    return;
   }
   const std::int64_t latency = (now - t.intended_start).count();
   if (now < s.series_from || now >= s.series_to) [[unlikely]]
     enter_interval(s, now);
   if (s.series_now != nullptr) s.series_now->record(latency);
-  if (now < warm_end_) return now;
+  if (now < warm_end_) return;
   // When the warm-up ends on an interval boundary, the latency histogram is
   // the merge of the series' intervals from there on: finish() makes it so,
   // and a completion is recorded once, not twice.
@@ -246,7 +244,48 @@ time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept
   } else {
     ++s.drained;
   }
+}
+
+time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept {
+  const time_point now = clock::now();
+  if (aborted()) return now;  // an abandoned run's records must stop changing
+  record_completion(local_shard(), t, checksum, now);
   return now;
+}
+
+time_point run_context::complete(const task& t, std::uint64_t checksum, segment& seg) noexcept {
+  const time_point now = clock::now();
+  if (aborted()) {
+    seg.ctx_ = nullptr;  // closed, unrecorded, as close() would leave it
+    return now;
+  }
+  shard& s = local_shard();
+  record_completion(s, t, checksum, now);
+  if (seg.ctx_ != nullptr) {
+    seg.ctx_ = nullptr;
+    seg.end_step(now);
+    if (in_window(seg)) record_segment(s, seg, now);
+  }
+  return now;
+}
+
+bool run_context::complete_and_next(task& t, std::uint64_t checksum, segment& seg) noexcept {
+  const time_point now = clock::now();
+  if (aborted()) {
+    seg.ctx_ = nullptr;
+    return false;
+  }
+  shard& s = local_shard();
+  record_completion(s, t, checksum, now);
+  if (seg.ctx_ != nullptr) {
+    seg.ctx_ = nullptr;
+    seg.end_step(now);
+    if (in_window(seg)) record_segment(s, seg, now);
+  }
+  if (now >= window_end_) return false;
+  t.id = s.id_next == s.id_end ? issue_block(s) : s.id_next++;
+  t.intended_start = t.actual_start = now;
+  return true;
 }
 
 void run_context::enter_interval(shard& s, time_point now) noexcept {

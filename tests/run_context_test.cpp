@@ -134,6 +134,60 @@ TEST(Ledger, ThreadsIssuingAndCompletingTogetherAreClean) {
   EXPECT_EQ(r.completed, 40'000u);
 }
 
+// What a closed-loop client does between two tasks, in one call: the
+// completion closes the task's last segment and issues the next task, both at
+// the completion stamp.
+TEST(Ledger, CompleteAndNextClosesTheSegmentAndIssuesAtTheCompletionStamp) {
+  harness h;
+  task t = *h.ctx.next_task();
+  segment seg = h.ctx.resume(t);
+  std::vector<std::uint64_t> ids{t.id};
+  for (int i = 0; i < 200; ++i) {
+    const time_point before = clock::now();
+    const std::uint64_t previous = t.id;
+    ASSERT_TRUE(h.ctx.complete_and_next(t, 0, seg));
+    EXPECT_NE(t.id, previous);
+    EXPECT_EQ(t.intended_start, t.actual_start);
+    EXPECT_GE(t.intended_start, before) << "issued at the completion stamp, not earlier";
+    EXPECT_EQ(clock::last(), t.intended_start) << "the stamp is the thread's last reading";
+    ids.push_back(t.id);
+    seg = h.ctx.resume(t, clock::last());
+  }
+  h.ctx.complete(t, 0, seg);
+  seg.close();  // already closed by complete: not recorded twice
+  const run_record r = h.finish();
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_EQ(r.completed, ids.size());
+  EXPECT_EQ(r.issued, ids.size());
+  EXPECT_EQ(r.resumes, ids.size()) << "one segment a task, each closed once";
+  EXPECT_EQ(r.latency.count, ids.size());
+}
+
+TEST(Ledger, CompleteAndNextStopsAtTheWindowsEndAndStillFindsDoubles) {
+  harness h;
+  h.config.duration = 20ms;
+  run_context ctx(h.config, h.source);
+  const time_point began = clock::now();
+  ctx.start();
+  task t = *ctx.next_task();
+  const task first = t;
+  segment seg = ctx.resume(t);
+  std::uint64_t done = 0;
+  while (ctx.complete_and_next(t, 0, seg)) {
+    ++done;
+    seg = ctx.resume(t);
+  }
+  ++done;  // the last one completed, and no next was issued
+  EXPECT_GE(clock::now(), began + 20ms) << "it went on until the window closed";
+  segment again = ctx.resume(first);
+  t = first;
+  EXPECT_FALSE(ctx.complete_and_next(t, 0, again)) << "past the window";
+  run_record r;
+  ctx.finish(r);
+  EXPECT_EQ(r.issued, done);
+  expect_failed(r, "task " + std::to_string(first.id) + " completed twice");
+}
+
 TEST(Latency, ClosedLoopHistogramsHoldEveryCompletionInTheWindow) {
   for (const nanoseconds warmup : {nanoseconds(0), nanoseconds(100ms),
                                    nanoseconds(150ms)}) {  // on and off an interval boundary

@@ -174,7 +174,7 @@ awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& 
           break;
       }
     }
-    seg.close(ctx.complete(t, sum));  // the completion stamp closes the last segment
+    ctx.complete(t, sum, seg);  // the completion stamp closes the last segment
   } catch (const std::exception& e) {
     seg.close();
     ctx.fail(t, e.what());

@@ -352,7 +352,7 @@ void execute(run_context& ctx, const task& t, offload_plan offload) {
           break;
       }
     }
-    seg.close(ctx.complete(t, sum));  // the completion stamp closes the last segment
+    ctx.complete(t, sum, seg);  // the completion stamp closes the last segment
   } catch (const std::exception& e) {
     seg.close();
     ctx.fail(t, e.what());

@@ -90,7 +90,8 @@ loop::task<bool> run_elsewhere(run_context& ctx, const ccbench::task& t,
 //
 // Stamps are shared where two are taken at the same instant (each clock read
 // is a good part of what a task costs here), and the last segment closes at
-// the completion stamp, at which the next task is issued. A closed-loop task
+// the completion stamp, at which the next task is issued (one harness call,
+// complete_and_next). A closed-loop task
 // whose first step is a wait opens no segment before it: it is issued at its
 // predecessor's completion stamp and waits from there, and the loop runs
 // nothing in between but the harness's issue and draw. After a wait, the
@@ -104,10 +105,10 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
   const bool closed = !t;
   if (closed) t = ctx.next_task();
   step s;
+  segment seg;  // closed between tasks
   while (t) {
     std::size_t index = 0;
     bool more = next_step(ctx.source(), t->id, index, s);
-    segment seg;
     bool waits_from_issue = false;
     if (!closed) {
       seg = ctx.resume(*t);
@@ -152,10 +153,11 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
       t = ctx.next_task();
       continue;
     }
-    const time_point done = ctx.complete(*t, sum);
-    seg.close(done);
-    if (!closed) break;
-    t = ctx.next_task(done);
+    if (!closed) {
+      ctx.complete(*t, sum, seg);
+      break;
+    }
+    if (!ctx.complete_and_next(*t, sum, seg)) break;
   }
 }
 
