@@ -74,6 +74,8 @@ class segment {
   /// close() at `now`, a stamp this thread just took from the harness (what
   /// complete() returned), instead of a clock read of its own.
   void close(time_point now) noexcept;
+  /// Opened by resume() and not closed since.
+  bool open() const noexcept { return ctx_ != nullptr; }
 
  private:
   friend class run_context;
@@ -82,9 +84,13 @@ class segment {
 
   run_context* ctx_ = nullptr;
   std::uint64_t task_ = 0;
-  time_point start_{}, mark_{};
-  std::int64_t longest_ns_ = -1;
+  time_point start_{};
+  // A step runs (since mark_) when current_index_ >= 0; the longest so far is
+  // known when longest_index_ >= 0. The fields beside each are set with it,
+  // so that opening a segment writes only the two indexes.
   std::int32_t current_index_ = -1, longest_index_ = -1;
+  time_point mark_{};
+  std::int64_t longest_ns_ = 0;
   step_kind current_kind_ = step_kind::io, longest_kind_ = step_kind::io;
 };
 
@@ -160,6 +166,9 @@ class run_context {
   /// resume() at `now`: a stamp this thread just took from the harness with
   /// nothing run since (e.g. `t.intended_start` right after next_task()).
   segment resume(const task& t, time_point now) noexcept;
+  /// resume(t, now) into `seg`, which must not be open: for a segment kept in
+  /// a coroutine frame, which this writes less of than an assignment would.
+  void resume(segment& seg, const task& t, time_point now) noexcept;
   /// Pool-like models: `t` leaves the queue and starts running on a worker now
   /// (records the ready-to-running wait).
   void dequeued(const task& t) noexcept;
@@ -272,8 +281,10 @@ inline std::uint64_t run_context::issue() noexcept {
 }
 
 inline void segment::end_step(time_point now) noexcept {
-  if (current_index_ >= 0 && (now - mark_).count() > longest_ns_) {
-    longest_ns_ = (now - mark_).count();
+  if (current_index_ < 0) return;
+  const std::int64_t length = (now - mark_).count();
+  if (longest_index_ < 0 || length > longest_ns_) {
+    longest_ns_ = length;
     longest_index_ = current_index_;
     longest_kind_ = current_kind_;
   }
@@ -304,10 +315,15 @@ inline segment run_context::resume(const task& t) noexcept { return resume(t, cl
 
 inline segment run_context::resume(const task& t, time_point now) noexcept {
   segment seg;
+  resume(seg, t, now);
+  return seg;
+}
+
+inline void run_context::resume(segment& seg, const task& t, time_point now) noexcept {
   seg.ctx_ = this;
   seg.task_ = t.id;
-  seg.start_ = seg.mark_ = now;
-  return seg;
+  seg.start_ = now;
+  seg.current_index_ = seg.longest_index_ = -1;
 }
 
 inline time_point segment::close() noexcept {

@@ -29,6 +29,7 @@ step_source::step_source(workload w, std::uint64_t seed, double rounds_per_ns)
                       spec.kind == step_kind::cpu ? rounds_for(ns) : 0});
     has_cpu_ = has_cpu_ || spec.kind == step_kind::cpu;
   }
+  size_ = fixed_.size();
 }
 
 std::uint64_t step_source::rounds_for(double ns) const noexcept {

@@ -25,7 +25,7 @@ class step_source {
   step_source(workload w, std::uint64_t seed, double rounds_per_ns);
 
   const workload& spec() const { return workload_; }
-  std::size_t size() const { return workload_.steps().size(); }
+  std::size_t size() const noexcept { return size_; }
   double rounds_per_ns() const { return rounds_per_ns_; }
 
   /// Step `index` of task `task_id`. Returns false when a `@P%` step is not part
@@ -70,6 +70,7 @@ class step_source {
   std::uint64_t seed_;
   double rounds_per_ns_;
   std::vector<fixed_step> fixed_;
+  std::size_t size_ = 0;  // spec steps, kept apart: read twice for every task
   bool has_cpu_ = false;
 };
 

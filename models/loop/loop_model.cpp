@@ -109,26 +109,25 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
   while (t) {
     std::size_t index = 0;
     bool more = next_step(ctx.source(), t->id, index, s);
-    bool waits_from_issue = false;
+    // Else the task's first step waits: no segment opens before it.
     if (!closed) {
-      seg = ctx.resume(*t);
+      ctx.resume(seg, *t, clock::now());
     } else if (!more || !suspends(s, offload)) {
       co_await loop::yield();
-      seg = ctx.resume(*t);
-    } else {
-      waits_from_issue = true;
+      ctx.resume(seg, *t, clock::now());
     }
     std::uint64_t sum = 0;
     bool ok = true;
     for (; ok && more; more = next_step(ctx.source(), t->id, index, s)) {
-      const bool first_wait = std::exchange(waits_from_issue, false);
       switch (s.kind) {
         case step_kind::io: {
-          // Not inside the co_await expression: there g++ 12 evaluates both
-          // arms of a ?:, and the close would read the clock for nothing.
-          const time_point from = first_wait ? t->intended_start : seg.close();
+          // A task that has not run yet (no segment open) waits from its
+          // issue stamp. Not inside the co_await expression: there g++ 12
+          // evaluates both arms of a ?:, and the close would read the clock
+          // for nothing.
+          const time_point from = seg.open() ? seg.close() : t->intended_start;
           co_await sleep_for(s.duration, from);
-          seg = ctx.resume(*t, clock::last());
+          ctx.resume(seg, *t, clock::last());
           break;
         }
         case step_kind::cpu:
@@ -136,7 +135,7 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
           if (suspends(s, offload)) {
             seg.close();
             ok = co_await run_elsewhere(ctx, *t, offload, s, sum);
-            seg = ctx.resume(*t);
+            ctx.resume(seg, *t, clock::now());
           } else if (s.kind == step_kind::cpu) {
             seg.step(s.index, s.kind);
             sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
