@@ -4,10 +4,13 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/context/fiber.hpp>
 #include <chrono>
@@ -16,6 +19,11 @@
 #include <exception>
 #include <thread>
 #include <utility>
+#include <vector>
+
+#include "benchmarks/micro_sizes.hpp"
+#include "harness/clock.hpp"
+#include "harness/histogram.hpp"
 
 namespace {
 
@@ -150,6 +158,83 @@ void BM_floor_pipe_pingpong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_floor_pipe_pingpong)->UseRealTime();
+
+// The least a loop can do for BM_loop_sleepers' load: no coroutines and no
+// frames, a client is an index in a ring of deadlines (all sleep the same, so
+// the ring stays sorted), and a completion is one read of the harness clock and
+// one histogram record. The loop sleeps in epoll_pwait2 until the earlier of
+// the ring's front and the probe, as the event loop does. Its CPU time per
+// completion is the floor for the loop's CPU per task on this machine: most of
+// it is the probe's wake-ups where a wake-up is dear (a VM).
+void BM_floor_sleepers(benchmark::State& state) {
+  using ccbench::clock;
+  const std::size_t n = ccbench::micro::sleepers();
+  const std::int64_t sleep_ns = ccbench::micro::sleeper_sleep.count();
+  const std::int64_t period_ns = ccbench::micro::sleeper_probe_period.count();
+  const int slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // as the event loop sets it
+  const int ep = epoll_create1(EPOLL_CLOEXEC);
+  struct slot {
+    std::int64_t deadline;
+    std::size_t client;
+  };
+  std::size_t capacity = 1;
+  while (capacity < n) capacity *= 2;
+  std::vector<slot> ring(capacity);
+  const std::size_t mask = capacity - 1;
+  std::size_t head = 0, tail = 0;
+  std::vector<std::int64_t> start(n);
+  ccbench::histogram latency, lateness;
+  auto now_ns = [] { return clock::now().time_since_epoch().count(); };
+  const std::int64_t t0 = now_ns();
+  for (std::size_t i = 0; i < n; ++i) {  // all start at once, as a run's clients do
+    start[i] = t0;
+    ring[tail++ & mask] = {t0 + sleep_ns, i};
+  }
+  std::int64_t probe = t0 + period_ns;
+  std::uint64_t done = 0;
+  auto run_until = [&](auto stop) {
+    while (!stop()) {
+      const std::int64_t now = now_ns();
+      if (probe <= now) {
+        lateness.record(now - probe);
+        probe = now + period_ns;
+      }
+      while (head != tail && ring[head & mask].deadline <= now) {
+        const std::size_t c = ring[head++ & mask].client;
+        const std::int64_t stamp = now_ns();  // the completion
+        latency.record(stamp - start[c]);
+        start[c] = stamp;
+        ring[tail++ & mask] = {stamp + sleep_ns, c};
+        ++done;
+      }
+      std::int64_t next = probe;
+      if (head != tail) next = std::min(next, ring[head & mask].deadline);
+      const std::int64_t wait = std::max<std::int64_t>(0, next - now_ns());
+      const timespec ts{static_cast<time_t>(wait / 1'000'000'000),
+                        static_cast<long>(wait % 1'000'000'000)};
+      epoll_event events[1];
+      epoll_pwait2(ep, events, 1, &ts, nullptr);
+    }
+  };
+  const std::int64_t warm = t0 + ccbench::micro::sleeper_warmup.count();
+  run_until([&] { return now_ns() >= warm; });
+  // A turn fires every timer due, so a batch ends a little past its target:
+  // the next batch counts from the target, so that no completion goes uncounted.
+  std::uint64_t target = done;
+  while (state.KeepRunningBatch(ccbench::micro::sleeper_batch)) {
+    target += ccbench::micro::sleeper_batch;
+    run_until([&] { return done >= target; });
+  }
+  close(ep);
+  if (slack >= 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(slack), 0UL, 0UL, 0UL);
+  benchmark::DoNotOptimize(latency.count() + lateness.count());
+  state.counters["sleepers"] = static_cast<double>(n);
+  state.SetItemsProcessed(state.iterations());
+}
+// Real time paces the run (a completion every 10 ms / n); the CPU time per
+// iteration is the figure.
+BENCHMARK(BM_floor_sleepers)->UseRealTime();
 
 void BM_floor_clock_read(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(std::chrono::steady_clock::now());

@@ -8,10 +8,13 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "benchmarks/micro_sizes.hpp"
+#include "harness/clock.hpp"
+#include "harness/histogram.hpp"
 #include "models/loop/event_loop.hpp"
 
 namespace {
@@ -233,5 +236,79 @@ void BM_loop_timers_1m(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
 }
 BENCHMARK(BM_loop_timers_1m)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// What the sleepers report to: a completion is one clock read and one histogram
+// record (the least a latency benchmark does; see BM_floor_sleepers), and the
+// main task waits for a batch of them. Loop thread only.
+struct sleeper_tally {
+  ccbench::histogram latency, lateness;
+  std::uint64_t done = 0, target = 0;
+  std::coroutine_handle<> waiter;
+
+  void completed(std::int64_t ns) noexcept {
+    latency.record(ns);
+    if (++done == target && waiter) event_loop::current()->schedule(std::exchange(waiter, {}));
+  }
+  // Counted from the last target, not from `done`: a batch may end a little
+  // past its target (the main task runs after the turn's other timers).
+  auto next(std::uint64_t batch) noexcept {
+    target += batch;
+    struct awaiter {
+      sleeper_tally& t;
+      bool await_ready() const noexcept { return t.done >= t.target; }
+      void await_suspend(std::coroutine_handle<> h) const noexcept { t.waiter = h; }
+      void await_resume() const noexcept {}
+    };
+    return awaiter{*this};
+  }
+};
+
+loop::task<void> sleeper_client(sleeper_tally& tally) {
+  ccbench::time_point start = ccbench::clock::now();
+  while (true) {
+    co_await loop::sleep_for(ccbench::micro::sleeper_sleep, start);
+    const ccbench::time_point now = ccbench::clock::now();
+    tally.completed((now - start).count());
+    start = now;
+  }
+}
+
+loop::task<void> sleeper_probe(sleeper_tally& tally) {
+  ccbench::time_point due = ccbench::clock::now() + ccbench::micro::sleeper_probe_period;
+  while (true) {
+    co_await loop::sleep_until(due);
+    const ccbench::time_point now = ccbench::clock::now();
+    tally.lateness.record((now - due).count());
+    due = now + ccbench::micro::sleeper_probe_period;
+  }
+}
+
+loop::task<void> sleepers_body(benchmark::State& state, std::size_t n, sleeper_tally& tally) {
+  event_loop& l = *event_loop::current();
+  l.spawn(sleeper_probe(tally));
+  // All start at once, as a run's clients do.
+  for (std::size_t i = 0; i < n; ++i) l.spawn(sleeper_client(tally));
+  co_await loop::sleep_for(ccbench::micro::sleeper_warmup);
+  tally.target = tally.done;
+  while (state.KeepRunningBatch(ccbench::micro::sleeper_batch)) {
+    co_await tally.next(ccbench::micro::sleeper_batch);
+  }
+  // Returning cancels the clients and the probe (run()'s clean-up).
+}
+
+// BM_floor_sleepers' load on the event loop: a coroutine a client, each
+// sleeping 10 ms in turn through sleep_for, and a probe coroutine. Against the
+// floor, it prices the coroutines, the timers and the frames; `ccbench run -m
+// loop -w io:10ms -c 10000` adds the harness's records (segments, the ledger,
+// the series) on top.
+void BM_loop_sleepers(benchmark::State& state) {
+  const std::size_t n = ccbench::micro::sleepers();
+  const auto tally = std::make_unique<sleeper_tally>();  // two histograms: 74 KiB
+  event_loop l;
+  l.run(sleepers_body(state, n, *tally));
+  state.counters["sleepers"] = static_cast<double>(n);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_loop_sleepers)->UseRealTime();
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Sizes shared by the microbenchmarks.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -37,6 +38,20 @@ constexpr std::uint64_t skynet_sum(std::uint64_t leaves) noexcept {
 
 /// Timers armed at once by BM_loop_timers_1m: 1,000,000, or 10,000 in small mode.
 inline std::size_t timer_storm_size() noexcept { return small_mode() ? 10'000 : 1'000'000; }
+
+/// BM_<floor|loop>_sleepers: clients that each sleep 10 ms in turn, what
+/// `ccbench run -w io:10ms -c 10000` asks of a model, beside a stall probe that
+/// wakes every 1 ms (the run's default): 10,000 clients, or 1,000 in small mode.
+/// One iteration is one completion; the CPU time per iteration is the price of
+/// a task (the loop's target is 100 ns: README, "Microbenchmarks").
+inline std::size_t sleepers() noexcept { return small_mode() ? 1'000 : 10'000; }
+constexpr std::chrono::nanoseconds sleeper_sleep = std::chrono::milliseconds(10);
+constexpr std::chrono::nanoseconds sleeper_probe_period = std::chrono::milliseconds(1);
+/// Completions between two looks at the benchmark's state (the loop's main task
+/// wakes once a batch), and the warm-up before the first: every client has
+/// completed once and the timers are in their steady order.
+constexpr int sleeper_batch = 1'000;
+constexpr std::chrono::nanoseconds sleeper_warmup = std::chrono::milliseconds(25);
 
 /// BM_<model>_spawn spawns this many trivial tasks, then waits until all have
 /// completed: the one wake-up of the waiting driver is shared by the batch, so

@@ -348,6 +348,22 @@ class Loader(unittest.TestCase):
         self.assertTrue(math.isclose(analysis.micro_ns(res, "BM_loop_offload"), 8500.0))
 
 
+class MicroChart(unittest.TestCase):
+    def test_sleepers_are_left_off_the_primitive_axis(self):
+        import micro  # here: it loads matplotlib, which the other tests do not need
+        prims, floors, _ = micro.parse({"benchmarks": [
+            {"name": "BM_loop_yield", "run_type": "iteration", "real_time": 9.0,
+             "time_unit": "ns"},
+            {"name": "BM_floor_clock_read", "run_type": "iteration", "real_time": 12.0,
+             "time_unit": "ns"},
+            {"name": "BM_loop_sleepers/real_time", "run_type": "iteration",
+             "real_time": 1000.0, "cpu_time": 90.0, "time_unit": "ns"},
+            {"name": "BM_floor_sleepers/real_time", "run_type": "iteration",
+             "real_time": 1000.0, "cpu_time": 60.0, "time_unit": "ns"}]})
+        self.assertEqual(prims, {("loop", "yield"): 9.0})
+        self.assertEqual(floors, {"clock_read": 12.0})
+
+
 class DecisionMapText(unittest.TestCase):
     """A cell's margin: a tie (under 5%) never reads as 5% or more."""
 
