@@ -261,11 +261,7 @@ time_point run_context::complete(const task& t, std::uint64_t checksum, segment&
   }
   shard& s = local_shard();
   record_completion(s, t, checksum, now);
-  if (seg.ctx_ != nullptr) {
-    seg.ctx_ = nullptr;
-    seg.end_step(now);
-    if (in_window(seg)) record_segment(s, seg, now);
-  }
+  close_segment(s, seg, now);
   return now;
 }
 
@@ -277,11 +273,7 @@ bool run_context::complete_and_next(task& t, std::uint64_t checksum, segment& se
   }
   shard& s = local_shard();
   record_completion(s, t, checksum, now);
-  if (seg.ctx_ != nullptr) {
-    seg.ctx_ = nullptr;
-    seg.end_step(now);
-    if (in_window(seg)) record_segment(s, seg, now);
-  }
+  close_segment(s, seg, now);
   if (now >= window_end_) return false;
   t.id = s.id_next == s.id_end ? issue_block(s) : s.id_next++;
   t.intended_start = t.actual_start = now;

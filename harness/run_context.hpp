@@ -242,6 +242,13 @@ class run_context {
                                                        std::uint64_t checksum,
                                                        time_point now) noexcept;
   void close_segment(segment& seg, time_point now) noexcept;
+  // close_segment() once the run is known not aborted, with `s` looked up.
+  void close_segment(shard& s, segment& seg, time_point now) noexcept {
+    if (seg.ctx_ == nullptr) return;  // closed already
+    seg.ctx_ = nullptr;
+    seg.end_step(now);
+    if (in_window(seg)) record_segment(s, seg, now);
+  }
   // Whether a segment is recorded (once the run is known not aborted): it
   // began in the window.
   bool in_window(const segment& seg) const noexcept {
