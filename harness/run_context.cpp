@@ -253,30 +253,29 @@ time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept
   return now;
 }
 
-time_point run_context::complete(const task& t, std::uint64_t checksum, segment& seg) noexcept {
-  const time_point now = clock::now();
+inline run_context::shard* run_context::complete_at(const task& t, std::uint64_t checksum,
+                                                    segment& seg, time_point now) noexcept {
   if (aborted()) {
     seg.ctx_ = nullptr;  // closed, unrecorded, as close() would leave it
-    return now;
+    return nullptr;
   }
   shard& s = local_shard();
   record_completion(s, t, checksum, now);
   close_segment(s, seg, now);
+  return &s;
+}
+
+time_point run_context::complete(const task& t, std::uint64_t checksum, segment& seg) noexcept {
+  const time_point now = clock::now();
+  complete_at(t, checksum, seg, now);
   return now;
 }
 
 bool run_context::complete_and_next(task& t, std::uint64_t checksum, segment& seg) noexcept {
   const time_point now = clock::now();
-  if (aborted()) {
-    seg.ctx_ = nullptr;
-    return false;
-  }
-  shard& s = local_shard();
-  record_completion(s, t, checksum, now);
-  close_segment(s, seg, now);
-  if (now >= window_end_) return false;
-  t.id = s.id_next == s.id_end ? issue_block(s) : s.id_next++;
-  t.intended_start = t.actual_start = now;
+  shard* const s = complete_at(t, checksum, seg, now);
+  if (s == nullptr || now >= window_end_) return false;
+  t = task{issue(*s), now, now};
   return true;
 }
 

@@ -229,7 +229,8 @@ class run_context {
     return *tls_shard_;
   }
   shard& add_shard() noexcept;
-  std::uint64_t issue() noexcept;
+  std::uint64_t issue() noexcept { return issue(local_shard()); }
+  std::uint64_t issue(shard& s) noexcept;
   std::uint64_t issue_block(shard& s) noexcept;
   bool mark(shard& s, std::uint64_t id) noexcept;
   void flush_marks(shard& s) noexcept;
@@ -237,10 +238,14 @@ class run_context {
   [[gnu::cold, gnu::noinline]] void completed_twice(shard& s, std::uint64_t id) noexcept;
   [[gnu::cold, gnu::noinline]] void wrong_checksum(shard& s, std::uint64_t id, std::uint64_t got,
                                                    std::uint64_t want) noexcept;
-  // Inlined into the three complete()s (run_context.cpp).
+  // Inlined into the complete()s (run_context.cpp).
   [[gnu::always_inline]] inline void record_completion(shard& s, const task& t,
                                                        std::uint64_t checksum,
                                                        time_point now) noexcept;
+  // complete(t, checksum, seg) at `now`: this thread's records, or null when
+  // the run was aborted (then nothing is recorded and `seg` is closed).
+  [[gnu::always_inline]] inline shard* complete_at(const task& t, std::uint64_t checksum,
+                                                   segment& seg, time_point now) noexcept;
   void close_segment(segment& seg, time_point now) noexcept;
   // close_segment() once the run is known not aborted, with `s` looked up.
   void close_segment(shard& s, segment& seg, time_point now) noexcept {
@@ -280,8 +285,7 @@ class run_context {
 // through memory from a call costs store-forwarding stalls when the caller
 // copies it into its coroutine frame.
 
-inline std::uint64_t run_context::issue() noexcept {
-  shard& s = local_shard();
+inline std::uint64_t run_context::issue(shard& s) noexcept {
   if (s.id_next == s.id_end) [[unlikely]]
     return issue_block(s);
   return s.id_next++;

@@ -91,10 +91,10 @@ loop::task<bool> run_elsewhere(run_context& ctx, const ccbench::task& t,
 // Stamps are shared where two are taken at the same instant (each clock read
 // is a good part of what a task costs here), and the last segment closes at
 // the completion stamp, at which the next task is issued (one harness call,
-// complete_and_next). A closed-loop task
-// whose first step is a wait opens no segment before it: it is issued at its
-// predecessor's completion stamp and waits from there, and the loop runs
-// nothing in between but the harness's issue and draw. After a wait, the
+// complete_and_next). A closed-loop task whose first step is a wait opens no
+// segment before it: it is issued at its predecessor's completion stamp and
+// waits from there, and the loop runs nothing in between but the harness's
+// issue and draw. After a wait, the
 // segment opens at the thread's last stamp (clock::last()), not a fresh read:
 // the loop read the clock just before it fired the timer, and since then it
 // ran only other tasks' stretches, which stamp as they end, and its own
@@ -109,7 +109,7 @@ loop::task<void> run_tasks(run_context& ctx, const offload_plan& offload,
   while (t) {
     std::size_t index = 0;
     bool more = next_step(ctx.source(), t->id, index, s);
-    // Else the task's first step waits: no segment opens before it.
+    // A closed-loop task whose first step waits opens no segment here.
     if (!closed) {
       ctx.resume(seg, *t, clock::now());
     } else if (!more || !suspends(s, offload)) {
