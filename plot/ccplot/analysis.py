@@ -554,7 +554,7 @@ def _one_core_limit(points):
         return ""
     ns = {p[2].concurrency for p in points}
     n = ns.pop() if len(ns) == 1 else 0
-    if not n or n < 2:
+    if n < 2:
         return ""
     return ("; with %d tasks in flight, where the loop's one core is full at 1,000 / (%d - 1) "
             "= %.0f us per ms of waiting, so with more tasks in flight the limit is lower"
