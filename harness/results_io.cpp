@@ -194,7 +194,13 @@ void instruments_from(const json& j, run_record& r) {
 json record_json(const run_record& r) {
   const run_config& c = r.config;
   json facts = json::object();
-  for (const auto& [k, v] : r.model_facts) facts[k] = v;
+  for (const model_fact& f : r.model_facts) {
+    if (const double* n = std::get_if<double>(&f.value)) {
+      facts[f.key] = num(*n);
+    } else {
+      facts[f.key] = std::get<std::string>(f.value);
+    }
+  }
   json out = {
       {"model", c.model},
       {"offload", to_string(c.options.offload)},
@@ -306,7 +312,11 @@ run_record record_from(const json& j) {
   r.error = j.value("error", "");
   if (j.contains("model_facts")) {
     for (const auto& [k, v] : j["model_facts"].items()) {
-      r.model_facts.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+      if (v.is_number()) {
+        r.model_facts.push_back({k, v.get<double>()});
+      } else {
+        r.model_facts.push_back({k, v.is_string() ? v.get<std::string>() : v.dump()});
+      }
     }
   }
   return r;

@@ -327,15 +327,27 @@ void run_context::dequeued(const task& t) noexcept {
   local_shard().queue_wait.record((now - t.intended_start).count());
 }
 
-void run_context::note(std::string key, std::string value) {
-  std::lock_guard lock(mutex_);
-  for (auto& [k, v] : facts_) {
-    if (k == key) {
-      v = std::move(value);
+namespace {
+void set_fact(std::vector<model_fact>& facts, std::string key,
+              std::variant<std::string, double> value) {
+  for (model_fact& f : facts) {
+    if (f.key == key) {
+      f.value = std::move(value);
       return;
     }
   }
-  facts_.emplace_back(std::move(key), std::move(value));
+  facts.push_back({std::move(key), std::move(value)});
+}
+}  // namespace
+
+void run_context::note(std::string key, std::string value) {
+  std::lock_guard lock(mutex_);
+  set_fact(facts_, std::move(key), std::move(value));
+}
+
+void run_context::note(std::string key, double value) {
+  std::lock_guard lock(mutex_);
+  set_fact(facts_, std::move(key), value);
 }
 
 void stall_probe::woke() noexcept {

@@ -180,6 +180,8 @@ class run_context {
 
   /// Records a fact about the model for the results (scheduler, stack size...).
   void note(std::string key, std::string value);
+  /// A fact that is a number (a thread count, a size): written as a JSON number.
+  void note(std::string key, double value);
 
   // ---- for the runner ------------------------------------------------------
 
@@ -278,7 +280,7 @@ class run_context {
 
   std::mutex mutex_;  // guards shards_ and facts_
   std::vector<std::unique_ptr<shard>> shards_;
-  std::vector<std::pair<std::string, std::string>> facts_;
+  std::vector<model_fact> facts_;
 };
 
 // Inline: these run several times per task, and returning a segment or task

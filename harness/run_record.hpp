@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "harness/run_config.hpp"
@@ -47,8 +48,30 @@ struct time_series {
   std::vector<double> stall_max_us;
 };
 
+/// What the registry says of a model (harness/cli/registry.cpp). Every run
+/// carries its model's traits, so that readers of results (plot/) need no list
+/// of models of their own.
+struct model_traits {
+  bool uses_threads = true;  ///< --threads sizes it (false: one thread by definition)
+  bool cooperative = false;  ///< a non-blocking wait frees its thread for other tasks
+  bool offload_thread = false, offload_process = false;  ///< --offload modes beyond none
+  bool sweep = true;                                     ///< a candidate of the built-in sweeps
+  int order = 0;  ///< place in legends and tables (lower first)
+  /// Chart colours ("#rrggbb") for offload none, thread and process, and a
+  /// matplotlib marker; empty: the chart picks one.
+  std::string color, color_thread, color_process, marker;
+};
+
+/// A fact a model reports about itself: a number, or text.
+struct model_fact {
+  std::string key;
+  std::variant<std::string, double> value;
+  bool operator==(const model_fact&) const = default;
+};
+
 struct run_record {
   run_config config;
+  model_traits traits;  ///< of config.model, from the registry
 
   std::uint64_t completed = 0;          ///< tasks finished inside the measured window
   std::uint64_t drained = 0;            ///< in flight at the window's close, finished after it
@@ -72,15 +95,26 @@ struct run_record {
   std::vector<stall_event> stall_log;  ///< the longest 1000 at most, in time order
   time_series series;
   double task_mean_io_us = 0, task_mean_cpu_us = 0, task_mean_block_us = 0;
-  double cpu_user_s = 0, cpu_sys_s = 0;
+  double cpu_user_s = 0, cpu_sys_s = 0;  ///< the whole run (set-up to teardown), workers included
+  /// CPU over the measured window alone (worker processes included): what the
+  /// window's completed tasks cost. -1 when the window never opened.
+  double cpu_window_user_s = -1, cpu_window_sys_s = -1;
+  /// Closed loop: from the run's start until every client had taken its first
+  /// task. The warm-up starts only then, so that a slow start (200,000 fibers
+  /// to create) cannot eat the window.
+  double ramp_ms = 0;
   std::uint64_t ctx_voluntary = 0, ctx_involuntary = 0;
   std::uint64_t rss_peak_kb = 0;
   std::uint64_t rss_start_kb = 0;  ///< resident when the run started (inherited pages included)
-  double wall_s = 0;               ///< the whole run: setup, warm-up, window, drain, teardown
+  /// Worker processes (procs, --offload process): their proportional set size
+  /// summed at the window's close, so that pages they share with the run's
+  /// process or each other count once. -1 when the run had none.
+  std::int64_t workers_pss_kb = -1;
+  double wall_s = 0;  ///< the whole run: setup, warm-up, window, drain, teardown
   run_status status = run_status::ok;
   std::string error;
-  /// Facts the model reports about itself (e.g. "offload_threads": "6").
-  std::vector<std::pair<std::string, std::string>> model_facts;
+  /// Facts the model reports about itself (e.g. "offload_threads": 6).
+  std::vector<model_fact> model_facts;
 };
 
 }  // namespace ccbench

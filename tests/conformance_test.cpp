@@ -31,7 +31,7 @@ void PrintTo(const variant& v, std::ostream* os) {
 
 // e.g. loop_none, asio1_thread, fiber2_process, pool2_none.
 std::string variant_name(const testing::TestParamInfo<variant>& info) {
-  const bool threaded = find_model(info.param.model)->uses_threads;
+  const bool threaded = find_model(info.param.model)->traits.uses_threads;
   return info.param.model + (threaded ? std::to_string(info.param.threads) : "") + "_" +
          std::string(to_string(info.param.offload));
 }
@@ -42,12 +42,12 @@ std::string variant_name(const testing::TestParamInfo<variant>& info) {
 std::vector<variant> all_variants() {
   std::vector<variant> out;
   for (const model_info& m : registered_models()) {
-    std::vector<int> threads = {m.uses_threads ? 2 : 1};
-    if (m.uses_threads && m.offload_thread) threads = {1, 2};
+    std::vector<int> threads = {m.traits.uses_threads ? 2 : 1};
+    if (m.traits.uses_threads && m.traits.offload_thread) threads = {1, 2};
     for (int t : threads) {
       out.push_back({std::string(m.name), offload_mode::none, t});
-      if (m.offload_thread) out.push_back({std::string(m.name), offload_mode::thread, t});
-      if (m.offload_process) out.push_back({std::string(m.name), offload_mode::process, t});
+      if (m.traits.offload_thread) out.push_back({std::string(m.name), offload_mode::thread, t});
+      if (m.traits.offload_process) out.push_back({std::string(m.name), offload_mode::process, t});
     }
   }
   return out;
@@ -142,7 +142,7 @@ INSTANTIATE_TEST_SUITE_P(AllModels, Conformance, testing::ValuesIn(all_variants(
 std::vector<std::string> offloading_models() {
   std::vector<std::string> out;
   for (const model_info& m : registered_models()) {
-    if (m.offload_thread) out.emplace_back(m.name);
+    if (m.traits.offload_thread) out.emplace_back(m.name);
   }
   return out;
 }

@@ -27,7 +27,7 @@ results sample() {
   rec.stall.max = 250;
   rec.status = run_status::error;
   rec.error = "something, with \"quotes\"";
-  rec.model_facts = {{"offload_threads", "6"}};
+  rec.model_facts = {{"offload_threads", 6.0}, {"tbb", std::string("2022.0.0")}};
   rec.rss_peak_kb = 9000;
   rec.rss_start_kb = 4000;
   r.runs.push_back(rec);

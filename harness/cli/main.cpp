@@ -239,8 +239,8 @@ int list_everything() {
   std::cout << "Models (--model):\n";
   for (const model_info& m : registered_models()) {
     std::string offload = "none";
-    if (m.offload_thread) offload += ", thread";
-    if (m.offload_process) offload += ", process";
+    if (m.traits.offload_thread) offload += ", thread";
+    if (m.traits.offload_process) offload += ", process";
     std::cout << "  " << m.name << "\n      " << m.description << "\n      offload: " << offload
               << '\n';
   }

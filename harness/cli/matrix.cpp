@@ -39,8 +39,8 @@ std::vector<run_config> expand(const matrix_spec& spec) {
   for (const model_info* m : models) {
     bool any = false;
     for (offload_mode o : spec.offloads) {
-      any |= o == offload_mode::none || (o == offload_mode::thread && m->offload_thread) ||
-             (o == offload_mode::process && m->offload_process);
+      any |= o == offload_mode::none || (o == offload_mode::thread && m->traits.offload_thread) ||
+             (o == offload_mode::process && m->traits.offload_process);
     }
     if (!any) {
       throw config_error("--offload: model '" + std::string(m->name) +
@@ -68,11 +68,11 @@ std::vector<run_config> expand(const matrix_spec& spec) {
       for (const load_point& point : points) {
         for (const model_info* m : models) {
           for (offload_mode o : spec.offloads) {
-            if ((o == offload_mode::thread && !m->offload_thread) ||
-                (o == offload_mode::process && !m->offload_process)) {
+            if ((o == offload_mode::thread && !m->traits.offload_thread) ||
+                (o == offload_mode::process && !m->traits.offload_process)) {
               continue;
             }
-            std::vector<int> threads = m->uses_threads ? spec.threads : std::vector<int>{1};
+            std::vector<int> threads = m->traits.uses_threads ? spec.threads : std::vector<int>{1};
             for (int t : threads) {
               run_config cfg = spec.base;
               cfg.model = std::string(m->name);

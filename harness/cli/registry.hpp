@@ -11,9 +11,7 @@ namespace ccbench {
 struct model_info {
   std::string_view name;
   std::string_view description;
-  bool uses_threads;     ///< --threads sizes it (false: one thread by definition)
-  bool offload_thread;   ///< supports --offload thread
-  bool offload_process;  ///< supports --offload process
+  model_traits traits;  ///< recorded in every run of the model (run_record::traits)
   model_factory make;
 };
 

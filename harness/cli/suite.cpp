@@ -32,7 +32,7 @@ std::string describe(const run_config& c) {
   std::string s = c.model;
   if (c.options.offload != offload_mode::none) s += "+" + std::string(to_string(c.options.offload));
   const model_info* m = find_model(c.model);
-  if (m && m->uses_threads) s += " x" + std::to_string(c.options.threads);
+  if (m && m->traits.uses_threads) s += " x" + std::to_string(c.options.threads);
   s += "  " + (c.scenario.empty() ? c.workload : c.scenario) + "  " + load_text(c);
   if (c.repetition > 0) s += "  rep " + std::to_string(c.repetition + 1);
   return s;
@@ -56,7 +56,7 @@ void print_table(const std::vector<run_record>& runs) {
     const model_info* m = find_model(c.model);
     const bool ok = r.status == run_status::ok;
     rows.push_back({{c.model, std::string(to_string(c.options.offload)),
-                     m && m->uses_threads ? std::to_string(c.options.threads) : "-",
+                     m && m->traits.uses_threads ? std::to_string(c.options.threads) : "-",
                      c.scenario.empty() ? c.workload : c.scenario + " (" + c.workload + ")",
                      load_text(c), format_rate(r.throughput_per_s), format_us(r.latency.p50),
                      format_us(r.latency.p99), format_us(r.latency.max), format_us(r.stall.max),

@@ -57,8 +57,8 @@ struct variant {
 bool available(const variant& v) {
   const model_info* m = find_model(v.model);
   if (m == nullptr) return false;
-  if (v.offload == offload_mode::thread) return m->offload_thread;
-  if (v.offload == offload_mode::process) return m->offload_process;
+  if (v.offload == offload_mode::thread) return m->traits.offload_thread;
+  if (v.offload == offload_mode::process) return m->traits.offload_process;
   return true;
 }
 
@@ -67,7 +67,7 @@ run_config make_run(const variant& v, const std::string& spec, std::string_view 
   run_config c;
   c.model = std::string(v.model);
   c.options.offload = v.offload;
-  c.options.threads = find_model(v.model)->uses_threads ? v.threads : 1;
+  c.options.threads = find_model(v.model)->traits.uses_threads ? v.threads : 1;
   c.workload = workload::parse(spec).text();
   c.scenario = std::string(scenario);
   c.group = std::string(group);

@@ -254,10 +254,10 @@ class asio_model final : public model {
     if (ctx.options().offload != offload_mode::none) {
       const int n = offload_thread_count(ctx.options());
       pool.emplace(static_cast<std::size_t>(n));
-      ctx.note("offload_threads", std::to_string(n));
+      ctx.note("offload_threads", static_cast<double>(n));
     }
     ctx.note("asio", BOOST_LIB_VERSION);
-    ctx.note("io_threads", std::to_string(threads));
+    ctx.note("io_threads", static_cast<double>(threads));
 
     first_error errors;
     const auto on_exit = [&errors](std::exception_ptr e) {
@@ -269,7 +269,7 @@ class asio_model final : public model {
     if (ctx.options().offload == offload_mode::process) {
       const int n = offload_process_count(ctx.options());
       procs.emplace(n);
-      ctx.note("offload_processes", std::to_string(n));
+      ctx.note("offload_processes", static_cast<double>(n));
     }
     offload_plan offload;
     offload.threads = pool ? &*pool : nullptr;

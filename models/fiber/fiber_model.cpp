@@ -429,12 +429,12 @@ class fiber_model final : public model {
     set_precise_timer_slack();
     const int threads = std::max(1, ctx.options().threads);
     ctx.note("scheduler", threads == 1 ? "round_robin" : "shared_queue");
-    ctx.note("stack_kb", std::to_string(stack_bytes / 1024));
+    ctx.note("stack_kb", static_cast<double>(stack_bytes / 1024));
 
     std::optional<offload_pool> pool;
     if (ctx.options().offload != offload_mode::none) {
       pool.emplace(offload_thread_count(ctx.options()));
-      ctx.note("offload_threads", std::to_string(pool->limit()));
+      ctx.note("offload_threads", static_cast<double>(pool->limit()));
     }
     // Worker processes for cpu steps; destroyed before the thread pool and the
     // stacks (every job has ended by then: the fibers awaited them all).
@@ -442,7 +442,7 @@ class fiber_model final : public model {
     if (ctx.options().offload == offload_mode::process) {
       const int n = offload_process_count(ctx.options());
       procs.emplace(n);
-      ctx.note("offload_processes", std::to_string(n));
+      ctx.note("offload_processes", static_cast<double>(n));
     }
     offload_plan offload;
     offload.threads = pool ? &*pool : nullptr;

@@ -202,7 +202,7 @@ class loop_model final : public model {
     offload_plan offload;
     offload.block_to_thread = ctx.options().offload != offload_mode::none;
     if (offload.block_to_thread) {
-      ctx.note("offload_threads", std::to_string(loop.offload_threads()));
+      ctx.note("offload_threads", static_cast<double>(loop.offload_threads()));
     }
     // Declared after the loop: destroyed before it, once every client is done.
     std::optional<process_pool> procs;
@@ -213,7 +213,7 @@ class loop_model final : public model {
       procs.emplace(n);
       to_procs.emplace(*procs);
       offload.procs = &*to_procs;
-      ctx.note("offload_processes", std::to_string(n));
+      ctx.note("offload_processes", static_cast<double>(n));
     }
     loop.run(drive(ctx, offload));
   }

@@ -67,7 +67,7 @@ class procs_model final : public model {
     {
       process_pool pool(workers);
       pool_ = &pool;
-      ctx.note("workers", std::to_string(workers));
+      ctx.note("workers", static_cast<double>(workers));
       std::thread prober;
       if (ctx.open_loop()) {
         // The probe gets its own thread; this one is the arrival dispatcher,
@@ -102,16 +102,14 @@ class procs_model final : public model {
         // the jobs still running short (a block:1h step) instead of waiting.
         while (live_ > 0 && !ctx.aborted()) all_done_.wait_for(lock, 100ms);
       }
-      ctx.note("workers_rss_peak_kb", std::to_string(pool.peak_rss_kb()));
+      ctx.note("workers_rss_peak_kb", static_cast<double>(pool.peak_rss_kb()));
       const process_pool_stats stats = pool.stats();
       if (stats.jobs_sent > 0) {
         // Submit -> handed to a worker, probes included: the FIFO's share of latency.
-        char mean[32];
-        std::snprintf(mean, sizeof mean, "%.1f",
-                      to_us(stats.queue_wait_total) / static_cast<double>(stats.jobs_sent));
-        ctx.note("queue_wait_mean_us", mean);
+        ctx.note("queue_wait_mean_us",
+                 to_us(stats.queue_wait_total) / static_cast<double>(stats.jobs_sent));
       }
-      ctx.note("workers_lost", std::to_string(stats.workers_died));
+      ctx.note("workers_lost", static_cast<double>(stats.workers_died));
       if (prober.joinable()) prober.join();
     }
   }
