@@ -16,6 +16,8 @@
 #include <utility>
 
 #include "benchmarks/micro_sizes.hpp"
+#include "harness/clock.hpp"
+#include "harness/histogram.hpp"
 
 namespace {
 
@@ -183,5 +185,69 @@ void BM_skynet_fiber(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(tasks));
 }
 BENCHMARK(BM_skynet_fiber)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// BM_fiber_sleepers: the load of `ccbench run -m fiber -t 1 -w io:10ms -c
+// 10000` as a bare Boost.Fiber program (the bare program BM_loop_sleepers is
+// for the loop): a fiber a client, each sleeping until 10 ms after its last
+// completion, and a probe fiber every 1 ms, on this thread's round_robin
+// scheduler, with pooled 32 KiB stacks as the fiber model has. A completion
+// is one clock read and one histogram record, as in BM_floor_sleepers. One
+// iteration is one completion; the CPU time per iteration is the figure that
+// the fiber model inside ccbench is held to (within 1.3x).
+void BM_fiber_sleepers(benchmark::State& state) {
+  struct tally {
+    ccbench::histogram latency, lateness;
+    std::uint64_t done = 0, target = 0;
+    bool stop = false;
+    fibers::mutex mutex;  // fiber primitives: waiting suspends the main fiber only
+    fibers::condition_variable batch_done;
+    std::size_t live = 0;
+  };
+  const std::size_t n = ccbench::micro::sleepers();
+  const auto t = std::make_unique<tally>();
+  stack_pool stacks(32 * 1024);
+  auto spawn = [&](auto fn) {
+    ++t->live;
+    fibers::fiber(std::allocator_arg, stacks, [&t, fn] {
+      fn();
+      if (--t->live == 0) t->batch_done.notify_all();
+    }).detach();
+  };
+  spawn([&t] {
+    ccbench::time_point due = ccbench::clock::now() + ccbench::micro::sleeper_probe_period;
+    while (!t->stop) {
+      boost::this_fiber::sleep_until(due);
+      const ccbench::time_point now = ccbench::clock::now();
+      t->lateness.record((now - due).count());
+      due = now + ccbench::micro::sleeper_probe_period;
+    }
+  });
+  for (std::size_t i = 0; i < n; ++i) {  // all start at once, as a run's clients do
+    spawn([&t] {
+      ccbench::time_point start = ccbench::clock::now();
+      while (!t->stop) {
+        boost::this_fiber::sleep_until(start + ccbench::micro::sleeper_sleep);
+        const ccbench::time_point now = ccbench::clock::now();
+        t->latency.record((now - start).count());
+        start = now;
+        if (++t->done == t->target) t->batch_done.notify_one();
+      }
+    });
+  }
+  boost::this_fiber::sleep_for(ccbench::micro::sleeper_warmup);
+  t->target = t->done;
+  while (state.KeepRunningBatch(ccbench::micro::sleeper_batch)) {
+    t->target += ccbench::micro::sleeper_batch;  // from the target: see BM_floor_sleepers
+    std::unique_lock lock(t->mutex);
+    t->batch_done.wait(lock, [&] { return t->done >= t->target; });
+  }
+  t->stop = true;  // every fiber ends at its next wake-up
+  std::unique_lock lock(t->mutex);
+  t->batch_done.wait(lock, [&] { return t->live == 0; });
+  state.counters["sleepers"] = static_cast<double>(n);
+  state.SetItemsProcessed(state.iterations());
+}
+// Real time paces the run; the CPU time per iteration is the figure.
+BENCHMARK(BM_fiber_sleepers)->UseRealTime();
 
 }  // namespace
