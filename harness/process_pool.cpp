@@ -36,7 +36,7 @@ namespace {
 //
 //   request, pool -> worker:  request_header, then step_count x wire_step
 //     request_header (16 B): u32 magic 'CCBJ' | u32 step_count | u64 acc
-//     wire_step      (32 B): u32 kind (step_kind) | u32 reserved (0)
+//     wire_step      (32 B): u32 kind (step_kind) | u32 fault (step_fault; tests only)
 //                            | i64 duration_ns | u64 rounds | u64 seed
 //   reply, worker -> pool:    reply (16 B): u32 magic 'CCBR' | u32 steps_run | u64 checksum
 //
@@ -54,7 +54,7 @@ struct request_header {
 };
 struct wire_step {
   std::uint32_t kind;
-  std::uint32_t reserved;
+  std::uint32_t fault;
   std::int64_t duration_ns;
   std::uint64_t rounds;
   std::uint64_t seed;
@@ -69,6 +69,7 @@ static_assert(sizeof(request_header) == 16 && sizeof(wire_step) == 32 && sizeof(
 // Exit statuses of a worker that gave up; the pool turns them into words.
 constexpr int exit_bad_frame = 3;
 constexpr int exit_parent_gone = 4;
+constexpr int exit_step_fault = 5;  // a step failed: a process's uncaught exception
 
 constexpr std::uint64_t wake_tag = ~std::uint64_t{0};
 
@@ -114,22 +115,16 @@ bool write_full(int fd, const void* buf, std::size_t size) noexcept {
     if (h.magic != request_magic) _exit(exit_bad_frame);
     std::uint64_t acc = h.acc;
     for (std::uint32_t i = 0; i < h.step_count; ++i) {
-      wire_step s;
-      if (!read_full(fd, &s, sizeof s)) _exit(0);
-      const nanoseconds d(s.duration_ns);
-      switch (static_cast<step_kind>(s.kind)) {
-        case step_kind::io:
-          sleep_thread_for(d);  // a process has no event loop: it can only sleep
-          break;
-        case step_kind::cpu:
-          acc = fold_checksum(acc, cpu_burn(s.seed, s.rounds));
-          break;
-        case step_kind::block:
-          block_for(d);
-          break;
-        default:
-          _exit(exit_bad_frame);
-      }
+      wire_step w;
+      if (!read_full(fd, &w, sizeof w)) _exit(0);
+      if (w.kind > static_cast<std::uint32_t>(step_kind::block)) _exit(exit_bad_frame);
+      if (w.fault != 0) _exit(exit_step_fault);  // no exceptions in here (see above)
+      step s;
+      s.kind = static_cast<step_kind>(w.kind);
+      s.duration = nanoseconds(w.duration_ns);
+      s.rounds = w.rounds;
+      s.seed = w.seed;
+      acc = run_step(s, acc);  // an io step sleeps: a process has no event loop
     }
     const reply r{reply_magic, h.step_count, acc};
     if (!write_full(fd, &r, sizeof r)) _exit(0);
@@ -191,6 +186,8 @@ std::string describe_exit(pid_t pid, int status) {
         return who + " exited: it received a malformed request";
       case exit_parent_gone:
         return who + " exited: its parent was gone at start";
+      case exit_step_fault:
+        return who + " exited: a step it ran failed (an injected fault)";
       default:
         return who + " exited with status " + std::to_string(WEXITSTATUS(status));
     }
@@ -289,6 +286,22 @@ struct process_pool::state {
   int deaths_in_a_row = 0;        // worker losses since a job last finished
 };
 
+namespace {
+// The pools alive in this process (a run has at most a few).
+std::mutex pools_mutex;
+std::vector<const process_pool*> pools;
+}  // namespace
+
+std::vector<pid_t> live_worker_pids() {
+  std::vector<pid_t> out;
+  std::lock_guard lock(pools_mutex);
+  for (const process_pool* p : pools) {
+    const std::vector<pid_t> more = p->pids();
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
 process_pool::process_pool(int workers)
     : workers_(std::max(1, workers)), state_(std::make_unique<state>()) {
   std::promise<int> started;
@@ -301,9 +314,15 @@ process_pool::process_pool(int workers)
         err, std::generic_category(),
         "process_pool: cannot start " + std::to_string(workers_) + " worker processes");
   }
+  std::lock_guard lock(pools_mutex);
+  pools.push_back(this);
 }
 
 process_pool::~process_pool() {
+  {
+    std::lock_guard lock(pools_mutex);
+    pools.erase(std::find(pools.begin(), pools.end(), this));
+  }
   {
     std::lock_guard lock(state_->mutex);
     state_->stopping = true;
@@ -320,7 +339,8 @@ void process_pool::submit(std::span<const step> steps, std::uint64_t acc, proces
   std::memcpy(q.frame.data(), &h, sizeof h);
   std::byte* p = q.frame.data() + sizeof h;
   for (const step& s : steps) {
-    const wire_step w{static_cast<std::uint32_t>(s.kind), 0, s.duration.count(), s.rounds, s.seed};
+    const wire_step w{static_cast<std::uint32_t>(s.kind), static_cast<std::uint32_t>(s.fault),
+                      s.duration.count(), s.rounds, s.seed};
     std::memcpy(p, &w, sizeof w);
     p += sizeof w;
   }

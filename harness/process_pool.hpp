@@ -17,6 +17,10 @@
 
 namespace ccbench {
 
+/// Pids of every live worker process of every process_pool in this process,
+/// for the runner's CPU and memory figures. Any thread.
+std::vector<pid_t> live_worker_pids();
+
 /// A job handed to a process_pool. It lives wherever the submitter keeps it (a
 /// coroutine frame, a client object) until done() has been called.
 class process_job {

@@ -1,10 +1,12 @@
 #include "harness/resource_usage.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace ccbench {
@@ -23,6 +25,29 @@ resource_snapshot resource_snapshot::now() noexcept {
     s.sys_s += seconds(ru.ru_stime);
     s.voluntary += static_cast<std::uint64_t>(ru.ru_nvcsw);
     s.involuntary += static_cast<std::uint64_t>(ru.ru_nivcsw);
+  }
+  return s;
+}
+
+resource_snapshot resource_snapshot::now(std::span<const pid_t> live) noexcept {
+  resource_snapshot s = now();
+  static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const pid_t pid : live) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(f, text);
+    // Fields after the command name (which may hold spaces), from field 3.
+    const std::size_t paren = text.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream in(text.substr(paren + 2));
+    std::string field;
+    unsigned long long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && in >> field; ++i) {
+      if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+      if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+    }
+    s.user_s += static_cast<double>(utime) * tick_s;
+    s.sys_s += static_cast<double>(stime) * tick_s;
   }
   return s;
 }
@@ -50,6 +75,17 @@ std::uint64_t status_kb(const char* name) noexcept {
 }  // namespace
 
 std::uint64_t peak_rss_kb() noexcept { return status_kb("VmHWM:"); }
+
+std::int64_t pss_kb(pid_t pid) noexcept {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.compare(0, 4, "Pss:") == 0) {
+      return static_cast<std::int64_t>(std::strtoull(line.c_str() + 4, nullptr, 10));
+    }
+  }
+  return -1;
+}
 
 std::uint64_t current_rss_kb() noexcept { return status_kb("VmRSS:"); }
 

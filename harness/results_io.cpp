@@ -232,6 +232,11 @@ json record_json(const run_record& r) {
         {"period_us", num(to_us(c.stall_period))},
         {"samples", r.stall.samples}}},
       {"cpu_s", {{"user", num(r.cpu_user_s)}, {"sys", num(r.cpu_sys_s)}}},
+      {"cpu_window_s", r.cpu_window_user_s >= 0 ? json{{"user", num(r.cpu_window_user_s)},
+                                                       {"sys", num(r.cpu_window_sys_s)}}
+                                                : json(nullptr)},
+      {"ramp_ms", num(r.ramp_ms)},
+      {"workers_pss_kb", r.workers_pss_kb >= 0 ? json(r.workers_pss_kb) : json(nullptr)},
       {"ctx_switches", {{"voluntary", r.ctx_voluntary}, {"involuntary", r.ctx_involuntary}}},
       {"rss_peak_kb", r.rss_peak_kb},
       {"rss_start_kb", r.rss_start_kb},
@@ -296,6 +301,14 @@ run_record record_from(const json& j) {
     r.stall.samples = s.value("samples", std::uint64_t{0});
     c.stall_period = from_s(get_num(s, "period_us") / 1e6);
     c.stall_threshold = from_s(r.stall.threshold_us / 1e6);
+  }
+  if (j.contains("cpu_window_s") && j["cpu_window_s"].is_object()) {
+    r.cpu_window_user_s = get_num(j["cpu_window_s"], "user");
+    r.cpu_window_sys_s = get_num(j["cpu_window_s"], "sys");
+  }
+  r.ramp_ms = get_num(j, "ramp_ms");
+  if (j.contains("workers_pss_kb") && j["workers_pss_kb"].is_number()) {
+    r.workers_pss_kb = j["workers_pss_kb"].get<std::int64_t>();
   }
   if (j.contains("cpu_s")) {
     r.cpu_user_s = get_num(j["cpu_s"], "user");

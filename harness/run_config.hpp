@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "harness/clock.hpp"
+#include "harness/step_source.hpp"
 
 namespace ccbench {
 
@@ -57,7 +58,8 @@ struct run_config {
   nanoseconds series_interval{std::chrono::milliseconds(100)};  ///< time-series bucket
   std::uint64_t seed = 1;
   int repetition = 0;
-  std::string group;  ///< which part of a sweep made this run ("" for `ccbench run`)
+  std::string group;       ///< which part of a sweep made this run ("" for `ccbench run`)
+  fault_injection faults;  ///< tests only: never set by the CLI, never recorded
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:
   /// three times warm-up plus window, plus 10 s for slow drains.

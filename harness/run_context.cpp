@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <random>
 
+#include "harness/model.hpp"
 #include "harness/run_record.hpp"
 
 namespace ccbench {
@@ -125,13 +126,10 @@ run_context::shard& run_context::add_shard() noexcept {
   return *tls_shard_;
 }
 
-void run_context::start() {
+void run_context::start(std::function<void(const run_window&)> on_open) {
+  on_open_ = std::move(on_open);
   start_ = clock::now();
-  warm_end_ = start_ + config_.warmup;
-  window_end_ = warm_end_ + config_.duration;
-  probe_.start_ = start_;
-  probe_.warm_end_ = warm_end_;
-  probe_.window_end_ = window_end_;
+  probe_.window_ = &window_;
   probe_.deadline_ = start_ + probe_.period_;
   if (open_loop()) {
     // Poisson arrivals: exponential gaps at the offered rate over warm-up and
@@ -145,7 +143,22 @@ void run_context::start() {
       schedule_.push_back(nanoseconds(static_cast<std::int64_t>(t)));
       t += gap(rng);
     }
+    open_window(start_);
   }
+}
+
+void run_context::open_window(time_point now) noexcept {
+  window_.open(now, config_.warmup, config_.duration);
+  if (on_open_) on_open_(window_);
+}
+
+std::optional<task> run_context::first_task() noexcept {
+  const time_point now = clock::now();
+  if (aborted()) return std::nullopt;
+  if (clients_started_.fetch_add(1, std::memory_order_relaxed) + 1 == config_.concurrency) {
+    open_window(now);
+  }
+  return next_task(now);
 }
 
 std::uint64_t run_context::issue_block(shard& s) noexcept {
@@ -194,11 +207,7 @@ void run_context::launched(task& t) noexcept {
   s.generator_lag_ns = std::max(s.generator_lag_ns, (t.actual_start - t.intended_start).count());
 }
 
-bool run_context::stopping() const noexcept { return aborted() || clock::now() >= window_end_; }
-
-std::size_t run_context::interval_of(time_point t) const noexcept {
-  return static_cast<std::size_t>((t - start_) / config_.series_interval);
-}
+bool run_context::stopping() const noexcept { return aborted() || clock::now() >= window_.end(); }
 
 void run_context::completed_twice(shard& s, std::uint64_t id) noexcept {
   record_error(s, "task " + std::to_string(id) + " completed twice");
@@ -216,7 +225,7 @@ void run_context::record_error(shard& s, std::string what) noexcept {
 }
 
 inline void run_context::record_completion(shard& s, const task& t, std::uint64_t checksum,
-                                           time_point now) noexcept {
+                                           time_point now, const run_window::edges& w) noexcept {
   // The failures are reported out of line: their strings would otherwise
   // give this function a 400-byte frame to set up on every call.
   if (!mark(s, t.id)) [[unlikely]] {
@@ -231,7 +240,7 @@ inline void run_context::record_completion(shard& s, const task& t, std::uint64_
   if (now < s.series_from || now >= s.series_to) [[unlikely]]
     enter_interval(s, now);
   if (s.series_now != nullptr) s.series_now->record(latency);
-  if (now < warm_end_) return;
+  if (now < w.warm_end) return;
   // When the warm-up ends on an interval boundary, the latency histogram is
   // the merge of the series' intervals from there on: finish() makes it so,
   // and a completion is recorded once, not twice.
@@ -239,7 +248,7 @@ inline void run_context::record_completion(shard& s, const task& t, std::uint64_
   // A closed-loop task starts when it is issued (next_task stamps both), so
   // its uncorrected latency is its latency: finish() copies the histogram.
   if (open_loop()) s.uncorrected.record((now - t.actual_start).count());
-  if (now < window_end_) {
+  if (now < w.end) {
     ++s.completed;
   } else {
     ++s.drained;
@@ -249,48 +258,62 @@ inline void run_context::record_completion(shard& s, const task& t, std::uint64_
 time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept {
   const time_point now = clock::now();
   if (aborted()) return now;  // an abandoned run's records must stop changing
-  record_completion(local_shard(), t, checksum, now);
+  record_completion(local_shard(), t, checksum, now, window_.now_known());
   return now;
 }
 
 inline run_context::shard* run_context::complete_at(const task& t, std::uint64_t checksum,
-                                                    segment& seg, time_point now) noexcept {
+                                                    segment& seg, time_point now,
+                                                    const run_window::edges& w) noexcept {
   if (aborted()) {
     seg.ctx_ = nullptr;  // closed, unrecorded, as close() would leave it
     return nullptr;
   }
   shard& s = local_shard();
-  record_completion(s, t, checksum, now);
-  close_segment(s, seg, now);
+  record_completion(s, t, checksum, now, w);
+  close_segment(s, seg, now, w);
   return &s;
 }
 
 time_point run_context::complete(const task& t, std::uint64_t checksum, segment& seg) noexcept {
   const time_point now = clock::now();
-  complete_at(t, checksum, seg, now);
+  complete_at(t, checksum, seg, now, window_.now_known());
   return now;
 }
 
 bool run_context::complete_and_next(task& t, std::uint64_t checksum, segment& seg) noexcept {
   const time_point now = clock::now();
-  shard* const s = complete_at(t, checksum, seg, now);
-  if (s == nullptr || now >= window_end_) return false;
+  const run_window::edges w = window_.now_known();
+  shard* const s = complete_at(t, checksum, seg, now, w);
+  if (s == nullptr || now >= w.end) return false;
   t = task{issue(*s), now, now};
   return true;
 }
 
+// The time series counts from the warm-up's start (run_window::origin):
+// completions before it (a closed loop's ramp) are not in it.
 void run_context::enter_interval(shard& s, time_point now) noexcept {
-  const std::size_t i = interval_of(now);
-  if (i >= max_series) {
-    s.series_now = nullptr;  // past the last interval kept (or before start_): not recorded
-    s.series_from = start_ + static_cast<std::int64_t>(max_series) * config_.series_interval;
+  s.series_now = nullptr;
+  if (!window_.known()) {
+    s.series_from = s.series_to = now;  // not recorded; look again next time
+    return;
+  }
+  const time_point origin = window_.origin();
+  if (now < origin) {
+    s.series_from = time_point::min();
+    s.series_to = origin;
+    return;
+  }
+  const auto i = static_cast<std::size_t>((now - origin) / config_.series_interval);
+  if (i >= max_series) {  // past the last interval kept: not recorded
+    s.series_from = origin + static_cast<std::int64_t>(max_series) * config_.series_interval;
     s.series_to = time_point::max();
     return;
   }
   if (s.series.size() <= i) s.series.resize(i + 1);
   if (!s.series[i]) s.series[i] = std::make_unique<histogram>();
   s.series_now = s.series[i].get();
-  s.series_from = start_ + static_cast<std::int64_t>(i) * config_.series_interval;
+  s.series_from = origin + static_cast<std::int64_t>(i) * config_.series_interval;
   s.series_to = s.series_from + config_.series_interval;
 }
 
@@ -323,7 +346,7 @@ void run_context::record_stall(shard& s, const segment& seg, std::int64_t length
 
 void run_context::dequeued(const task& t) noexcept {
   const time_point now = clock::now();
-  if (now < warm_end_ || now >= window_end_ || aborted()) return;
+  if (now < window_.warm_end() || now >= window_.end() || aborted()) return;
   local_shard().queue_wait.record((now - t.intended_start).count());
 }
 
@@ -353,11 +376,16 @@ void run_context::note(std::string key, double value) {
 void stall_probe::woke() noexcept {
   const time_point now = clock::now();
   const std::int64_t late = std::max<std::int64_t>(0, (now - deadline_).count());
-  if (const auto i = static_cast<std::size_t>((deadline_ - start_) / interval_); i < max_series) {
-    if (series_max_.size() <= i) series_max_.resize(i + 1, 0);
-    series_max_[i] = std::max(series_max_[i], late);
+  if (const time_point origin = window_->origin(); deadline_ >= origin) {
+    if (const auto i = static_cast<std::size_t>((deadline_ - origin) / interval_); i < max_series) {
+      if (series_max_.size() <= i) series_max_.resize(i + 1, 0);
+      series_max_[i] = std::max(series_max_[i], late);
+    }
   }
-  if (deadline_ >= warm_end_ && deadline_ < window_end_) {
+  // A wake-up whose lateness reaches into the window counts, even if it was
+  // due in the warm-up: a probe that a full queue held through the whole
+  // window is the longest stall of it.
+  if (deadline_ < window_->end() && now >= window_->warm_end()) {
     lateness_.record(late);
     if (late > threshold_.count()) {
       ++over_;
@@ -463,11 +491,12 @@ void run_context::finish(run_record& out) {
   out.generator_lag_ms =
       open_loop() ? static_cast<double>(std::max<std::int64_t>(0, lag_ns)) / 1e6 : -1;
 
-  // A probe still waiting for a deadline inside the window never woke: its
-  // scheduler starved it (e.g. it was held to the end). Count it as late by at
-  // least the rest of the window, rather than as no stall at all.
-  if (probe_.deadline_ >= warm_end_ && probe_.deadline_ < window_end_) {
-    const std::int64_t late = (window_end_ - probe_.deadline_).count();
+  // A probe still waiting for a deadline before the window's close never
+  // woke: its scheduler starved it (e.g. it was held to the end). Count it as
+  // late until the close, rather than as no stall at all.
+  const time_point warm_end = window_.warm_end(), window_end = window_.end();
+  if (window_.known() && probe_.deadline_ < window_end) {
+    const std::int64_t late = (window_end - probe_.deadline_).count();
     probe_.lateness_.record(late);
     if (late > probe_.threshold_.count()) {
       ++probe_.over_;
@@ -520,7 +549,8 @@ void run_context::finish(run_record& out) {
   if (stalls.size() > max_stall_log) stalls.resize(max_stall_log);
   std::sort(stalls.begin(), stalls.end(),
             [](const stall_event& a, const stall_event& b) { return a.at_ms < b.at_ms; });
-  const double window_ns = static_cast<double>(config_.warmup.count());
+  // Raw times count from start_; the log's from the window's opening.
+  const double window_ns = window_.known() ? static_cast<double>((warm_end - start_).count()) : 0.0;
   for (stall_event& e : stalls) {
     e.at_ms = (e.at_ms - window_ns) / 1e6;
     e.length_ms /= 1e6;
@@ -544,7 +574,31 @@ void run_context::finish(run_record& out) {
 
   out.window_s = to_s(config_.duration);
   out.throughput_per_s = out.window_s > 0 ? static_cast<double>(out.completed) / out.window_s : 0;
+  out.ramp_ms = window_.known() ? to_s(window_.origin() - start_) * 1e3 : 0;
   out.model_facts = facts_;
+  if (out.status == run_status::ok && out.completed == 0 && !aborted()) {
+    // A throughput of 0 measured from nothing: the window never opened (a
+    // client never started) or no task fit in it.
+    out.status = run_status::error;
+    out.error =
+        !window_.known()
+            ? "the measured window never opened: " + std::to_string(clients_started_.load()) +
+                  " of " + std::to_string(config_.concurrency) + " clients started"
+            : "no task completed inside the measured window (" + std::to_string(out.drained) +
+                  " finished after it): lengthen --duration";
+  }
 }
+
+// ---- model_context -----------------------------------------------------------
+
+const model_options& model_context::options() const noexcept { return ctx_.options(); }
+bool model_context::open_loop() const noexcept { return ctx_.open_loop(); }
+std::uint64_t model_context::concurrency() const noexcept { return ctx_.concurrency(); }
+bool model_context::aborted() const noexcept { return ctx_.aborted(); }
+void model_context::dequeued(const task& t) noexcept { ctx_.dequeued(t); }
+void model_context::note(std::string key, std::string value) {
+  ctx_.note(std::move(key), std::move(value));
+}
+void model_context::note(std::string key, double value) { ctx_.note(std::move(key), value); }
 
 }  // namespace ccbench

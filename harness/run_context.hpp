@@ -1,9 +1,12 @@
-// What a model sees of the harness during one run: the load plan, the steps of
-// each task, and the recorders. The harness stamps every time itself.
+// One run's shared state: the load plan, the steps of each task, and the
+// recorders. The driver (harness/driver.hpp) and the runner use it; a model
+// sees only model_context (harness/model.hpp). The harness stamps every time
+// itself.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,7 +22,55 @@
 
 namespace ccbench {
 
-/// A task handed to a model. Its steps are `ctx.steps(task)`.
+/// The measured window's edges. A closed loop fixes them once every client
+/// has taken its first task (the ramp): the warm-up starts then, so that a
+/// slow start (200,000 fibers to create) cannot eat the window. Until then
+/// they lie at time_point::max(): nothing is measured and nothing stops. Any
+/// thread reads them (relaxed: a thread that sees the old value a moment
+/// longer runs one task more).
+class run_window {
+ public:
+  /// The warm-up's start: the time series' first interval begins here.
+  time_point origin() const noexcept { return at(origin_); }
+  time_point warm_end() const noexcept { return at(warm_end_); }
+  time_point end() const noexcept { return at(end_); }
+  bool known() const noexcept { return end() != time_point::max(); }
+
+  /// Both edges, read once: for a caller that compares several stamps.
+  struct edges {
+    time_point warm_end, end;
+    /// `t` falls in the measured window.
+    bool cover(time_point t) const noexcept { return t >= warm_end && t < end; }
+  };
+  edges now_known() const noexcept { return {warm_end(), end()}; }
+
+  /// The warm-up starts at `from`; the window follows it.
+  void open(time_point from, nanoseconds warmup, nanoseconds duration) noexcept {
+    origin_.store(from.time_since_epoch().count(), std::memory_order_relaxed);
+    warm_end_.store((from + warmup).time_since_epoch().count(), std::memory_order_relaxed);
+    end_.store((from + warmup + duration).time_since_epoch().count(), std::memory_order_relaxed);
+  }
+  /// Ends the window at `now` if it ends later (a window never opened then
+  /// opens and ends at `now`: nothing is measured).
+  void close(time_point now) noexcept {
+    const std::int64_t t = now.time_since_epoch().count();
+    if (end_.load(std::memory_order_relaxed) <= t) return;
+    if (!known()) {
+      origin_.store(t, std::memory_order_relaxed);
+      warm_end_.store(t, std::memory_order_relaxed);
+    }
+    end_.store(t, std::memory_order_relaxed);
+  }
+
+ private:
+  static constexpr std::int64_t unknown = time_point::max().time_since_epoch().count();
+  static time_point at(const std::atomic<std::int64_t>& v) noexcept {
+    return time_point(nanoseconds(v.load(std::memory_order_relaxed)));
+  }
+  std::atomic<std::int64_t> origin_{unknown}, warm_end_{unknown}, end_{unknown};
+};
+
+/// A task handed to the driver. Its steps are `ctx.steps(task)`.
 struct task {
   std::uint64_t id = 0;
   time_point intended_start;  ///< latency is measured from here (no coordinated omission)
@@ -45,10 +96,8 @@ class stall_probe {
   nanoseconds period_{};
   nanoseconds threshold_{};
   nanoseconds interval_{};
-  time_point start_{};
+  const run_window* window_ = nullptr;
   time_point deadline_{};
-  time_point warm_end_{};
-  time_point window_end_{};
   histogram lateness_;
   std::uint64_t over_ = 0;
   std::int64_t over_total_ns_ = 0;
@@ -94,8 +143,8 @@ class segment {
   step_kind current_kind_ = step_kind::io, longest_kind_ = step_kind::io;
 };
 
-/// One run's shared state. Models call the methods in the first group; the
-/// runner calls the rest. All model-facing methods are thread-safe and noexcept.
+/// One run's shared state. The driver calls the methods in the first groups;
+/// the runner calls the rest. The driver's are thread-safe and noexcept.
 class run_context {
  public:
   run_context(const run_config& config, const step_source& source);
@@ -103,7 +152,7 @@ class run_context {
   run_context(const run_context&) = delete;
   run_context& operator=(const run_context&) = delete;
 
-  // ---- for models: the load ------------------------------------------------
+  // ---- for the driver: the load --------------------------------------------
 
   const model_options& options() const noexcept { return config_.options; }
   const run_config& config() const noexcept { return config_; }
@@ -112,9 +161,13 @@ class run_context {
   /// Closed loop: how many clients keep a task in flight.
   std::uint64_t concurrency() const noexcept { return config_.concurrency; }
 
+  /// Closed loop: a client's first task, stamped with now as its intended and
+  /// actual start. The last client to take its first task opens the window
+  /// (run_window). nullopt once the window has closed or the run was aborted.
+  std::optional<task> first_task() noexcept;
   /// Closed loop: the next task for a client whose previous task just finished
-  /// (or that is starting), stamped with now as its intended and actual start;
-  /// nullopt once the measured window has closed or the run was aborted.
+  /// (or failed), stamped with now as its intended and actual start; nullopt
+  /// once the measured window has closed or the run was aborted.
   std::optional<task> next_task() noexcept;
   /// next_task() for a client whose previous task just completed: `now` is the
   /// stamp complete() returned for it, on this thread, with nothing run in
@@ -158,7 +211,7 @@ class run_context {
   /// `t` ended with an exception or another failure; counted as an error.
   void fail(const task& t, std::string_view what) noexcept;
 
-  // ---- for models: instruments ---------------------------------------------
+  // ---- for the driver: instruments -------------------------------------------
 
   stall_probe& probe() noexcept { return probe_; }
   /// Event-loop models: `t` resumes on this scheduler thread (see segment).
@@ -175,6 +228,12 @@ class run_context {
 
   /// True once clients should stop (window closed, or aborted): ends probes.
   bool stopping() const noexcept;
+  /// Ends the window now (a model that could not start its load): what was
+  /// started then stops.
+  void close_window() noexcept { window_.close(clock::now()); }
+  const run_window& window() const noexcept { return window_; }
+  /// Closed loop: clients that have taken their first task so far.
+  std::uint64_t clients_started() const noexcept { return clients_started_.load(); }
   /// True once the watchdog gave up on the run: return as soon as possible.
   bool aborted() const noexcept { return aborted_.load(std::memory_order_relaxed); }
 
@@ -185,8 +244,11 @@ class run_context {
 
   // ---- for the runner ------------------------------------------------------
 
-  /// Starts the clock (and lays out the open-loop schedule from here).
-  void start();
+  /// Starts the clock (and lays out the open-loop schedule from here). An
+  /// open loop's window opens at once; a closed loop's once its clients have
+  /// started (first_task()). `on_open`, if given, is called once then, on the
+  /// thread that opened it: it must not block.
+  void start(std::function<void(const run_window&)> on_open = {});
   void abort() noexcept { aborted_.store(true, std::memory_order_relaxed); }
   /// Merges the per-thread recorders into `out` (counts, latency, stalls, facts)
   /// and checks that every issued task completed exactly once.
@@ -242,27 +304,25 @@ class run_context {
                                                    std::uint64_t want) noexcept;
   // Inlined into the complete()s (run_context.cpp).
   [[gnu::always_inline]] inline void record_completion(shard& s, const task& t,
-                                                       std::uint64_t checksum,
-                                                       time_point now) noexcept;
+                                                       std::uint64_t checksum, time_point now,
+                                                       const run_window::edges& w) noexcept;
   // complete(t, checksum, seg) at `now`: this thread's records, or null when
   // the run was aborted (then nothing is recorded and `seg` is closed).
   [[gnu::always_inline]] inline shard* complete_at(const task& t, std::uint64_t checksum,
-                                                   segment& seg, time_point now) noexcept;
+                                                   segment& seg, time_point now,
+                                                   const run_window::edges& w) noexcept;
   void close_segment(segment& seg, time_point now) noexcept;
   // close_segment() once the run is known not aborted, with `s` looked up.
-  void close_segment(shard& s, segment& seg, time_point now) noexcept {
+  // A segment is recorded when it began in the window.
+  void close_segment(shard& s, segment& seg, time_point now, const run_window::edges& w) noexcept {
     if (seg.ctx_ == nullptr) return;  // closed already
     seg.ctx_ = nullptr;
     seg.end_step(now);
-    if (in_window(seg)) record_segment(s, seg, now);
-  }
-  // Whether a segment is recorded (once the run is known not aborted): it
-  // began in the window.
-  bool in_window(const segment& seg) const noexcept {
-    return seg.start_ >= warm_end_ && seg.start_ < window_end_;
+    if (w.cover(seg.start_)) record_segment(s, seg, now);
   }
   void record_segment(shard& s, const segment& seg, time_point now) noexcept;
   void enter_interval(shard& s, time_point now) noexcept;
+  void open_window(time_point now) noexcept;
   // Out of line: the rare case, kept off close_segment's fast path.
   [[gnu::noinline]] void record_stall(shard& s, const segment& seg, std::int64_t length) noexcept;
   std::size_t interval_of(time_point t) const noexcept;
@@ -270,7 +330,10 @@ class run_context {
   run_config config_;
   const step_source& source_;
   const std::uint64_t generation_;
-  time_point start_{}, warm_end_{}, window_end_{};
+  time_point start_{};
+  run_window window_;
+  std::atomic<std::uint64_t> clients_started_{0};
+  std::function<void(const run_window&)> on_open_;
   bool latency_in_series_ = false;  // see complete()
   std::atomic<bool> aborted_{false};
   std::unique_ptr<ledger> ledger_;
@@ -305,7 +368,9 @@ inline void segment::end_step(time_point now) noexcept {
 
 inline void run_context::close_segment(segment& seg, time_point now) noexcept {
   seg.end_step(now);
-  if (in_window(seg) && !aborted()) record_segment(local_shard(), seg, now);
+  if (window_.now_known().cover(seg.start_) && !aborted()) {
+    record_segment(local_shard(), seg, now);
+  }
 }
 
 inline void run_context::record_segment(shard& s, const segment& seg, time_point now) noexcept {
@@ -320,7 +385,7 @@ inline void run_context::record_segment(shard& s, const segment& seg, time_point
 inline std::optional<task> run_context::next_task() noexcept { return next_task(clock::now()); }
 
 inline std::optional<task> run_context::next_task(time_point now) noexcept {
-  if (now >= window_end_ || aborted()) return std::nullopt;
+  if (now >= window_.end() || aborted()) return std::nullopt;
   return task{issue(), now, now};
 }
 

@@ -16,8 +16,10 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
 #include "harness/results_io.hpp"
+#include "harness/run_context.hpp"
 
 namespace ccbench {
 namespace {
@@ -25,26 +27,36 @@ namespace {
 volatile sig_atomic_t running_child = 0;
 volatile sig_atomic_t interrupted = 0;
 
-// Aborts the run context at the deadline unless disarmed first. If the model
-// still has not returned `grace` after that, calls `abandon` (when given): the
+// Watches one run from a thread of its own. At the window's edges (once the
+// run knows them: a closed loop's ramp) it reads the CPU of this process and
+// of its worker processes, and at the close the workers' memory, so that the
+// window's figures are the window's alone. At the deadline it aborts the run;
+// if the model has not returned `grace` after that, it calls `abandon` (the
 // forked child uses it to report what was measured and exit without joining
-// threads that may be stuck in a system call.
-class watchdog {
+// threads that may be stuck in a system call).
+class run_monitor {
  public:
-  watchdog(run_context& ctx, nanoseconds limit, nanoseconds grace, std::function<void()> abandon)
-      : thread_([this, &ctx, deadline = clock::now() + limit, grace, abandon = std::move(abandon)] {
-          std::unique_lock lock(mutex_);
-          if (cv_.wait_until(lock, deadline, [this] { return done_; })) return;
-          fired_ = true;
-          ctx.abort();
-          if (!abandon) return;
-          if (cv_.wait_for(lock, grace, [this] { return done_; })) return;
-          lock.unlock();
-          abandon();
-        }) {}
-  ~watchdog() { disarm(); }
+  run_monitor(run_context& ctx, nanoseconds limit, nanoseconds grace, std::function<void()> abandon)
+      : ctx_(ctx),
+        deadline_(clock::now() + limit),
+        grace_(grace),
+        abandon_(std::move(abandon)),
+        thread_([this] { watch(); }) {}
+  ~run_monitor() { stop(); }
+  run_monitor(const run_monitor&) = delete;
+  run_monitor& operator=(const run_monitor&) = delete;
 
-  void disarm() {
+  /// run_context's on_open: the window's edges are known. Any thread.
+  void window_opened(const run_window& w) {
+    {
+      std::lock_guard lock(mutex_);
+      warm_end_ = w.warm_end();
+      window_end_ = w.end();
+    }
+    cv_.notify_all();
+  }
+  /// The model returned: stop watching.
+  void stop() {
     {
       std::lock_guard lock(mutex_);
       done_ = true;
@@ -52,14 +64,78 @@ class watchdog {
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
   }
-  bool fired() const { return fired_; }
+  bool fired() const {
+    std::lock_guard lock(mutex_);
+    return fired_;
+  }
+  /// The window's CPU and the workers' memory into `r`, when both edges were read.
+  void fill(run_record& r) const {
+    std::lock_guard lock(mutex_);
+    if (phase_ != phase::closed) return;
+    r.cpu_window_user_s = window_cpu_.user_s;
+    r.cpu_window_sys_s = window_cpu_.sys_s;
+    r.workers_pss_kb = workers_pss_kb_;
+  }
 
  private:
-  std::mutex mutex_;
+  enum class phase { warming, measuring, closed };
+
+  static resource_snapshot usage() { return resource_snapshot::now(live_worker_pids()); }
+
+  void watch() {
+    std::unique_lock lock(mutex_);
+    while (!done_) {
+      time_point next = deadline_;
+      if (phase_ == phase::warming) next = std::min(next, warm_end_);
+      if (phase_ == phase::measuring) next = std::min(next, window_end_);
+      const time_point seen_warm_end = warm_end_;
+      cv_.wait_until(lock, next, [&] { return done_ || warm_end_ != seen_warm_end; });
+      if (done_) return;
+      const time_point now = clock::now();
+      if (phase_ == phase::warming && now >= warm_end_) {
+        lock.unlock();
+        const resource_snapshot at_open = usage();
+        lock.lock();
+        at_open_ = at_open;
+        phase_ = phase::measuring;
+      } else if (phase_ == phase::measuring && now >= window_end_) {
+        lock.unlock();
+        const resource_snapshot at_close = usage();
+        std::int64_t pss = -1;  // -1: no worker process
+        for (const pid_t pid : live_worker_pids()) {
+          if (const std::int64_t kb = pss_kb(pid); kb >= 0)
+            pss = std::max<std::int64_t>(pss, 0) + kb;
+        }
+        lock.lock();
+        window_cpu_ = at_close - at_open_;
+        workers_pss_kb_ = pss;
+        phase_ = phase::closed;
+      } else if (now >= deadline_) {
+        fired_ = true;
+        ctx_.abort();
+        if (!abandon_) return;
+        if (cv_.wait_for(lock, grace_, [this] { return done_; })) return;
+        lock.unlock();
+        abandon_();
+        return;
+      }
+    }
+  }
+
+  run_context& ctx_;
+  const time_point deadline_;
+  const nanoseconds grace_;
+  const std::function<void()> abandon_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   bool done_ = false;
   bool fired_ = false;
-  std::thread thread_;
+  // Unknown until the window opens.
+  time_point warm_end_ = time_point::max(), window_end_ = time_point::max();
+  phase phase_ = phase::warming;
+  resource_snapshot at_open_, window_cpu_;
+  std::int64_t workers_pss_kb_ = -1;
+  std::thread thread_;  // last: starts once the rest is set
 };
 
 void fill_task_means(run_record& record, const workload& w) {
@@ -90,61 +166,91 @@ std::string signal_name(int sig) {
 
 }  // namespace
 
+namespace {
+
+// What the model said of itself when it failed, kept apart from what finish()
+// finds (task errors), and merged after it.
+struct model_outcome {
+  run_status status = run_status::ok;
+  std::string error;
+};
+
+// Runs the model until it returns, under the monitor.
+model_outcome run_model(model& m, run_context& ctx, run_monitor& monitor) {
+  ctx.start([&monitor](const run_window& w) { monitor.window_opened(w); });
+  model_context view(ctx);
+  try {
+    m.run(view);
+  } catch (const std::exception& e) {
+    return {run_status::error, std::string("model failed: ") + e.what()};
+  } catch (...) {
+    return {run_status::error, "model failed: an exception that is not a std::exception"};
+  }
+  return {};
+}
+
+// The record's status once everything is in: a timeout beats a model's error,
+// which beats the tasks' errors (which it keeps beside its own).
+void settle_status(run_record& r, const model_outcome& model, bool timed_out,
+                   const run_context& ctx, const run_config& config) {
+  if (model.status != run_status::ok) {
+    r.status = model.status;
+    r.error = model.error + (r.error.empty() ? "" : "; " + r.error);
+  }
+  if (timed_out) {
+    r.status = run_status::timeout;
+    r.error = "run exceeded its timeout of " + format_duration(config.effective_timeout()) +
+              " (warm-up, window and drain); measurements up to the abort are kept";
+    if (!ctx.window().known()) {
+      r.error += "; the window never opened: " + std::to_string(ctx.clients_started()) + " of " +
+                 std::to_string(config.concurrency) + " clients had started";
+    }
+  }
+}
+
+}  // namespace
+
 run_record run_in_process(const run_config& config, model_factory make, double rounds_per_ns,
                           const abandon_handler& on_abandon) {
   run_record record;
   record.config = config;
   const time_point wall0 = clock::now();
   try {
-    const step_source source(workload::parse(config.workload), config.seed, rounds_per_ns);
+    const step_source source(workload::parse(config.workload), config.seed, rounds_per_ns,
+                             config.faults);
     fill_task_means(record, source.spec());
     run_context ctx(config, source);
     reset_peak_rss();
     record.rss_start_kb = current_rss_kb();
     const resource_snapshot before = resource_snapshot::now();
-    bool timed_out = false;
-    {
-      std::unique_ptr<model> m = make();
-      std::function<void()> abandon;
-      if (on_abandon) {
-        abandon = [&] {
-          // The model is stuck (a thread in a long system call): report what
-          // was measured without waiting for it. Nothing records after abort().
-          run_record partial = record;
-          fill_usage(partial, before);
-          ctx.finish(partial);
-          partial.status = run_status::timeout;
-          partial.error =
-              timeout_message(config) + "; the model did not stop within 1 s and was abandoned";
-          partial.wall_s = to_s(clock::now() - wall0);
-          on_abandon(partial);
-        };
-      }
-      watchdog dog(ctx, config.effective_timeout(), std::chrono::seconds(1), std::move(abandon));
-      ctx.start();
-      try {
-        m->run(ctx);
-      } catch (const std::exception& e) {
-        record.status = run_status::error;
-        record.error = std::string("model failed: ") + e.what();
-      }
-      dog.disarm();
-      timed_out = dog.fired();
-      m.reset();  // teardown is part of the run's cost
+    std::unique_ptr<model> m = make();
+    std::function<void()> abandon;
+    run_monitor* monitor_ptr = nullptr;
+    if (on_abandon) {
+      abandon = [&] {
+        // The model is stuck (a thread in a long system call): report what
+        // was measured without waiting for it. Nothing records after abort().
+        run_record partial = record;
+        fill_usage(partial, before);
+        monitor_ptr->fill(partial);
+        ctx.finish(partial);
+        partial.status = run_status::timeout;
+        partial.error =
+            timeout_message(config) + "; the model did not stop within 1 s and was abandoned";
+        partial.wall_s = to_s(clock::now() - wall0);
+        on_abandon(partial);
+      };
     }
+    run_monitor monitor(ctx, config.effective_timeout(), std::chrono::seconds(1),
+                        std::move(abandon));
+    monitor_ptr = &monitor;
+    const model_outcome outcome = run_model(*m, ctx, monitor);
+    monitor.stop();
+    m.reset();  // teardown is part of the run's cost
     fill_usage(record, before);
-    const run_status model_status = record.status;
-    const std::string model_error = record.error;
+    monitor.fill(record);
     ctx.finish(record);
-    if (model_status != run_status::ok) {
-      record.status = model_status;
-      record.error = model_error + (record.error.empty() ? "" : "; " + record.error);
-    }
-    if (timed_out) {
-      record.status = run_status::timeout;
-      record.error = "run exceeded its timeout of " + format_duration(config.effective_timeout()) +
-                     " (warm-up, window and drain); measurements up to the abort are kept";
-    }
+    settle_status(record, outcome, monitor.fired(), ctx, config);
   } catch (const std::exception& e) {
     record.status = run_status::error;
     record.error = e.what();

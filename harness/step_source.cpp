@@ -19,12 +19,16 @@ double unit(std::uint64_t bits) noexcept { return static_cast<double>(bits >> 11
 
 }  // namespace
 
-step_source::step_source(workload w, std::uint64_t seed, double rounds_per_ns)
-    : workload_(std::move(w)), seed_(seed), rounds_per_ns_(rounds_per_ns) {
+step_source::step_source(workload w, std::uint64_t seed, double rounds_per_ns,
+                         fault_injection faults)
+    : workload_(std::move(w)), seed_(seed), rounds_per_ns_(rounds_per_ns), faults_(faults) {
+  if (faults_.every == 0) faults_.kind = step_fault::none;
+  const bool faulty = faults_.kind != step_fault::none;
   for (const step_spec& spec : workload_.steps()) {
     const auto ns = static_cast<double>(spec.mean.count());
     const bool random = spec.exponential || spec.percent < 100.0;
-    fixed_.push_back({spec.kind, random, random || spec.kind == step_kind::cpu,
+    // With faults injected every step takes draw_random(), which marks them.
+    fixed_.push_back({spec.kind, random, faulty || random || spec.kind == step_kind::cpu,
                       nanoseconds(static_cast<std::int64_t>(std::llround(ns))),
                       spec.kind == step_kind::cpu ? rounds_for(ns) : 0});
     has_cpu_ = has_cpu_ || spec.kind == step_kind::cpu;
@@ -42,6 +46,10 @@ bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& ou
   out.kind = spec.kind;
   out.index = static_cast<std::uint32_t>(index);
   out.seed = 0;
+  out.fault =
+      index == 0 && faults_.kind != step_fault::none && task_id % faults_.every == faults_.every - 1
+          ? faults_.kind
+          : step_fault::none;
   // Counter-based randomness: three independent words per (seed, task, step).
   const std::uint64_t base = splitmix64(seed_ ^ splitmix64(task_id * 131 + index));
   if (spec.kind == step_kind::cpu) out.seed = splitmix64(base + 3);

@@ -10,19 +10,35 @@
 
 namespace ccbench {
 
+/// Tests only: a step that fails as it runs, to check that every model turns
+/// a failing step into a failed task and goes on.
+enum class step_fault : std::uint8_t {
+  none,
+  std_exception,    ///< throws a std::runtime_error
+  other_exception,  ///< throws something that is not a std::exception
+};
+
+/// Tests only (run_config::faults): the first step of every `every`-th task
+/// (ids every-1, 2 every-1, ...) fails with `kind`.
+struct fault_injection {
+  step_fault kind = step_fault::none;
+  std::uint64_t every = 0;
+};
+
 /// One step of one task, ready to run.
 struct step {
   step_kind kind = step_kind::io;
   nanoseconds duration{0};
-  std::uint64_t rounds = 0;  ///< cpu: cpu_burn rounds calibrated to `duration`
-  std::uint64_t seed = 0;    ///< cpu: cpu_burn start value (0 for other kinds)
-  std::uint32_t index = 0;   ///< position in the task's spec (for the stall log)
+  std::uint64_t rounds = 0;             ///< cpu: cpu_burn rounds calibrated to `duration`
+  std::uint64_t seed = 0;               ///< cpu: cpu_burn start value (0 for other kinds)
+  std::uint32_t index = 0;              ///< position in the task's spec (for the stall log)
+  step_fault fault = step_fault::none;  ///< tests only (fault_injection)
 };
 
 class step_source {
  public:
   /// `rounds_per_ns` comes from calibrate_cpu_burn() on this machine.
-  step_source(workload w, std::uint64_t seed, double rounds_per_ns);
+  step_source(workload w, std::uint64_t seed, double rounds_per_ns, fault_injection faults = {});
 
   const workload& spec() const { return workload_; }
   std::size_t size() const noexcept { return size_; }
@@ -72,6 +88,7 @@ class step_source {
   std::vector<fixed_step> fixed_;
   std::size_t size_ = 0;  // spec steps, kept apart: read twice for every task
   bool has_cpu_ = false;
+  fault_injection faults_;
 };
 
 /// Iterates the steps of one task: `for (const step& s : task_steps(src, id))`.

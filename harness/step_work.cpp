@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 
 namespace ccbench {
 namespace {
@@ -73,6 +74,11 @@ double calibrate_cpu_burn(nanoseconds budget) {
 void block_for(nanoseconds d) noexcept { sleep_until_monotonic(d); }
 
 void sleep_thread_for(nanoseconds d) noexcept { sleep_until_monotonic(d); }
+
+void throw_step_fault(step_fault fault) {
+  if (fault == step_fault::std_exception) throw std::runtime_error("injected fault: a step threw");
+  throw 42;  // not a std::exception
+}
 
 void set_precise_timer_slack() noexcept { prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "harness/clock.hpp"
+#include "harness/step_source.hpp"
 
 namespace ccbench {
 
@@ -33,6 +34,30 @@ void block_for(nanoseconds d) noexcept;
 
 /// An io step run on an OS thread that has no event loop: it can only sleep.
 void sleep_thread_for(nanoseconds d) noexcept;
+
+/// Throws what `fault` asks for (tests only; see fault_injection).
+[[noreturn, gnu::cold]] void throw_step_fault(step_fault fault);
+
+/// Runs step `s` on the calling OS thread, holding it: a cpu step computes
+/// (returns `acc` folded with its result), a block step blocks, an io step
+/// sleeps (a thread has no event loop). The same code wherever a step runs
+/// synchronously: on a scheduler thread, an offload thread, a pool's worker.
+/// Throws only a test's injected fault.
+inline std::uint64_t run_step(const step& s, std::uint64_t acc) {
+  if (s.fault != step_fault::none) [[unlikely]]
+    throw_step_fault(s.fault);
+  switch (s.kind) {
+    case step_kind::cpu:
+      return fold_checksum(acc, cpu_burn(s.seed, s.rounds));
+    case step_kind::block:
+      block_for(s.duration);
+      break;
+    case step_kind::io:
+      sleep_thread_for(s.duration);
+      break;
+  }
+  return acc;
+}
 
 /// Sets the calling thread's timer slack to 1 ns (the default 50 us makes a 1 ms
 /// sleep overshoot by about 70 us). Threads created afterwards inherit it.

@@ -58,6 +58,7 @@ double rounds_per_ns() {
   return rate;
 }
 
+using testing_util::child_processes;
 using testing_util::count_entries;
 using testing_util::settled_thread_count;
 
@@ -114,6 +115,69 @@ TEST_P(Conformance, ShutsDownPromptlyAndLeavesNothingBehind) {
   if (GetParam().model != "pool") {
     EXPECT_EQ(settled_thread_count(), threads_before) << "threads left running";
   }
+  EXPECT_EQ(child_processes(), 0u) << "worker processes left behind";
+}
+
+// A step that throws fails its task, and only its task: the run goes on,
+// counts the failure and names it. The failing step is the first of every
+// 5th task; it is where each model runs a step that leaves its scheduler
+// (an offload thread, a worker process), else on the scheduler itself.
+class FailingSteps : public Conformance {
+ protected:
+  run_record run_with(step_fault kind) const {
+    const bool to_process =
+        GetParam().offload == offload_mode::process || GetParam().model == "procs";
+    run_config c = config(to_process ? "cpu:50us,io:1ms" : "block:200us,io:1ms", 8);
+    c.faults = {kind, 5};
+    return run(c);
+  }
+  // What the failure says: the exception's message, or in a worker process
+  // (where a step cannot throw) that the worker died of it.
+  std::string expected(const std::string& from_a_thread) const {
+    const bool in_worker =
+        GetParam().offload == offload_mode::process || GetParam().model == "procs";
+    return in_worker ? "a step it ran failed" : from_a_thread;
+  }
+};
+
+TEST_P(FailingSteps, AStdExceptionFailsOnlyItsTask) {
+  const run_record r = run_with(step_fault::std_exception);
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_GT(r.errors, 0u);
+  EXPECT_GT(r.completed, 2 * r.errors) << "the other tasks went on";
+  EXPECT_NE(r.error.find(expected("injected fault")), std::string::npos) << r.error;
+}
+
+TEST_P(FailingSteps, AnExceptionOfAnotherTypeFailsOnlyItsTask) {
+  const run_record r = run_with(step_fault::other_exception);
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_GT(r.errors, 0u);
+  EXPECT_GT(r.completed, 2 * r.errors) << "the other tasks went on";
+  EXPECT_NE(r.error.find(expected("not a std::exception")), std::string::npos) << r.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, FailingSteps, testing::ValuesIn(all_variants()), variant_name);
+
+TEST_P(Conformance, AnAbortedRunStopsPromptly) {
+  // The watchdog aborts at 300 ms, deep in a 10 s window: every model must
+  // notice and return within a second, with what it measured.
+  run_config c = config("io:5ms", 16, 10s);
+  c.timeout = 300ms;
+  const run_record r = run(c);
+  EXPECT_EQ(r.status, run_status::timeout) << r.error;
+  EXPECT_LT(r.wall_s, 0.3 + 1.0);
+  EXPECT_EQ(child_processes(), 0u) << "worker processes left behind";
+}
+
+TEST_P(Conformance, AStepStuckPastTheTimeoutEndsTheRunAsATimeout) {
+  // A 1.5 s blocking call, a 200 ms timeout: the run is a timeout once the
+  // call returns (a worker process is killed at once), and leaves nothing.
+  run_config c = config("block:1500ms", 1, 5s);
+  c.timeout = 200ms;
+  const run_record r = run(c);
+  EXPECT_EQ(r.status, run_status::timeout) << r.error;
+  EXPECT_LT(r.wall_s, 1.5 + 1.5);
+  EXPECT_EQ(child_processes(), 0u) << "worker processes left behind";
 }
 
 TEST_P(Conformance, StallProbeRunsInTheModelsIdiom) {

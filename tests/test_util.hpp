@@ -2,9 +2,13 @@
 #pragma once
 
 #include <dirent.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <thread>
 
 namespace ccbench::testing_util {
@@ -32,6 +36,30 @@ inline std::size_t settled_thread_count() {
     const std::size_t again = count_entries("/proc/self/task");
     if (again == n) break;
     n = again;
+  }
+  return n;
+}
+
+/// Processes whose parent is this process, read from /proc (zombies included:
+/// a child not reaped is left behind too).
+inline std::size_t child_processes() {
+  std::size_t n = 0;
+  const pid_t self = getpid();
+  if (DIR* d = opendir("/proc")) {
+    while (const dirent* e = readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      std::ifstream f(std::string("/proc/") + e->d_name + "/stat");
+      std::string text;
+      std::getline(f, text);
+      const std::size_t paren = text.rfind(')');
+      if (paren == std::string::npos) continue;
+      std::istringstream in(text.substr(paren + 2));
+      char state = 0;
+      long ppid = 0;
+      in >> state >> ppid;
+      n += ppid == self;
+    }
+    closedir(d);
   }
   return n;
 }

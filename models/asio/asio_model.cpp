@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "harness/driver.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 
@@ -46,8 +47,9 @@ constexpr asio::use_awaitable_t<io_executor> use_awaitable;
 // deadlines go to the timer as they are.
 static_assert(std::is_same_v<steady_timer::time_point, ccbench::time_point>);
 
-// Completes when block_for(d) has run on `pool`, resuming the awaiting coroutine
-// through its own executor (the io_context), as asyncio.to_thread does.
+// Completes when step `s` (a block step) has run on `pool`, resuming the
+// awaiting coroutine through its own executor (the io_context), as
+// asyncio.to_thread does; an exception the step threw is rethrown there.
 //
 // Why not `co_await asio::post(pool, use_awaitable)`: post() invokes the
 // completion handler through the handler's associated executor, which for
@@ -56,22 +58,28 @@ static_assert(std::is_same_v<steady_timer::time_point, ccbench::time_point>);
 // (`post(bind_executor(pool, use_awaitable))`, then `post(io, ...)` back) moves
 // the whole coroutine onto a pool thread and back: the same two queue hops, but
 // the frame, its timer and Asio's coroutine machinery then run on a thread that
-// is not the loop. Here only block_for leaves the io_context; the pool just
+// is not the loop. Here only the step leaves the io_context; the pool just
 // carries the handler and posts it home, so the cost is one pool post, one io post.
 template <typename CompletionToken>
-auto async_block_for(asio::thread_pool& pool, nanoseconds d, CompletionToken&& token) {
-  return asio::async_initiate<CompletionToken, void()>(
-      [](auto handler, asio::thread_pool* on, nanoseconds duration) {
+auto async_run_on(asio::thread_pool& pool, const step& s, CompletionToken&& token) {
+  return asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
+      [](auto handler, asio::thread_pool* on, const step* what) {
         // Counts as outstanding work on the io_context while the step is away,
         // so run() cannot return before the handler is back in its queue.
         auto work = asio::make_work_guard(handler);
-        asio::post(*on, [duration, work = std::move(work), handler = std::move(handler)]() mutable {
-          block_for(duration);
-          asio::post(std::move(handler));  // to the handler's executor: the io_context
+        asio::post(*on, [what, work = std::move(work), handler = std::move(handler)]() mutable {
+          std::exception_ptr error;
+          try {
+            run_step(*what, 0);
+          } catch (...) {
+            error = std::current_exception();
+          }
+          // To the handler's executor: the io_context.
+          asio::post(asio::append(std::move(handler), std::move(error)));
           work.reset();
         });
       },
-      token, &pool, d);
+      token, &pool, &s);
 }
 
 // Completes when the cpu step `s` has run on a worker process, folded into
@@ -109,123 +117,36 @@ auto async_run_in_process(process_pool& pool, const step& s, std::uint64_t acc,
       token, &pool, &s, acc);
 }
 
-// Where steps that would hold an io thread go: block steps to `threads` under
-// any offload, cpu steps to worker processes (`procs`) under --offload process.
-struct offload_plan {
-  asio::thread_pool* threads = nullptr;
-  process_pool* procs = nullptr;
+// Asio's primitives for the driver (harness/driver.hpp): awaitable
+// coroutines spawned on the io_context, a steady_timer per coroutine, post()
+// to yield, and the offloads above.
+struct asio_primitives {
+  template <class T>
+  using task = awaitable<T>;
+  struct client {
+    explicit client(asio_primitives& m) : timer(m.io) {}
+    steady_timer timer;
+  };
+  static constexpr bool cooperative = true;
+
+  asio::io_context& io;
+  first_error& errors;
+  asio::thread_pool* threads = nullptr;  // --offload thread or process
+  process_pool* procs = nullptr;         // --offload process
+
+  static auto sleep_until(client& c, time_point deadline) {
+    c.timer.expires_at(deadline);
+    return c.timer.async_wait(use_awaitable);
+  }
+  auto yield(client&) { return asio::post(io.get_executor(), use_awaitable); }
+  void spawn(awaitable<void> a) {
+    asio::co_spawn(io, std::move(a), [this](std::exception_ptr e) { errors.record(std::move(e)); });
+  }
+  auto block_elsewhere(client&, const step& s) { return async_run_on(*threads, s, use_awaitable); }
+  auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) {
+    return async_run_in_process(*procs, s, acc, use_awaitable);
+  }
 };
-
-// The first exception that escaped a coroutine or an io thread. Rethrowing it
-// inside io_context::run() would terminate the process from a helper thread, so
-// it is kept and do_run rethrows it once everything is joined: the run becomes
-// status `error` instead of the exception being swallowed.
-class first_error {
- public:
-  void record(std::exception_ptr e) noexcept {
-    std::lock_guard lock(mutex_);
-    if (!error_) error_ = std::move(e);
-  }
-  void rethrow_if_any() {
-    std::lock_guard lock(mutex_);
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  std::mutex mutex_;
-  std::exception_ptr error_;
-};
-
-// Runs one task's steps and reports it. Every stretch it runs between two
-// suspensions is a segment (slow resumes, busy ratio, stall log).
-awaitable<void> execute(run_context& ctx, const ccbench::task& t, steady_timer& timer,
-                        offload_plan offload) {
-  segment seg = ctx.resume(t);
-  std::uint64_t sum = 0;
-  try {
-    for (const step& s : ctx.steps(t)) {
-      switch (s.kind) {
-        case step_kind::io:
-          // From the stamp that closes the segment: what expires_after would
-          // read again a few ns later (Asio's own steady_clock read).
-          timer.expires_at(seg.close() + s.duration);
-          co_await timer.async_wait(use_awaitable);
-          seg = ctx.resume(t);
-          break;
-        case step_kind::cpu:
-          if (offload.procs != nullptr) {
-            seg.close();
-            sum = co_await async_run_in_process(*offload.procs, s, sum, use_awaitable);
-            seg = ctx.resume(t);
-          } else {
-            seg.step(s.index, s.kind);
-            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
-          }
-          break;
-        case step_kind::block:
-          if (offload.threads != nullptr) {
-            seg.close();
-            co_await async_block_for(*offload.threads, s.duration, use_awaitable);
-            seg = ctx.resume(t);
-          } else {
-            seg.step(s.index, s.kind);
-            block_for(s.duration);  // holds this io thread: the point of the exercise
-          }
-          break;
-      }
-    }
-    ctx.complete(t, sum, seg);  // the completion stamp closes the last segment
-  } catch (const std::exception& e) {
-    seg.close();
-    ctx.fail(t, e.what());
-  } catch (...) {
-    seg.close();
-    ctx.fail(t, "unknown exception");
-  }
-}
-
-// Closed loop: one client keeps one task in flight. It yields to the io_context
-// between tasks, as a server does when it reads the next request, so a task
-// with no wait cannot keep the other clients (and the probe) from ever running.
-awaitable<void> client(run_context& ctx, offload_plan offload) {
-  const io_executor ex = co_await asio::this_coro::executor;
-  steady_timer timer(ex);
-  while (const std::optional<ccbench::task> t = ctx.next_task()) {
-    co_await asio::post(ex, use_awaitable);
-    co_await execute(ctx, *t, timer, offload);
-  }
-}
-
-awaitable<void> arrival(run_context& ctx, ccbench::task t, offload_plan offload) {
-  steady_timer timer(co_await asio::this_coro::executor);
-  co_await execute(ctx, t, timer, offload);
-}
-
-// Open loop: a timer-driven generator on the io_context starts each task at its
-// intended time, so busy io threads also delay the arrivals behind them.
-template <typename OnExit>
-awaitable<void> generator(run_context& ctx, offload_plan offload, OnExit on_exit) {
-  const io_executor ex = co_await asio::this_coro::executor;
-  steady_timer timer(ex);
-  while (std::optional<ccbench::task> t = ctx.next_arrival()) {
-    timer.expires_at(t->intended_start);
-    co_await timer.async_wait(use_awaitable);
-    ctx.launched(*t);
-    asio::co_spawn(ex, arrival(ctx, *t, offload), on_exit);
-  }
-}
-
-// One probe coroutine, so woke() is never called concurrently; whichever io
-// thread resumes it, the io_context's queue orders one wake-up after the last.
-awaitable<void> probe(run_context& ctx) {
-  stall_probe& p = ctx.probe();
-  steady_timer timer(co_await asio::this_coro::executor);
-  while (!ctx.stopping()) {
-    timer.expires_at(p.deadline());
-    co_await timer.async_wait(use_awaitable);
-    p.woke();
-  }
-}
 
 void run_io(asio::io_context& io, first_error& errors) noexcept {
   set_precise_timer_slack();
@@ -240,7 +161,7 @@ void run_io(asio::io_context& io, first_error& errors) noexcept {
 }
 
 class asio_model final : public model {
-  void do_run(run_context& ctx) override {
+  void do_run(model_context& ctx) override {
     const int threads = std::max(1, ctx.options().threads);
     // Before any thread exists: the io threads and the offload pool inherit it.
     set_precise_timer_slack();
@@ -248,32 +169,23 @@ class asio_model final : public model {
     // The hint tells Asio how many threads will call run(); with 1 it queues
     // what the io thread posts itself in a private queue, without the lock.
     asio::io_context io(threads);
+    ctx.note("asio", BOOST_LIB_VERSION);
+    ctx.note("io_threads", static_cast<double>(threads));
+    first_error errors;
+    asio_primitives prims{io, errors};
     // Declared after io: destroyed (stopped and joined) first, while the
     // handlers its jobs carry can still be destroyed by io.
     std::optional<asio::thread_pool> pool;
     if (ctx.options().offload != offload_mode::none) {
       const int n = offload_thread_count(ctx.options());
-      pool.emplace(static_cast<std::size_t>(n));
+      prims.threads = &pool.emplace(static_cast<std::size_t>(n));
       ctx.note("offload_threads", static_cast<double>(n));
     }
-    ctx.note("asio", BOOST_LIB_VERSION);
-    ctx.note("io_threads", static_cast<double>(threads));
-
-    first_error errors;
-    const auto on_exit = [&errors](std::exception_ptr e) {
-      if (e) errors.record(std::move(e));
-    };
     // Worker processes for cpu steps; destroyed before io (every job has ended
     // by then: the clients awaited them all).
-    std::optional<process_pool> procs;
-    if (ctx.options().offload == offload_mode::process) {
-      const int n = offload_process_count(ctx.options());
-      procs.emplace(n);
-      ctx.note("offload_processes", static_cast<double>(n));
-    }
-    offload_plan offload;
-    offload.threads = pool ? &*pool : nullptr;
-    offload.procs = procs ? &*procs : nullptr;
+    std::optional<process_pool> procs = offload_processes(ctx);
+    if (procs) prims.procs = &*procs;
+    driver<asio_primitives> d(ctx, prims);
 
     std::vector<std::thread> helpers;
     helpers.reserve(static_cast<std::size_t>(threads - 1));
@@ -284,14 +196,8 @@ class asio_model final : public model {
         for (int i = 1; i < threads; ++i) {
           helpers.emplace_back([&io, &errors] { run_io(io, errors); });
         }
-        asio::co_spawn(io, probe(ctx), on_exit);
-        if (ctx.open_loop()) {
-          asio::co_spawn(io, generator(ctx, offload, on_exit), on_exit);
-        } else {
-          for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) {
-            asio::co_spawn(io, client(ctx, offload), on_exit);
-          }
-        }
+        prims.spawn(d.probe());
+        d.start_load();
       } catch (...) {
         // Out of threads or memory while starting: abandon the run. Coroutines
         // already spawned are destroyed with io; the runner records the error.

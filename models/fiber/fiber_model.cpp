@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/driver.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 
@@ -95,15 +96,16 @@ class offload_pool {
 
   int limit() const noexcept { return limit_; }
 
-  /// Called from a fiber: runs block_for(d) on a pool thread; suspends the
-  /// calling fiber (not its thread) until it is done. Throws std::system_error
-  /// when a needed pool thread cannot be started.
-  void block(nanoseconds d) {
+  /// Called from a fiber: runs step `s` on a pool thread; suspends the calling
+  /// fiber (not its thread) until it is done, and rethrows what the step
+  /// threw. Throws std::system_error when a needed pool thread cannot be
+  /// started.
+  void run(const step& s) {
     fibers::promise<void> done;
     fibers::future<void> finished = done.get_future();
     {
       std::unique_lock lock(mutex_);
-      queue_.push_back(job{d, std::move(done)});
+      queue_.push_back(job{&s, std::move(done)});
       if (idle_ == 0 && static_cast<int>(threads_.size()) < limit_) {
         try {
           threads_.emplace_back([this] { work(); });
@@ -121,7 +123,7 @@ class offload_pool {
 
  private:
   struct job {
-    nanoseconds duration;
+    const step* what;  // in the waiting fiber's routine frame
     fibers::promise<void> done;
   };
 
@@ -136,11 +138,15 @@ class offload_pool {
       job j = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
-      block_for(j.duration);
       // set_value from a plain thread is supported: Boost.Fiber gives this
       // thread a scheduler of its own and wakes the fiber on its scheduler's
       // remote-ready queue.
-      j.done.set_value();
+      try {
+        run_step(*j.what, 0);
+        j.done.set_value();
+      } catch (...) {
+        j.done.set_exception(std::current_exception());
+      }
       lock.lock();
     }
   }
@@ -154,19 +160,16 @@ class offload_pool {
   bool stopping_ = false;
 };
 
-// What the fibers and the scheduler threads of one run share. Fiber mutex and
-// condition variable: waiting suspends only the waiting fiber, and they work
-// across the scheduler threads.
-struct run_state {
+// The driver's coroutines that are running, each in a fiber of its own. Fiber
+// mutex and condition variable: waiting suspends only the waiting fiber, and
+// they work across the scheduler threads.
+using fiber_routines = basic_routine_set<fibers::mutex, fibers::condition_variable>;
+
+// When the helper threads may leave their scheduler (every fiber has ended).
+struct helpers_release {
   fibers::mutex mutex;
   fibers::condition_variable changed;
-  std::size_t live = 0;  // client and probe fibers not yet finished
-  bool done = false;     // the helper threads may leave their scheduler
-
-  void fiber_finished() {
-    std::unique_lock lock(mutex);
-    if (--live == 0) changed.notify_all();
-  }
+  bool done = false;
 };
 
 class shared_queue;
@@ -308,106 +311,48 @@ std::uint64_t run_in_process(process_pool& procs, const step& s, std::uint64_t a
   return answer.get();
 }
 
-// Where steps that would hold a scheduler thread go: block steps to `threads`
-// under any offload, cpu steps to worker processes (`procs`) under --offload
-// process.
-struct offload_plan {
-  offload_pool* threads = nullptr;
-  process_pool* procs = nullptr;
+// Boost.Fiber's primitives for the driver (harness/driver.hpp). The driver's
+// coroutines are routines, each run to its end in a fiber of its own: a wait
+// suspends the fiber (sleep_until, yield, a future), never the routine.
+struct fiber_primitives {
+  template <class T>
+  using task = routine<T>;
+  struct client {
+    explicit client(fiber_primitives&) noexcept {}
+  };
+  static constexpr bool cooperative = true;
+
+  locked_stack_pool& stacks;
+  fiber_routines& live;
+  offload_pool* threads = nullptr;  // --offload thread or process
+  process_pool* procs = nullptr;    // --offload process
+
+  static auto sleep_until(client&, time_point deadline) {
+    return done_inline{[deadline] { boost::this_fiber::sleep_until(deadline); }};
+  }
+  static auto yield(client&) {
+    return done_inline{[] { boost::this_fiber::yield(); }};
+  }
+  // Counted before the fiber exists: launch::post, so it runs only once this
+  // fiber waits or another scheduler thread picks it.
+  void spawn(routine<void> r) {
+    live.adopt();
+    try {
+      fibers::fiber(std::allocator_arg, stacks, [this, r = std::move(r)]() mutable {
+        live.start_adopted(std::move(r));
+      }).detach();
+    } catch (...) {
+      live.forget_adopted();
+      throw;
+    }
+  }
+  auto block_elsewhere(client&, const step& s) {
+    return done_inline{[this, &s] { threads->run(s); }};
+  }
+  auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) {
+    return done_inline{[this, &s, acc] { return run_in_process(*procs, s, acc); }};
+  }
 };
-
-// Runs one task's steps and reports it. Every stretch it runs between two
-// suspensions is a segment (slow resumes, busy ratio, stall log).
-void execute(run_context& ctx, const task& t, offload_plan offload) {
-  segment seg = ctx.resume(t);
-  std::uint64_t sum = 0;
-  try {
-    for (const step& s : ctx.steps(t)) {
-      switch (s.kind) {
-        case step_kind::io:
-          // From the stamp that closes the segment: what sleep_for would
-          // read again a few ns later.
-          boost::this_fiber::sleep_until(seg.close() + s.duration);
-          seg = ctx.resume(t);
-          break;
-        case step_kind::cpu:
-          if (offload.procs != nullptr) {
-            seg.close();
-            sum = run_in_process(*offload.procs, s, sum);
-            seg = ctx.resume(t);
-          } else {
-            seg.step(s.index, s.kind);
-            sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
-          }
-          break;
-        case step_kind::block:
-          if (offload.threads != nullptr) {
-            seg.close();
-            offload.threads->block(s.duration);
-            seg = ctx.resume(t);
-          } else {
-            seg.step(s.index, s.kind);
-            block_for(s.duration);  // holds the scheduler thread: the point of the exercise
-          }
-          break;
-      }
-    }
-    ctx.complete(t, sum, seg);  // the completion stamp closes the last segment
-  } catch (const std::exception& e) {
-    seg.close();
-    ctx.fail(t, e.what());
-  }
-}
-
-// Closed loop: one client keeps one task in flight. It yields between tasks, as
-// a server does when it reads the next request, so a task with no wait cannot
-// keep the other clients (and the probe) from ever running.
-void client(run_context& ctx, offload_plan offload) {
-  while (const std::optional<task> t = ctx.next_task()) {
-    boost::this_fiber::yield();
-    execute(ctx, *t, offload);
-  }
-}
-
-void probe(run_context& ctx) {
-  stall_probe& p = ctx.probe();
-  while (!ctx.stopping()) {
-    boost::this_fiber::sleep_until(p.deadline());
-    p.woke();
-  }
-}
-
-// Open loop: a generator fiber starts each task at its intended time, in a
-// fiber of its own. It runs while other fibers run, so it counts them under the
-// lock (it is itself live until it returns, so live never reaches 0 early).
-void generator(run_context& ctx, run_state& state, locked_stack_pool& stacks,
-               offload_plan offload) {
-  while (std::optional<task> t = ctx.next_arrival()) {
-    boost::this_fiber::sleep_until(t->intended_start);
-    ctx.launched(*t);
-    {
-      std::unique_lock lock(state.mutex);
-      ++state.live;
-    }
-    fibers::fiber(std::allocator_arg, stacks, [&ctx, &state, offload, arrival = *t] {
-      execute(ctx, arrival, offload);
-      state.fiber_finished();
-    }).detach();
-  }
-}
-
-// Starts fn as a detached fiber, counted in state.live until it returns.
-template <class Fn>
-void spawn(run_state& state, locked_stack_pool& stacks, Fn fn) {
-  fibers::fiber f(std::allocator_arg, stacks, [&state, fn] {
-    fn();
-    state.fiber_finished();
-  });
-  // Counted only once made. No lock: launch::post, so nothing runs before this
-  // thread's main fiber waits or the helper threads pass their latch.
-  ++state.live;
-  f.detach();
-}
 
 // Installs this thread's scheduler: round_robin on one thread; on several,
 // shared_queue above (shared_work, fixed). Chosen by measurement against Boost's
@@ -425,7 +370,7 @@ void use_scheduler(int threads, scheduler_peers& peers, std::size_t slot) {
 }
 
 class fiber_model final : public model {
-  void do_run(run_context& ctx) override {
+  void do_run(model_context& ctx) override {
     set_precise_timer_slack();
     const int threads = std::max(1, ctx.options().threads);
     ctx.note("scheduler", threads == 1 ? "round_robin" : "shared_queue");
@@ -438,30 +383,24 @@ class fiber_model final : public model {
     }
     // Worker processes for cpu steps; destroyed before the thread pool and the
     // stacks (every job has ended by then: the fibers awaited them all).
-    std::optional<process_pool> procs;
-    if (ctx.options().offload == offload_mode::process) {
-      const int n = offload_process_count(ctx.options());
-      procs.emplace(n);
-      ctx.note("offload_processes", static_cast<double>(n));
-    }
-    offload_plan offload;
-    offload.threads = pool ? &*pool : nullptr;
-    offload.procs = procs ? &*procs : nullptr;
+    std::optional<process_pool> procs = offload_processes(ctx);
     locked_stack_pool stacks(stack_bytes);
-    run_state state;
+    fiber_routines live;
+    fiber_primitives prims{stacks, live, pool ? &*pool : nullptr, procs ? &*procs : nullptr};
+    driver<fiber_primitives> d(ctx, prims);
 
-    // The runner's thread is scheduler thread 0 and makes every fiber; the
-    // helper threads join in once `go` opens, so that no fiber runs (and
-    // finishes) while `live` is still being counted without a lock.
+    // The runner's thread is scheduler thread 0 and makes the first fibers;
+    // the helper threads join in once `go` opens.
     scheduler_peers peers(threads);
+    helpers_release release;
     std::latch go(1);
     std::vector<std::thread> helpers;
     auto release_helpers = [&] {
       {
-        std::unique_lock lock(state.mutex);
-        state.done = true;
+        std::unique_lock lock(release.mutex);
+        release.done = true;
       }
-      state.changed.notify_all();
+      release.changed.notify_all();
       for (std::thread& h : helpers) h.join();
     };
     try {
@@ -473,8 +412,8 @@ class fiber_model final : public model {
           // This thread's main fiber waits here; meanwhile its scheduler runs
           // fibers from the shared queue. The thread (and with it its
           // thread-local scheduler) ends only once every fiber has finished.
-          std::unique_lock lock(state.mutex);
-          state.changed.wait(lock, [&] { return state.done; });
+          std::unique_lock lock(release.mutex);
+          release.changed.wait(lock, [&] { return release.done; });
         });
       }
       use_scheduler(threads, peers, 0);
@@ -486,30 +425,22 @@ class fiber_model final : public model {
 
     std::exception_ptr spawn_failed;
     try {
-      spawn(state, stacks, [&] { probe(ctx); });
-      if (ctx.open_loop()) {
-        spawn(state, stacks, [&] { generator(ctx, state, stacks, offload); });
-      } else {
-        for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) {
-          spawn(state, stacks, [&] { client(ctx, offload); });
-        }
-      }
+      prims.spawn(d.probe());
+      d.start_load();
     } catch (...) {
-      // The fibers already made run until the window closes: wait for them
-      // like any run, then report the failure.
+      // The fibers already made stop once the window (closed by the driver)
+      // tells them: wait for them like any run, then report the failure.
       spawn_failed = std::current_exception();
     }
     go.count_down();
-    {
-      std::unique_lock lock(state.mutex);
-      state.changed.wait(lock, [&] { return state.live == 0; });
-    }
+    live.wait();
     release_helpers();
     // The scheduler is thread-local and outlives this run on the runner's
     // thread: hand it back the default algorithm (the next run installs its
     // own anyway, and this one's queue dies with the run).
     fibers::use_scheduling_algorithm<fibers::algo::round_robin>();
     if (spawn_failed) std::rethrow_exception(spawn_failed);
+    live.rethrow_if_any();
   }
 };
 

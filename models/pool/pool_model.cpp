@@ -4,12 +4,12 @@
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/version.h>
 
-#include <condition_variable>
-#include <mutex>
+#include <coroutine>
 #include <semaphore>
 #include <string>
 #include <thread>
 
+#include "harness/driver.hpp"
 #include "harness/step_work.hpp"
 
 namespace ccbench::models {
@@ -24,8 +24,58 @@ void precise_sleeps_on_this_thread() noexcept {
   (void)done;
 }
 
+// The pool's primitives for the driver (harness/driver.hpp). Not cooperative:
+// a task runs start to finish on a worker, which sleeps through its io steps.
+// A client's yield between tasks queues its next task in the arena's FIFO,
+// like any request handed to a pool; the generator and the probe run on
+// threads of their own and only sleep there.
+struct pool_primitives {
+  template <class T>
+  using task = routine<T>;
+  struct client {
+    explicit client(pool_primitives&) noexcept {}
+  };
+  static constexpr bool cooperative = false;
+
+  tbb::task_arena& arena;
+  routine_set& live;
+
+  static auto sleep_until(client&, time_point deadline) {
+    return done_inline{[deadline] { std::this_thread::sleep_until(deadline); }};
+  }
+  auto yield(client&) noexcept {
+    struct awaiter {
+      tbb::task_arena* arena;
+      bool await_ready() const noexcept { return false; }
+      // Nothing touches the frame after enqueue(): a worker may resume it at once.
+      [[gnu::noinline]] void await_suspend(std::coroutine_handle<> h) const {
+        arena->enqueue([h] {
+          precise_sleeps_on_this_thread();
+          h.resume();
+        });
+      }
+      void await_resume() const noexcept {}
+    };
+    return awaiter{&arena};
+  }
+  void spawn(routine<void> r) { live.start_here(std::move(r)); }
+  // Scheduling lag: at each deadline a job queued on the pool records how
+  // late it starts on a worker, behind whatever the pool is busy with.
+  auto wake_probe(client&, stall_probe& p) {
+    return done_inline{[this, &p] {
+      std::this_thread::sleep_until(p.deadline());
+      std::binary_semaphore ran{0};
+      arena.enqueue([&] {
+        p.woke();
+        ran.release();
+      });
+      ran.acquire();
+    }};
+  }
+};
+
 class pool_model final : public model {
-  void do_run(run_context& ctx) override {
+  void do_run(model_context& ctx) override {
     const int threads = std::max(1, ctx.options().threads);
     // TBB caps its workers at the core count unless told otherwise; the +1 is the
     // slot TBB keeps for an external thread, which this arena never uses.
@@ -34,96 +84,22 @@ class pool_model final : public model {
     tbb::task_arena arena(threads, /*reserved_for_masters=*/0);
     arena.initialize();
     ctx.note("tbb", TBB_VERSION_STRING);
-    ctx_ = &ctx;
-    arena_ = &arena;
-    std::thread probe([this] { drive_probe(); });
-    if (ctx.open_loop()) {
-      // Open loop: a dispatcher thread hands each arrival to the pool at its
-      // intended time, as a server's acceptor would.
-      live_ = 1;
-      while (std::optional<task> t = ctx.next_arrival()) {
-        std::this_thread::sleep_until(t->intended_start);
-        ctx.launched(*t);
-        {
-          std::lock_guard lock(mutex_);
-          ++live_;
-        }
-        arena.enqueue([this, t = *t] {
-          run_task(t);
-          finished();
-        });
-      }
-      finished();
-    } else {
-      // Closed loop: each client's next task is stamped when its previous one
-      // ends (or now, for the first) and waits in the arena's FIFO like any
-      // request handed to a pool.
-      live_ = ctx.concurrency();
-      for (std::uint64_t c = 0; c < ctx.concurrency(); ++c) submit_next();
+    routine_set live;
+    pool_primitives prims{arena, live};
+    driver<pool_primitives> d(ctx, prims);
+    std::thread probe([&] { live.start_here(d.probe()); });
+    // The runner's thread starts the clients (each queues its first task), or
+    // is the open loop's dispatcher: it hands each arrival to the pool at its
+    // intended time, as a server's acceptor would.
+    try {
+      d.start_load();
+    } catch (...) {
+      live.record(std::current_exception());
     }
-    {
-      std::unique_lock lock(mutex_);
-      done_.wait(lock, [this] { return live_ == 0; });
-    }
+    live.wait();
     probe.join();
+    live.rethrow_if_any();
   }
-
-  void finished() {
-    std::lock_guard lock(mutex_);
-    if (--live_ == 0) done_.notify_all();  // under the lock: do_run may return at once
-  }
-
-  void submit_next() {
-    if (const std::optional<task> t = ctx_->next_task()) {
-      arena_->enqueue([this, t = *t] {
-        run_task(t);
-        submit_next();
-      });
-    } else {
-      finished();
-    }
-  }
-
-  void run_task(const task& t) noexcept {
-    precise_sleeps_on_this_thread();
-    ctx_->dequeued(t);
-    std::uint64_t sum = 0;
-    for (const step& s : ctx_->steps(t)) {
-      switch (s.kind) {
-        case step_kind::io:
-          sleep_thread_for(s.duration);
-          break;
-        case step_kind::cpu:
-          sum = fold_checksum(sum, cpu_burn(s.seed, s.rounds));
-          break;
-        case step_kind::block:
-          block_for(s.duration);
-          break;
-      }
-    }
-    ctx_->complete(t, sum);
-  }
-
-  // Scheduling lag: a probe job queued at each deadline records how late it
-  // starts on a worker, behind whatever the pool is busy with.
-  void drive_probe() {
-    stall_probe& p = ctx_->probe();
-    std::binary_semaphore ran{0};
-    while (!ctx_->stopping()) {
-      std::this_thread::sleep_until(p.deadline());
-      arena_->enqueue([&] {
-        p.woke();
-        ran.release();
-      });
-      ran.acquire();
-    }
-  }
-
-  run_context* ctx_ = nullptr;
-  tbb::task_arena* arena_ = nullptr;
-  std::mutex mutex_;
-  std::condition_variable done_;
-  std::uint64_t live_ = 0;
 };
 
 }  // namespace

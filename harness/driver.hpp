@@ -1,0 +1,415 @@
+// The one driver: the closed-loop client, the open-loop generator, the stall
+// probe and the step interpreter, written once for every model. A model hands
+// the driver its primitives (a coroutine type, wait, yield, spawn, offload)
+// and runs the driver's coroutines on its scheduler; the driver keeps the one
+// client protocol, so that no model has a fast path the others lack:
+//
+//  - a closed-loop client takes task after task; it yields to its scheduler
+//    before a task, as a server does when it reads the next request, so that a
+//    task with no wait cannot keep the others (and the probe) from running,
+//    unless the task starts with a step that suspends it at once anyway (a
+//    wait, an offloaded step): that step is then the yield;
+//  - a task is issued at its predecessor's completion stamp (one clock read
+//    for both), and a first wait counts from it;
+//  - in a cooperative model, every stretch a task runs on the scheduler
+//    between two suspensions is a segment (slow resumes, busy ratio, the stall
+//    log): it opens when the task resumes and closes at the stamp its next
+//    wait starts from, or at its completion stamp;
+//  - an exception from a step or an offload fails that task, never the run.
+//
+// The primitives a model M supplies (see models/*/ for five of them):
+//
+//   template <class T> using task = ...;   coroutine type of the driver's coroutines
+//   struct client { explicit client(M&); }; per-coroutine state (a timer, say)
+//   static constexpr bool cooperative;     a wait frees the thread for other tasks
+//                                          (false: the thread sleeps through io steps)
+//   sleep_until(client&, time_point)       awaitable: a non-blocking wait
+//   yield(client&)                         awaitable: let every other ready task run
+//   spawn(task<void>)                      start a coroutine of the driver concurrently
+//  optional:
+//   sleep_for(client&, nanoseconds d, time_point from)   a wait until from + d, cheaper
+//   static time_point resume_stamp()       the stamp a task resumes at after a wait
+//                                          (default: a clock read)
+//   block_elsewhere(client&, const step&)  awaitable: run a block step off the
+//                                          scheduler (--offload thread)
+//   cpu_elsewhere(client&, const step&, acc) awaitable<uint64_t>: a cpu step in a
+//                                          worker process (--offload process)
+//   wake_probe(client&, stall_probe&)      awaitable: p.woke() runs in the scheduler at
+//                                          or after p.deadline() (default: sleep_until)
+//   run_task(client&, const task&, task_steps) awaitable<uint64_t>: the whole task
+//                                          elsewhere (worker processes); the driver
+//                                          then runs no step itself
+//   bool keep_going()                      after a failed task: false ends the client
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "harness/model.hpp"
+#include "harness/process_pool.hpp"
+#include "harness/routine.hpp"
+#include "harness/run_context.hpp"
+#include "harness/step_work.hpp"
+
+namespace ccbench {
+
+/// Where steps that would hold a scheduler thread go (--offload).
+struct offload_plan {
+  bool block = false;  ///< block steps to a thread (asyncio.to_thread)
+  bool cpu = false;    ///< cpu steps to a worker process (a ProcessPoolExecutor)
+
+  static offload_plan of(const model_options& o) noexcept {
+    return {o.offload != offload_mode::none, o.offload == offload_mode::process};
+  }
+};
+
+/// --offload process: the worker processes that cpu steps go to
+/// (offload_process_count() of them, noted as `offload_processes`); none
+/// otherwise. Destroy it before the scheduler whose coroutines await it.
+inline std::optional<process_pool> offload_processes(model_context& ctx) {
+  if (ctx.options().offload != offload_mode::process) return std::nullopt;
+  const int n = offload_process_count(ctx.options());
+  ctx.note("offload_processes", static_cast<double>(n));
+  return std::optional<process_pool>(std::in_place, n);
+}
+
+/// The first exception that escaped a coroutine or a thread of a model: kept,
+/// and rethrown by the model once everything it started has stopped, so that
+/// the run becomes status `error` instead of a crash on some helper thread.
+class first_error {
+ public:
+  void record(std::exception_ptr e) noexcept {
+    if (!e) return;
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::move(e);
+  }
+  void rethrow_if_any() {
+    std::lock_guard lock(mutex_);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
+
+/// Routines started with start_here() and not yet ended, and wait() until
+/// none is left: how a model without a scheduler of its own (a thread pool,
+/// worker processes, fibers) knows its clients are done. Mutex and CondVar
+/// let fibers wait without blocking their thread.
+template <class Mutex = std::mutex, class CondVar = std::condition_variable>
+class basic_routine_set : public first_error {
+ public:
+  /// Starts `r` on this thread; it counts as live until it ends, here or on
+  /// whichever thread resumes it last.
+  void start_here(routine<void> r) {
+    adopt();
+    start_adopted(std::move(r));
+  }
+  /// Counts a routine as live before it starts (e.g. before the fiber that
+  /// will run it exists); start it with start_adopted().
+  void adopt() {
+    std::lock_guard lock(mutex_);
+    ++live_;
+  }
+  void start_adopted(routine<void> r) noexcept { start_detached(std::move(r), &ended, this); }
+  /// An adopted routine that will never start (its fiber could not be made).
+  void forget_adopted() noexcept { ended(this, nullptr); }
+  /// Blocks (the calling fiber, for fiber types) until no routine is live.
+  void wait() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return live_ == 0; });
+  }
+  /// wait() for at most `d`; true when no routine is live.
+  template <class Rep, class Period>
+  bool wait_for(std::chrono::duration<Rep, Period> d) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, d, [this] { return live_ == 0; });
+  }
+
+ private:
+  static void ended(void* arg, std::exception_ptr e) noexcept {
+    auto* self = static_cast<basic_routine_set*>(arg);
+    self->record(std::move(e));
+    std::lock_guard lock(self->mutex_);
+    if (--self->live_ == 0) self->changed_.notify_all();  // under the lock: wait() may return
+  }
+  Mutex mutex_;
+  CondVar changed_;
+  std::size_t live_ = 0;
+};
+using routine_set = basic_routine_set<>;
+
+/// Runs the load plan of a run on model M's primitives (see the top of this
+/// file). Construct it in the model's run(), then run probe() and the load
+/// (start_load()) on the model's scheduler until they have all returned.
+template <class M>
+class driver {
+ public:
+  template <class T>
+  using task_type = typename M::template task<T>;
+  using client_state = typename M::client;
+
+  driver(model_context& ctx, M& m) noexcept
+      : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())) {}
+  driver(const driver&) = delete;
+  driver& operator=(const driver&) = delete;
+
+  /// The stall probe: wakes at each deadline in M's idiom until the window
+  /// closes.
+  task_type<void> probe();
+
+  /// The load: the generator (open loop) or concurrency() clients, each
+  /// handed to m.spawn(). If a spawn throws, the window closes at once (so
+  /// that what was started ends) and the exception propagates: wait for
+  /// what was started, then fail the run with it.
+  void start_load();
+
+  /// One closed-loop client (start_load() spawns concurrency() of them).
+  task_type<void> client() { return serve(std::nullopt); }
+  /// The open-loop generator: launches each arrival at its intended start.
+  task_type<void> generator();
+
+ private:
+  // A closed-loop client (no `arrival`): task after task until the window
+  // closes, in one coroutine, so a frame per client, not per task. Else one
+  // open-loop arrival.
+  task_type<void> serve(std::optional<task> arrival);
+  // A cooperative model's step that leaves the scheduler (a block step to a
+  // thread, a cpu step to a worker process) waits in a coroutine of its own,
+  // so that its awaiter and its failure path take a frame only while such a
+  // step runs: a client's frame stays small (ten thousand of them do not fit
+  // in cache, and waking one touches every line of it). False: the task
+  // failed (reported).
+  task_type<bool> elsewhere(client_state& c, const task& t, const step& s, std::uint64_t& sum);
+
+  // Whether `s` suspends the task as soon as it starts (it runs nothing on
+  // the scheduler thread).
+  static bool suspends(const step& s, offload_plan plan) noexcept {
+    switch (s.kind) {
+      case step_kind::io:
+        return M::cooperative;
+      case step_kind::cpu:
+        return plan.cpu;
+      case step_kind::block:
+        return plan.block;
+    }
+    return false;
+  }
+  // Draws the next step of task `id` at or after `index` into `s` (skipping
+  // `@P%` steps it does not take) and moves `index` past it; false at the
+  // end. task_steps' iterator does the same, but kept in a client's frame it
+  // made the loop's closed loop ~10% slower per task (2026-11-27).
+  static bool next_step(const step_source& source, std::uint64_t id, std::size_t& index,
+                        step& s) noexcept {
+    while (index < source.size()) {
+      if (source.draw(id, index++, s)) return true;
+    }
+    return false;
+  }
+  // The task starts running on the scheduler thread now.
+  static void running(run_context& ctx, segment& seg, const task& t) noexcept {
+    if constexpr (M::cooperative) {
+      ctx.resume(seg, t, clock::now());
+    } else {
+      ctx.dequeued(t);
+    }
+  }
+  static time_point resume_stamp() noexcept {
+    if constexpr (requires { M::resume_stamp(); }) {
+      return M::resume_stamp();
+    } else {
+      return clock::now();
+    }
+  }
+  bool keep_going() noexcept {
+    if constexpr (requires { m_.keep_going(); }) {
+      return m_.keep_going();
+    } else {
+      return true;
+    }
+  }
+  static void failed(run_context& ctx, const task& t, std::exception_ptr e) noexcept;
+
+  run_context& ctx_;
+  M& m_;
+  const offload_plan plan_;
+};
+
+// ---- implementation --------------------------------------------------------
+
+template <class M>
+void driver<M>::failed(run_context& ctx, const task& t, std::exception_ptr e) noexcept {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const std::exception& x) {
+    ctx.fail(t, x.what());
+  } catch (...) {
+    ctx.fail(t, "an exception that is not a std::exception");
+  }
+}
+
+template <class M>
+auto driver<M>::probe() -> task_type<void> {
+  client_state c(m_);
+  stall_probe& p = ctx_.probe();
+  while (!ctx_.stopping()) {
+    if constexpr (requires { m_.wake_probe(c, p); }) {
+      co_await m_.wake_probe(c, p);
+    } else {
+      co_await m_.sleep_until(c, p.deadline());
+      p.woke();
+    }
+  }
+}
+
+template <class M>
+void driver<M>::start_load() {
+  try {
+    if (ctx_.open_loop()) {
+      m_.spawn(generator());
+    } else {
+      for (std::uint64_t i = 0; i < ctx_.concurrency(); ++i) m_.spawn(client());
+    }
+  } catch (...) {
+    ctx_.close_window();
+    throw;
+  }
+}
+
+template <class M>
+auto driver<M>::generator() -> task_type<void> {
+  client_state c(m_);
+  while (std::optional<task> t = ctx_.next_arrival()) {
+    co_await m_.sleep_until(c, t->intended_start);
+    ctx_.launched(*t);
+    m_.spawn(serve(*t));
+  }
+}
+
+template <class M>
+auto driver<M>::elsewhere(client_state& c, const task& t, const step& s, std::uint64_t& sum)
+    -> task_type<bool> {
+  std::exception_ptr error;
+  try {
+    if (s.kind == step_kind::cpu) {
+      if constexpr (requires { m_.cpu_elsewhere(c, s, sum); }) {
+        sum = co_await m_.cpu_elsewhere(c, s, sum);
+      }
+    } else {
+      if constexpr (requires { m_.block_elsewhere(c, s); }) co_await m_.block_elsewhere(c, s);
+    }
+    co_return true;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  failed(ctx_, t, std::move(error));
+  co_return false;
+}
+
+template <class M>
+auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
+  client_state c(m_);
+  const bool closed = !arrival;
+  std::optional<task>& t = arrival;
+  if (closed) t = ctx_.first_task();
+
+  if constexpr (requires { m_.run_task(c, *t, ctx_.steps(*t)); }) {
+    // The whole task runs elsewhere (a worker process); the driver only
+    // issues and reports it.
+    while (t) {
+      std::uint64_t sum = 0;
+      std::exception_ptr error;
+      try {
+        sum = co_await m_.run_task(c, *t, ctx_.steps(*t));
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (error) {
+        failed(ctx_, *t, std::move(error));
+        if (closed && keep_going()) {
+          t = ctx_.next_task();
+          continue;
+        }
+        break;
+      }
+      segment none;  // never opened: nothing ran on a scheduler of ours
+      if (!closed) {
+        ctx_.complete(*t, sum, none);
+        break;
+      }
+      if (!ctx_.complete_and_next(*t, sum, none)) break;
+    }
+    co_return;
+  } else {
+    // In locals, not through `this`: one load less each, several times a task.
+    run_context& ctx = ctx_;
+    const step_source& source = ctx.source();
+    const offload_plan plan = plan_;
+    step s;
+    segment seg;  // closed between tasks
+    if (!closed) {
+      // An arrival runs as soon as it starts, in a cooperative model; a pool
+      // queues it first, like any request it is handed.
+      if constexpr (!M::cooperative) co_await m_.yield(c);
+      running(ctx, seg, *t);
+    }
+    while (t) {
+      std::size_t index = 0;
+      bool more = next_step(source, t->id, index, s);
+      // A closed-loop task whose first step suspends opens no segment here.
+      if (closed && (!more || !suspends(s, plan))) {
+        co_await m_.yield(c);
+        running(ctx, seg, *t);
+      }
+      std::uint64_t sum = 0;
+      bool ok = true;  // false: the task failed, and was reported
+      try {
+        for (; ok && more; more = next_step(source, t->id, index, s)) {
+          if (!suspends(s, plan)) {
+            if constexpr (M::cooperative) seg.step(s.index, s.kind);
+            sum = run_step(s, sum);  // holds the scheduler thread: the point of the exercise
+          } else if (s.kind == step_kind::io) {
+            // A task that has not run yet (no segment open) waits from its
+            // issue stamp. Not inside the co_await expression: there g++ 12
+            // evaluates both arms of a ?:, and the close would read the
+            // clock for nothing.
+            const time_point from = seg.open() ? seg.close() : t->intended_start;
+            if constexpr (requires { m_.sleep_for(c, s.duration, from); }) {
+              co_await m_.sleep_for(c, s.duration, from);
+            } else {
+              co_await m_.sleep_until(c, from + s.duration);
+            }
+            ctx.resume(seg, *t, resume_stamp());
+          } else {
+            seg.close();
+            ok = co_await elsewhere(c, *t, s, sum);
+            ctx.resume(seg, *t, clock::now());
+          }
+        }
+      } catch (...) {
+        ok = false;
+        failed(ctx, *t, std::current_exception());
+      }
+      if (!ok) {
+        seg.close();
+        if (!closed || !keep_going()) break;
+        t = ctx.next_task();
+        continue;
+      }
+      if (!closed) {
+        ctx.complete(*t, sum, seg);
+        break;
+      }
+      if (!ctx.complete_and_next(*t, sum, seg)) break;
+    }
+  }
+}
+
+}  // namespace ccbench
