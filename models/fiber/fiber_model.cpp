@@ -29,6 +29,7 @@
 #include "harness/driver.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
+#include "harness/thread_pool.hpp"
 
 namespace ccbench::models {
 namespace {
@@ -76,89 +77,33 @@ class locked_stack_pool {
   std::shared_ptr<shared> shared_;
 };
 
-// The --offload thread pool: threads started lazily up to a limit, like
-// Python's ThreadPoolExecutor, kept until the run ends. A fiber hands it a
-// block step with a fiber promise and waits on the future, which suspends only
-// that fiber: its scheduler thread goes on running the others.
-class offload_pool {
- public:
-  explicit offload_pool(int limit) : limit_(limit) {}
-  offload_pool(const offload_pool&) = delete;
-  offload_pool& operator=(const offload_pool&) = delete;
-  ~offload_pool() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-
-  int limit() const noexcept { return limit_; }
-
-  /// Called from a fiber: runs step `s` on a pool thread; suspends the calling
-  /// fiber (not its thread) until it is done, and rethrows what the step
-  /// threw. Throws std::system_error when a needed pool thread cannot be
-  /// started.
-  void run(const step& s) {
+// Runs step `s` (a block step) on `pool` and suspends the calling fiber (not
+// its thread) until it is done; rethrows what the step threw. The pool
+// thread owns the promise while it runs the step: the fiber may wake and
+// drop the job the moment the promise is set.
+void run_on(lazy_thread_pool& pool, const step& s) {
+  struct job final : lazy_thread_pool::job {
+    const step* what = nullptr;
     fibers::promise<void> done;
-    fibers::future<void> finished = done.get_future();
-    {
-      std::unique_lock lock(mutex_);
-      queue_.push_back(job{&s, std::move(done)});
-      if (idle_ == 0 && static_cast<int>(threads_.size()) < limit_) {
-        try {
-          threads_.emplace_back([this] { work(); });
-        } catch (...) {
-          // Don't leave a job behind that nobody runs: its promise would be
-          // broken only when the pool goes, long after this fiber gave up.
-          queue_.pop_back();
-          throw;
-        }
-      }
-    }
-    cv_.notify_one();
-    finished.get();
-  }
-
- private:
-  struct job {
-    const step* what;  // in the waiting fiber's routine frame
-    fibers::promise<void> done;
-  };
-
-  void work() {
-    set_precise_timer_slack();
-    std::unique_lock lock(mutex_);
-    while (true) {
-      ++idle_;
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      --idle_;
-      if (queue_.empty()) return;  // stopping, nothing left
-      job j = std::move(queue_.front());
-      queue_.pop_front();
-      lock.unlock();
+    void run() noexcept override {
+      fibers::promise<void> p = std::move(done);
       // set_value from a plain thread is supported: Boost.Fiber gives this
       // thread a scheduler of its own and wakes the fiber on its scheduler's
       // remote-ready queue.
       try {
-        run_step(*j.what, 0);
-        j.done.set_value();
+        run_step(*what, 0);
+        p.set_value();
       } catch (...) {
-        j.done.set_exception(std::current_exception());
+        p.set_exception(std::current_exception());
       }
-      lock.lock();
     }
-  }
-
-  const int limit_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<job> queue_;
-  std::vector<std::thread> threads_;
-  int idle_ = 0;
-  bool stopping_ = false;
-};
+  };
+  job j;
+  j.what = &s;
+  fibers::future<void> finished = j.done.get_future();
+  pool.submit(j);
+  finished.get();
+}
 
 // The driver's coroutines that are running, each in a fiber of its own. Fiber
 // mutex and condition variable: waiting suspends only the waiting fiber, and
@@ -324,8 +269,8 @@ struct fiber_primitives {
 
   locked_stack_pool& stacks;
   fiber_routines& live;
-  offload_pool* threads = nullptr;  // --offload thread or process
-  process_pool* procs = nullptr;    // --offload process
+  lazy_thread_pool* threads = nullptr;  // --offload thread or process
+  process_pool* procs = nullptr;        // --offload process
 
   static auto sleep_until(client&, time_point deadline) {
     return done_inline{[deadline] { boost::this_fiber::sleep_until(deadline); }};
@@ -347,7 +292,7 @@ struct fiber_primitives {
     }
   }
   auto block_elsewhere(client&, const step& s) {
-    return done_inline{[this, &s] { threads->run(s); }};
+    return done_inline{[this, &s] { run_on(*threads, s); }};
   }
   auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) {
     return done_inline{[this, &s, acc] { return run_in_process(*procs, s, acc); }};
@@ -376,7 +321,7 @@ class fiber_model final : public model {
     ctx.note("scheduler", threads == 1 ? "round_robin" : "shared_queue");
     ctx.note("stack_kb", static_cast<double>(stack_bytes / 1024));
 
-    std::optional<offload_pool> pool;
+    std::optional<lazy_thread_pool> pool;
     if (ctx.options().offload != offload_mode::none) {
       pool.emplace(offload_thread_count(ctx.options()));
       ctx.note("offload_threads", static_cast<double>(pool->limit()));

@@ -42,61 +42,14 @@ std::int64_t now_ns() noexcept { return clock::now().time_since_epoch().count();
 
 namespace detail {
 
-// Threads behind to_thread(): started lazily up to a limit, like Python's
-// ThreadPoolExecutor, kept until the loop is destroyed.
-class thread_pool {
- public:
-  thread_pool(event_loop& loop, int limit) : loop_(loop), limit_(limit) {}
-  ~thread_pool() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
-  }
-
-  void submit(offload_job& job, void (*done)(event_loop&, std::coroutine_handle<>)) {
-    std::unique_lock lock(mutex_);
-    queue_.push_back(&job);
-    done_ = done;
-    if (idle_ == 0 && static_cast<int>(threads_.size()) < limit_) {
-      threads_.emplace_back([this] { work(); });
-    }
-    lock.unlock();
-    cv_.notify_one();
-  }
-
- private:
-  void work() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      ++idle_;
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      --idle_;
-      if (queue_.empty()) return;  // stopping, nothing left
-      offload_job* job = queue_.front();
-      queue_.pop_front();
-      const auto done = done_;
-      lock.unlock();
-      // Read the waiter before run(): after done() the frame may be gone.
-      const std::coroutine_handle<> waiter = job->waiter;
-      job->run();
-      done(loop_, waiter);
-      lock.lock();
-    }
-  }
-
-  event_loop& loop_;
-  const int limit_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<offload_job*> queue_;
-  std::vector<std::thread> threads_;
-  int idle_ = 0;
-  bool stopping_ = false;
-  void (*done_)(event_loop&, std::coroutine_handle<>) = nullptr;
-};
+void offload_job::run() noexcept {
+  // Read before execute(): once the loop has the handle, the frame (and this
+  // job) may be gone.
+  const std::coroutine_handle<> h = waiter;
+  event_loop* const l = loop;
+  execute();
+  l->complete_external(h);
+}
 
 }  // namespace detail
 
@@ -306,9 +259,16 @@ void event_loop::finish_offload(std::coroutine_handle<> h) noexcept {
 }
 
 void event_loop::offload(detail::offload_job& job) {
-  if (!pool_) pool_ = std::make_unique<detail::thread_pool>(*this, offload_limit_);
+  if (!pool_) pool_ = std::make_unique<lazy_thread_pool>(offload_limit_);
+  job.loop = this;
+  // Counted before the job is queued: a pool thread may finish it at once.
   begin_external();
-  pool_->submit(job, [](event_loop& loop, std::coroutine_handle<> h) { loop.finish_offload(h); });
+  try {
+    pool_->submit(job);
+  } catch (...) {
+    offloads_in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    throw;
+  }
 }
 
 void event_loop::fire_timers(std::int64_t now) noexcept {

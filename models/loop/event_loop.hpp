@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "harness/clock.hpp"
+#include "harness/thread_pool.hpp"
 #include "models/loop/cancellation.hpp"
 #include "models/loop/task.hpp"
 #include "models/loop/timer_heap.hpp"
@@ -44,16 +45,19 @@ using clock = ccbench::clock;
 namespace detail {
 
 /// Work handed to the offload pool; lives in the awaiting coroutine's frame.
-struct offload_job {
+/// The pool runs execute(), then the loop resumes `waiter`.
+struct offload_job : lazy_thread_pool::job {
   /// Runs on a pool thread. Must not throw.
-  virtual void run() noexcept = 0;
+  virtual void execute() noexcept = 0;
   std::coroutine_handle<> waiter;
+  event_loop* loop = nullptr;
 
  protected:
   ~offload_job() = default;
-};
 
-class thread_pool;
+ private:
+  void run() noexcept final;
+};
 
 template <class T>
 T take_result(task_state& s);
@@ -175,7 +179,7 @@ class event_loop {
   std::atomic<std::int64_t> offloads_in_flight_{0};
 
   int offload_limit_;
-  std::unique_ptr<detail::thread_pool> pool_;
+  std::unique_ptr<lazy_thread_pool> pool_;
   std::exception_ptr unhandled_;
   detail::task_state* tasks_ = nullptr;  // unfinished tasks, for run()'s clean-up
   std::size_t task_count_ = 0;
@@ -414,7 +418,7 @@ class to_thread_awaiter final : private detail::offload_job {
   }
 
  private:
-  void run() noexcept override {
+  void execute() noexcept override {
     try {
       if constexpr (std::is_void_v<result_type>) {
         fn_();
