@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "harness/resource_usage.hpp"
-#include "harness/results_io.hpp"
+#include "harness/results_json.hpp"
 
 namespace ccbench {
 namespace {

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/error.hpp"
-#include "harness/results_io.hpp"
+#include "harness/results_json.hpp"
+#include "harness/run_directory.hpp"
+#include "harness/summary_csv.hpp"
 
 namespace ccbench {
 namespace {

@@ -10,8 +10,11 @@
 
 #include "harness/cli/registry.hpp"
 #include "harness/error.hpp"
+#include "harness/results_json.hpp"
+#include "harness/run_directory.hpp"
 #include "harness/statistics.hpp"
 #include "harness/step_work.hpp"
+#include "harness/summary_csv.hpp"
 
 namespace ccbench {
 namespace {

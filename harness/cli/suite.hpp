@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/results_io.hpp"
+#include "harness/results.hpp"
 
 namespace ccbench {
 

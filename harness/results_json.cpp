@@ -1,16 +1,8 @@
-#include "harness/results_io.hpp"
+#include "harness/results_json.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sstream>
 
 #include "harness/error.hpp"
@@ -322,24 +314,6 @@ run_record record_from(const json& j) {
   return r;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
-}
-
-std::string csv_num(double v) {
-  if (!std::isfinite(v)) return "";
-  std::ostringstream os;
-  os.precision(10);
-  os << v;
-  return os.str();
-}
-
 json spread_json(const spread& s) {
   return {{"median", num(s.median)},
           {"ci95_low", num(s.ci95_low)},
@@ -472,117 +446,5 @@ results read_results(const std::filesystem::path& path) {
 std::string record_to_json_text(const run_record& r) { return record_json(r).dump(); }
 
 run_record record_from_json_text(std::string_view text) { return record_from(json::parse(text)); }
-
-std::string to_summary_csv(const results& r) {
-  std::ostringstream os;
-  os << "model,offload,threads,workload,scenario,arrival,concurrency,rate,duration_s,repetition,"
-        "completed,drained,errors,throughput_per_s,offered_per_s,"
-        "latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,latency_max_us,"
-        "latency_mean_us,latency_min_us,stall_p50_us,stall_p99_us,stall_max_us,stall_count_over_"
-        "threshold,"
-        "stall_threshold_us,stall_total_ms,cpu_user_s,cpu_sys_s,ctx_switches_voluntary,"
-        "ctx_switches_involuntary,rss_peak_kb,status,error\n";
-  for (const run_record& x : r.runs) {
-    const run_config& c = x.config;
-    os << csv_field(c.model) << ',' << to_string(c.options.offload) << ',' << c.options.threads
-       << ',' << csv_field(c.workload) << ',' << csv_field(c.scenario) << ','
-       << to_string(c.arrival) << ',' << c.concurrency << ',' << csv_num(c.rate) << ','
-       << csv_num(to_s(c.duration)) << ',' << c.repetition << ',' << x.completed << ',' << x.drained
-       << ',' << x.errors << ',' << csv_num(x.throughput_per_s) << ',' << csv_num(x.offered_per_s)
-       << ',' << csv_num(x.latency.p50) << ',' << csv_num(x.latency.p90) << ','
-       << csv_num(x.latency.p99) << ',' << csv_num(x.latency.p999) << ',' << csv_num(x.latency.max)
-       << ',' << csv_num(x.latency.mean) << ',' << csv_num(x.latency.min) << ','
-       << csv_num(x.stall.p50) << ',' << csv_num(x.stall.p99) << ',' << csv_num(x.stall.max) << ','
-       << x.stall.count_over_threshold << ',' << csv_num(x.stall.threshold_us) << ','
-       << csv_num(x.stall.total_ms) << ',' << csv_num(x.cpu_user_s) << ',' << csv_num(x.cpu_sys_s)
-       << ',' << x.ctx_voluntary << ',' << x.ctx_involuntary << ',' << x.rss_peak_kb << ','
-       << to_string(x.status) << ',' << csv_field(x.error) << '\n';
-  }
-  return os.str();
-}
-
-void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = mkstemp(tmpl.data());
-  if (fd < 0) {
-    throw config_error("cannot write '" + path.string() + "': " + std::strerror(errno));
-  }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      throw config_error("cannot write '" + path.string() + "': " + why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  fchmod(fd, 0644);
-  ::fsync(fd);
-  ::close(fd);
-  if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmpl.c_str());
-    throw config_error("cannot write '" + path.string() + "': " + why);
-  }
-}
-
-void check_new_run_directory(const std::filesystem::path& dir, std::string_view flag) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir, ec)) {
-    throw config_error(std::string(flag) + " '" + dir.string() +
-                       "': already exists; run directories are never overwritten, "
-                       "choose a new name");
-  }
-}
-
-void create_run_directory(const std::filesystem::path& dir) {
-  std::error_code ec;
-  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
-  if (!std::filesystem::create_directory(dir, ec)) {
-    throw config_error("--out '" + dir.string() + "': cannot create directory" +
-                       (ec ? ": " + ec.message() : " (it exists already)"));
-  }
-}
-
-void write_results_files(const std::filesystem::path& dir, const results& r) {
-  write_file_atomic(dir / "results.json", to_json_text(r));
-  write_file_atomic(dir / "summary.csv", to_summary_csv(r));
-}
-
-void point_latest_at(const std::filesystem::path& dir) {
-  std::error_code ec;
-  const std::filesystem::path parent = dir.has_parent_path() ? dir.parent_path() : ".";
-  const std::filesystem::path latest = parent / "latest";
-  if (std::filesystem::exists(std::filesystem::symlink_status(latest, ec)) &&
-      !std::filesystem::is_symlink(latest, ec)) {
-    return;
-  }
-  const std::filesystem::path tmp = parent / (".latest.tmp-" + std::to_string(::getpid()));
-  std::filesystem::remove(tmp, ec);
-  std::filesystem::create_directory_symlink(dir.filename(), tmp, ec);
-  if (!ec) std::filesystem::rename(tmp, latest, ec);
-}
-
-void write_run_directory(const std::filesystem::path& dir, const results& r) {
-  create_run_directory(dir);
-  write_results_files(dir, r);
-  point_latest_at(dir);
-}
-
-std::string make_run_id() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  std::random_device rd;
-  char suffix[8];
-  std::snprintf(suffix, sizeof suffix, "-%04x", rd() & 0xffff);
-  return std::string(buf) + suffix;
-}
 
 }  // namespace ccbench

@@ -1,0 +1,13 @@
+// summary.csv: one row per run, nested fields flattened (latency_us.p99 -> latency_p99_us).
+#pragma once
+
+#include <string>
+
+#include "harness/results.hpp"
+
+namespace ccbench {
+
+/// The header line and one row per run of `r`.
+std::string to_summary_csv(const results& r);
+
+}  // namespace ccbench
