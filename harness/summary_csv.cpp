@@ -3,6 +3,8 @@
 #include <cmath>
 #include <sstream>
 
+#include "harness/result_fields.hpp"
+
 namespace ccbench {
 namespace {
 
@@ -24,34 +26,54 @@ std::string csv_num(double v) {
   return os.str();
 }
 
+// Null is an empty cell; lists have no column (run_fields() gives them none).
+std::string csv_cell(const field_value& value) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, bool>) {
+          return v ? "true" : "false";
+        } else if constexpr (std::is_same_v<V, std::int64_t> || std::is_same_v<V, std::uint64_t>) {
+          return std::to_string(v);
+        } else if constexpr (std::is_same_v<V, double>) {
+          return csv_num(v);
+        } else if constexpr (std::is_same_v<V, std::string>) {
+          return csv_field(v);
+        } else {
+          return "";
+        }
+      },
+      value);
+}
+
 }  // namespace
 
-std::string to_summary_csv(const results& r) {
-  std::ostringstream os;
-  os << "model,offload,threads,workload,scenario,arrival,concurrency,rate,duration_s,repetition,"
-        "completed,drained,errors,throughput_per_s,offered_per_s,"
-        "latency_p50_us,latency_p90_us,latency_p99_us,latency_p999_us,latency_max_us,"
-        "latency_mean_us,latency_min_us,stall_p50_us,stall_p99_us,stall_max_us,stall_count_over_"
-        "threshold,"
-        "stall_threshold_us,stall_total_ms,cpu_user_s,cpu_sys_s,ctx_switches_voluntary,"
-        "ctx_switches_involuntary,rss_peak_kb,status,error\n";
-  for (const run_record& x : r.runs) {
-    const run_config& c = x.config;
-    os << csv_field(c.model) << ',' << to_string(c.options.offload) << ',' << c.options.threads
-       << ',' << csv_field(c.workload) << ',' << csv_field(c.scenario) << ','
-       << to_string(c.arrival) << ',' << c.concurrency << ',' << csv_num(c.rate) << ','
-       << csv_num(to_s(c.duration)) << ',' << c.repetition << ',' << x.completed << ',' << x.drained
-       << ',' << x.errors << ',' << csv_num(x.throughput_per_s) << ',' << csv_num(x.offered_per_s)
-       << ',' << csv_num(x.latency.p50) << ',' << csv_num(x.latency.p90) << ','
-       << csv_num(x.latency.p99) << ',' << csv_num(x.latency.p999) << ',' << csv_num(x.latency.max)
-       << ',' << csv_num(x.latency.mean) << ',' << csv_num(x.latency.min) << ','
-       << csv_num(x.stall.p50) << ',' << csv_num(x.stall.p99) << ',' << csv_num(x.stall.max) << ','
-       << x.stall.count_over_threshold << ',' << csv_num(x.stall.threshold_us) << ','
-       << csv_num(x.stall.total_ms) << ',' << csv_num(x.cpu_user_s) << ',' << csv_num(x.cpu_sys_s)
-       << ',' << x.ctx_voluntary << ',' << x.ctx_involuntary << ',' << x.rss_peak_kb << ','
-       << to_string(x.status) << ',' << csv_field(x.error) << '\n';
+std::string summary_csv_header() {
+  std::string out;
+  for (const run_field& f : run_fields()) {
+    if (f.column.empty()) continue;
+    if (!out.empty()) out += ',';
+    out += f.column;
   }
-  return os.str();
+  return out;
+}
+
+std::string summary_csv_row(const run_record& r) {
+  std::string out;
+  bool first = true;
+  for (const run_field& f : run_fields()) {
+    if (f.column.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    out += csv_cell(f.get(r));
+  }
+  return out;
+}
+
+std::string to_summary_csv(const results& r) {
+  std::string out = summary_csv_header() + '\n';
+  for (const run_record& x : r.runs) out += summary_csv_row(x) + '\n';
+  return out;
 }
 
 }  // namespace ccbench
