@@ -1,5 +1,6 @@
 #include "harness/result_fields.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -129,6 +130,26 @@ run_field seconds(std::string_view path, std::string_view column = {}) {
           [](run_record& r, const field_value& v) {
             r.config.*member_of_config = from_s(value_as<double>(v));
           }};
+}
+
+// Text where "" means "none": written null, and null reads back as "".
+template <auto... members>
+run_field empty_is_null(std::string_view path) {
+  return {
+      path,
+      {},
+      field_kind::text,
+      [](const run_record& r) -> field_value {
+        const std::string& s = at<members...>(r);
+        if (s.empty()) return std::monostate{};
+        return s;
+      },
+      [](run_record& r, const field_value& v) { at<members...>(r) = value_as<std::string>(v); }};
+}
+
+run_field omit_null(run_field f) {
+  f.omit_null = true;
+  return f;
 }
 
 run_field required(run_field f) {
@@ -293,6 +314,39 @@ std::vector<run_field> make_run_fields() {
   f.push_back(run<&R::series, &T::completed>("timeseries.completed"));
   f.push_back(run<&R::series, &T::p99_us>("timeseries.p99_us"));
   f.push_back(run<&R::series, &T::stall_max_us>("timeseries.stall_max_us"));
+
+  // What the registry says of the model, so that readers need no list of models.
+  using M = model_traits;
+  f.push_back(run<&R::traits, &M::uses_threads>("model_traits.uses_threads"));
+  f.push_back(run<&R::traits, &M::cooperative>("model_traits.cooperative"));
+  f.push_back({"model_traits.offload", "", field_kind::texts,
+               [](const R& r) -> field_value {
+                 std::vector<std::string> modes = {"none"};
+                 if (r.traits.offload_thread) modes.emplace_back("thread");
+                 if (r.traits.offload_process) modes.emplace_back("process");
+                 return modes;
+               },
+               [](R& r, const field_value& v) {
+                 const auto modes = value_as<std::vector<std::string>>(v);
+                 auto has = [&](std::string_view m) {
+                   return std::find(modes.begin(), modes.end(), m) != modes.end();
+                 };
+                 r.traits.offload_thread = has("thread");
+                 r.traits.offload_process = has("process");
+               },
+               offload_modes});
+  f.push_back(run<&R::traits, &M::sweep>("model_traits.sweep"));
+  f.push_back(run<&R::traits, &M::order>("model_traits.order"));
+  f.push_back(omit_null(empty_is_null<&R::traits, &M::color>("model_traits.colors.none")));
+  f.push_back(omit_null(empty_is_null<&R::traits, &M::color_thread>("model_traits.colors.thread")));
+  f.push_back(
+      omit_null(empty_is_null<&R::traits, &M::color_process>("model_traits.colors.process")));
+  f.push_back(empty_is_null<&R::traits, &M::marker>("model_traits.marker"));
+
+  f.push_back(negative_is_null<&R::cpu_window_user_s>("cpu_window_s.user", "cpu_window_user_s"));
+  f.push_back(negative_is_null<&R::cpu_window_sys_s>("cpu_window_s.sys", "cpu_window_sys_s"));
+  f.push_back(run<&R::ramp_ms>("ramp_ms", "ramp_ms"));
+  f.push_back(negative_is_null<&R::workers_pss_kb>("workers_pss_kb", "workers_pss_kb"));
   return f;
 }
 
