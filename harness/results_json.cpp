@@ -244,6 +244,20 @@ json document(const results& r, json runs) {
       {"warnings", r.warnings},   {"runs", std::move(runs)}, {"summaries", summaries}};
 }
 
+// `text` (a dump(2)) with its lines after the first moved `depth` spaces to
+// the right: a value that starts on a line `depth` deep in a document. JSON
+// strings hold no raw newline, so every newline in the text starts a line.
+std::string indent_lines(const std::string& text, std::size_t depth) {
+  const std::string pad(depth, ' ');
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  for (const char c : text) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string to_json_text(const results& r) {
@@ -254,36 +268,35 @@ std::string to_json_text(const results& r) {
 
 std::string to_json_text(const results& r, std::vector<std::string>& rendered) {
   if (rendered.size() > r.runs.size()) rendered.clear();
-  // A run sits at depth 2 of the document ("runs" -> element): dump(2) indents
-  // it by 4 more spaces there. JSON strings hold no raw newline, so every
-  // newline of the text starts a line.
   for (std::size_t i = rendered.size(); i < r.runs.size(); ++i) {
-    const std::string text = record_json(r.runs[i]).dump(2);
-    std::string& out = rendered.emplace_back("    ");
-    out.reserve(text.size() + text.size() / 8);
-    for (const char c : text) {
-      out += c;
-      if (c == '\n') out += "    ";
-    }
+    rendered.push_back("    " + indent_lines(record_json(r.runs[i]).dump(2), 4));
   }
-  std::string doc = document(r, json::array()).dump(2) + "\n";
-  if (rendered.empty()) return doc;
-  // The top-level key is the only one indented by exactly two spaces.
-  const std::string_view empty_runs = "\n  \"runs\": []";
-  const std::size_t at = doc.find(empty_runs);
-  if (at == std::string::npos) return to_json_text(r);  // not reached: the key is always there
-  std::size_t size = 0;
-  for (const std::string& t : rendered) size += t.size() + 2;
+  // The document as dump(2) lays it out, one top-level member at a time, with
+  // the runs copied from `rendered`: an object's members are indented by 2,
+  // each on its own line, separated by ",\n".
+  std::size_t size = 64;
+  for (const std::string& run : rendered) size += run.size() + 2;
   std::string out;
-  out.reserve(doc.size() + size + 8);
-  out.append(doc, 0, at + empty_runs.size() - 1);  // up to and including '['
-  out += '\n';
-  for (std::size_t i = 0; i < rendered.size(); ++i) {
-    if (i > 0) out += ",\n";
-    out += rendered[i];
+  out.reserve(size);
+  out += "{\n";
+  bool first = true;
+  const json doc = document(r, json::array());
+  for (const auto& [key, value] : doc.items()) {
+    if (!first) out += ",\n";
+    first = false;
+    out += "  " + json(key).dump() + ": ";
+    if (key != "runs" || rendered.empty()) {
+      out += indent_lines(value.dump(2), 2);
+      continue;
+    }
+    out += "[\n";
+    for (std::size_t i = 0; i < rendered.size(); ++i) {
+      if (i > 0) out += ",\n";
+      out += rendered[i];
+    }
+    out += "\n  ]";
   }
-  out += "\n  ]";
-  out.append(doc, at + empty_runs.size());
+  out += "\n}\n";
   return out;
 }
 
