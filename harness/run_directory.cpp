@@ -21,7 +21,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = mkstemp(tmpl.data());
   if (fd < 0) {
-    throw config_error("cannot write '" + path.string() + "': " + std::strerror(errno));
+    throw io_error("cannot write '" + path.string() + "': " + std::strerror(errno));
   }
   std::size_t done = 0;
   while (done < content.size()) {
@@ -31,17 +31,24 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
       const std::string why = std::strerror(errno);
       ::close(fd);
       ::unlink(tmpl.c_str());
-      throw config_error("cannot write '" + path.string() + "': " + why);
+      throw io_error("cannot write '" + path.string() + "': " + why);
     }
     done += static_cast<std::size_t>(n);
   }
   fchmod(fd, 0644);
-  ::fsync(fd);
+  // A full disk or a failing device may only show here: a file that did not
+  // reach the disk must not replace the one that did.
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    throw io_error("cannot write '" + path.string() + "': " + why);
+  }
   ::close(fd);
   if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     ::unlink(tmpl.c_str());
-    throw config_error("cannot write '" + path.string() + "': " + why);
+    throw io_error("cannot write '" + path.string() + "': " + why);
   }
 }
 

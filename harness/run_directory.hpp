@@ -13,6 +13,7 @@ namespace ccbench {
 
 /// Writes `content` to `path` through a temporary file in the same directory and
 /// a rename, so readers see the old file or the new one, never half of one.
+/// Throws io_error naming `path` and the reason when it cannot.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
 
 /// Throws config_error when `dir` exists (run directories are never overwritten)
@@ -24,7 +25,7 @@ void check_new_run_directory(const std::filesystem::path& dir, std::string_view 
 void create_run_directory(const std::filesystem::path& dir);
 /// (Re)writes results.json and summary.csv in an existing run directory, each
 /// atomically: a suite rewrites them after every run so an interrupted suite
-/// keeps what it measured.
+/// keeps what it measured. Throws io_error.
 void write_results_files(const std::filesystem::path& dir, const results& r);
 /// Points `<parent of dir>/latest` at `dir`, atomically, only when `latest` is
 /// absent or already a symlink (a real file or directory there is left alone).

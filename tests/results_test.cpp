@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "harness/error.hpp"
 #include "harness/result_fields.hpp"
@@ -398,6 +399,28 @@ TEST(Results, RunDirectoryIsNeverOverwrittenAndLatestFollows) {
   EXPECT_EQ(fs::read_symlink(root / "latest"), "b");
   EXPECT_EQ(read_results(root / "a").run_id, "test-run");
   fs::remove_all(root);
+}
+
+// Once runs have started, a results file that cannot be written is not bad
+// input: main() exits 4 for an io_error, 2 for a config_error.
+TEST(Results, WritingIntoARemovedDirectoryIsAnIoError) {
+  namespace fs = std::filesystem;
+  static_assert(!std::is_base_of_v<config_error, io_error>);
+  const fs::path dir = fs::temp_directory_path() / ("ccbench-gone-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  create_run_directory(dir);
+  write_results_files(dir, sample());
+  fs::remove_all(dir);
+  EXPECT_THROW(write_results_files(dir, sample()), io_error);
+  try {
+    write_file_atomic(dir / "results.json", "{}");
+    ADD_FAILURE() << "no io_error was thrown";
+  } catch (const io_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write '" + (dir / "results.json").string() + "'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 // results/README.md, as the schema test reads it: each table row's backquoted
