@@ -15,6 +15,15 @@ class config_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Results could not be written once runs had started (a full disk, a removed
+/// directory): the input was fine, the measurements may be lost. The message
+/// names the file and the reason. Only main() catches it; it prints
+/// "ccbench: <message>" and exits with status 4.
+class io_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace ccbench
 
 /// Invariant check: prints file:line and aborts in debug builds; compiled out in Release.

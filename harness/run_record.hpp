@@ -37,6 +37,7 @@ struct stall_event {
   std::int64_t task = -1;  ///< -1: nothing attributable was running (scheduler overhead)
   std::string step;        ///< "io", "cpu", "block" or "" when unknown
   std::int32_t step_index = -1;
+  bool operator==(const stall_event&) const = default;
 };
 
 /// Per-interval view of a run, for timeline charts.

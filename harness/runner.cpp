@@ -18,7 +18,7 @@
 
 #include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
-#include "harness/results_io.hpp"
+#include "harness/results_json.hpp"
 #include "harness/run_context.hpp"
 
 namespace ccbench {

@@ -1,13 +1,22 @@
-// results.json carries every field of the schema in DESIGN.md, and reads back.
+// results.json and summary.csv carry every field of the schema (harness/result_fields.cpp),
+// read back, and match what results/README.md documents.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <type_traits>
 
 #include "harness/error.hpp"
-#include "harness/results_io.hpp"
+#include "harness/result_fields.hpp"
+#include "harness/results_json.hpp"
+#include "harness/run_directory.hpp"
+#include "harness/summary_csv.hpp"
 
 namespace ccbench {
 namespace {
@@ -34,6 +43,65 @@ results sample() {
   r.context.wakeup_cpu_us = 40.5;
   r.warnings.push_back("a warning");
   return r;
+}
+
+// A value of `f`'s kind, different from `before` (the default record's), and
+// one that reads back as itself.
+field_value sample_value(const run_field& f, std::size_t i, const field_value& before) {
+  const double n = static_cast<double>(i);
+  switch (f.kind) {
+    case field_kind::flag:
+      return !(std::holds_alternative<bool>(before) && std::get<bool>(before));
+    case field_kind::integer:
+      return static_cast<std::int64_t>(100 + i);
+    case field_kind::count:
+      return static_cast<std::uint64_t>(1000 + i);
+    case field_kind::number:
+      return 0.25 + n;  // exact in binary, and in nanoseconds for the durations
+    case field_kind::text:
+      if (!f.choices.empty()) return std::string(f.choices.back());
+      return "text of " + std::string(f.path) + ", \"quoted\"";
+    case field_kind::numbers:
+      return std::vector<double>{0.5, 1.5 + n};
+    case field_kind::counts:
+      return std::vector<std::uint64_t>{1, 2 + i};
+    case field_kind::texts:
+      if (!f.choices.empty()) return std::vector<std::string>(f.choices.begin(), f.choices.end());
+      return std::vector<std::string>{"a", "b"};
+    case field_kind::stall_events:
+      return std::vector<stall_event>{{1.5, 52, 7, "block", 1}, {-3, 2, -1, "", -1}};
+    case field_kind::facts:
+      return std::vector<model_fact>{{"offload_threads", 6.0}, {"tbb", std::string("2022.0.0")}};
+  }
+  return std::monostate{};
+}
+
+// A record with every field that can be read set to a value of its own.
+run_record record_with_every_field() {
+  const run_record defaults;
+  run_record r;
+  std::size_t i = 0;
+  for (const run_field& f : run_fields()) {
+    if (f.set != nullptr) f.set(r, sample_value(f, i++, f.get(defaults)));
+  }
+  return r;
+}
+
+// The value at `path` of a parsed JSON object, or nullptr.
+const nlohmann::json* at_path(const nlohmann::json& root, const std::string& path) {
+  const nlohmann::json* node = &root;
+  std::stringstream parts(path);
+  for (std::string key; std::getline(parts, key, '.');) {
+    if (!node->is_object() || !node->contains(key)) return nullptr;
+    node = &(*node)[key];
+  }
+  return node;
+}
+
+void expect_same_fields(const run_record& a, const run_record& b, const std::string& how) {
+  for (const run_field& f : run_fields()) {
+    EXPECT_EQ(f.get(a), f.get(b)) << f.path << " after " << how;
+  }
 }
 
 TEST(Results, JsonHasEveryFieldOfTheSchema) {
@@ -81,32 +149,120 @@ TEST(Results, RoundTrips) {
   EXPECT_EQ(b.runs[0].rss_start_kb, a.runs[0].rss_start_kb);
 }
 
+// Driven by the table: a field added to it is tested here without a new line.
+TEST(Results, EveryFieldSurvivesAJsonRoundTrip) {
+  const run_record defaults;
+  const run_record r = record_with_every_field();
+  std::size_t i = 0;
+  for (const run_field& f : run_fields()) {
+    if (f.set == nullptr) continue;
+    const field_value want = sample_value(f, i++, f.get(defaults));
+    EXPECT_EQ(f.get(r), want) << f.path << ": its setter and getter disagree";
+    EXPECT_NE(f.get(r), f.get(defaults)) << f.path << ": the sample is the default";
+  }
+
+  const std::string line = record_to_json_text(r);
+  const auto parsed = nlohmann::json::parse(line);
+  for (const run_field& f : run_fields()) {
+    EXPECT_NE(at_path(parsed, std::string(f.path)), nullptr) << f.path << " is not written";
+  }
+  expect_same_fields(r, record_from_json_text(line), "record_to_json_text");
+
+  results doc;
+  doc.runs = {r, r};
+  const results back = results_from_json_text(to_json_text(doc), "mem");
+  ASSERT_EQ(back.runs.size(), 2u);
+  expect_same_fields(r, back.runs[1], "to_json_text");
+}
+
+// Nulls: -1 for "not applicable", "" for "none", objects that are absent.
+TEST(Results, DefaultFieldsSurviveAJsonRoundTrip) {
+  run_record r;
+  r.config.model = "loop";
+  r.config.workload = "io:1ms";
+  const std::string line = record_to_json_text(r);
+  expect_same_fields(r, record_from_json_text(line), "record_to_json_text");
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_TRUE(j["generator_lag_ms"].is_null());
+  EXPECT_TRUE(j["busy_ratio"].is_null());
+  EXPECT_TRUE(j["slow_resumes"].is_null());
+  EXPECT_TRUE(j["queue_wait_us"].is_null());
+  EXPECT_TRUE(j["cpu_window_s"]["user"].is_null());
+  EXPECT_TRUE(j["cpu_window_s"]["sys"].is_null());
+  EXPECT_TRUE(j["workers_pss_kb"].is_null());
+  EXPECT_TRUE(j["model_traits"]["marker"].is_null());
+  EXPECT_EQ(j["model_traits"]["colors"], nlohmann::json::object());
+  EXPECT_EQ(j["model_traits"]["offload"], nlohmann::json::array({"none"}));
+}
+
+TEST(Results, ModelTraitsAreWrittenAsTheSchemaSays) {
+  run_record r = sample().runs[0];
+  r.traits.uses_threads = false;
+  r.traits.cooperative = true;
+  r.traits.offload_thread = true;
+  r.traits.offload_process = false;
+  r.traits.sweep = false;
+  r.traits.order = 3;
+  r.traits.color = "#112233";
+  r.traits.color_process = "#445566";
+  r.traits.marker = "s";
+  const auto t = nlohmann::json::parse(record_to_json_text(r))["model_traits"];
+  EXPECT_EQ(t, nlohmann::json::parse(R"({"uses_threads": false, "cooperative": true,
+      "offload": ["none", "thread"], "sweep": false, "order": 3,
+      "colors": {"none": "#112233", "process": "#445566"}, "marker": "s"})"));
+  const run_record back = record_from_json_text(record_to_json_text(r));
+  EXPECT_TRUE(back.traits.offload_thread);
+  EXPECT_FALSE(back.traits.offload_process);
+  EXPECT_EQ(back.traits.color_thread, "");
+  EXPECT_EQ(back.traits.color_process, "#445566");
+}
+
+TEST(Results, ModelFactsKeepTheirTypes) {
+  run_record r = sample().runs[0];
+  r.model_facts = {{"offload_threads", 6.0},
+                   {"ratio", 0.125},
+                   {"tbb", std::string("2022.0.0")},
+                   {"looks_like_a_number", std::string("6")}};
+  const std::string line = record_to_json_text(r);
+  const auto facts = nlohmann::json::parse(line)["model_facts"];
+  EXPECT_TRUE(facts["offload_threads"].is_number());
+  EXPECT_TRUE(facts["ratio"].is_number());
+  EXPECT_TRUE(facts["tbb"].is_string());
+  EXPECT_TRUE(facts["looks_like_a_number"].is_string());
+  EXPECT_EQ(record_from_json_text(line).model_facts, r.model_facts);
+}
+
 // A suite rewrites results.json after every run from runs rendered once: the
 // file must come out exactly as a rendering of the whole document would.
 TEST(Results, RewriteFromRenderedRunsMatchesAFullRendering) {
   results r = sample();
   r.warnings.push_back("a warning that quotes a key: \"runs\": []");
+  r.warnings.push_back("and one on\ntwo lines");
+  const run_record every = record_with_every_field();
+  std::vector<run_record> runs = {r.runs[0], every, r.runs[0], every, run_record{}};
+  runs[2].config.model = "asio";
+  runs[2].error = "two\nlines";
+  runs[2].stall_log = {{1.5, 52, 7, "block", 1}, {3, 2, -1, "", -1}};
+  runs[2].series = {100, {0, 100}, {10, 12}, {10400, 9800}, {250, 0}};
+  runs[4].config.model = "pool";
+  runs[4].config.workload = "cpu:1ms";
+  r.runs.clear();
   std::vector<std::string> rendered;
-  results none = r;
-  none.runs.clear();
-  EXPECT_EQ(to_json_text(none, rendered), to_json_text(none));
   EXPECT_EQ(to_json_text(r, rendered), to_json_text(r));
-  ASSERT_EQ(rendered.size(), 1u);
-  run_record more = r.runs[0];
-  more.config.model = "asio";
-  more.error = "two\nlines";
-  more.stall_log = {{1.5, 52, 7, "block", 1}, {3, 2, -1, "", -1}};
-  more.series = {100, {0, 100}, {10, 12}, {10400, 9800}, {250, 0}};
-  more.model_facts.clear();
-  r.runs.push_back(more);
-  r.runs.push_back(more);
-  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r));
-  EXPECT_EQ(rendered.size(), 3u);
+  for (std::size_t n = 1; n <= runs.size(); ++n) {
+    r.runs.push_back(runs[n - 1]);
+    EXPECT_EQ(to_json_text(r, rendered), to_json_text(r)) << "after " << n << " runs";
+    EXPECT_EQ(rendered.size(), n);
+  }
   config_summary s;
-  s.key = more.config;
+  s.key = runs[2].config;
   s.n = 2;
+  s.throughput.samples = {1, 2};
   r.summaries.push_back(s);
-  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r));
+  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r)) << "with a summary";
+  // A shorter list than was rendered starts over.
+  r.runs.resize(2);
+  EXPECT_EQ(to_json_text(r, rendered), to_json_text(r)) << "after the runs shrank";
 }
 
 TEST(Results, CsvFlattensNestedFields) {
@@ -119,13 +275,113 @@ TEST(Results, CsvFlattensNestedFields) {
   EXPECT_NE(csv.find("\"something, with \"\"quotes\"\"\""), std::string::npos);
 }
 
-TEST(Results, RejectsFilesThatAreNotResults) {
-  EXPECT_THROW(results_from_json_text("{nope", "x.json"), config_error);
-  EXPECT_THROW(results_from_json_text("{\"schema\": \"other\"}", "x.json"), config_error);
+// Columns are only ever added at the end: scripts read summary.csv by position too.
+TEST(Results, CsvKeepsItsColumnsInTheirOrder) {
+  const std::string before =
+      "model,offload,threads,workload,scenario,arrival,concurrency,rate,duration_s,repetition,"
+      "completed,drained,errors,throughput_per_s,offered_per_s,latency_p50_us,latency_p90_us,"
+      "latency_p99_us,latency_p999_us,latency_max_us,latency_mean_us,latency_min_us,stall_p50_us,"
+      "stall_p99_us,stall_max_us,stall_count_over_threshold,stall_threshold_us,stall_total_ms,"
+      "cpu_user_s,cpu_sys_s,ctx_switches_voluntary,ctx_switches_involuntary,rss_peak_kb,status,"
+      "error";
+  const std::string header = summary_csv_header();
+  EXPECT_EQ(header.substr(0, before.size()), before);
+  EXPECT_EQ(header.substr(before.size()),
+            ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb");
+}
+
+// Splits one CSV line (no newlines inside quotes) into its cells, unquoted.
+std::vector<std::string> csv_cells(const std::string& line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      cells.back() += '"';
+      ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+TEST(Results, CsvHeaderAndRowsFollowTheTable) {
+  std::vector<std::string> columns;
+  std::set<std::string> seen;
+  for (const run_field& f : run_fields()) {
+    if (f.column.empty()) continue;
+    columns.emplace_back(f.column);
+    EXPECT_TRUE(seen.insert(std::string(f.column)).second) << "column twice: " << f.column;
+    EXPECT_TRUE(f.kind != field_kind::numbers && f.kind != field_kind::counts &&
+                f.kind != field_kind::texts && f.kind != field_kind::stall_events &&
+                f.kind != field_kind::facts)
+        << f.path << ": a list has no summary.csv column";
+  }
+  EXPECT_EQ(csv_cells(summary_csv_header()), columns);
+
+  const run_record r = record_with_every_field();
+  const std::vector<std::string> cells = csv_cells(summary_csv_row(r));
+  ASSERT_EQ(cells.size(), columns.size());
+  std::size_t i = 0;
+  for (const run_field& f : run_fields()) {
+    if (f.column.empty()) continue;
+    const std::string& cell = cells[i++];
+    const field_value v = f.get(r);
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      EXPECT_EQ(cell, *s) << f.column;
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      EXPECT_DOUBLE_EQ(std::stod(cell), *d) << f.column;
+    } else if (const auto* u = std::get_if<std::uint64_t>(&v)) {
+      EXPECT_EQ(cell, std::to_string(*u)) << f.column;
+    } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+      EXPECT_EQ(cell, std::to_string(*n)) << f.column;
+    } else {
+      ADD_FAILURE() << f.column << ": unexpected value kind";
+    }
+  }
+
+  // Null is an empty cell.
+  run_record nulls = r;
+  nulls.workers_pss_kb = -1;
+  nulls.cpu_window_user_s = -1;
+  const std::vector<std::string> blank = csv_cells(summary_csv_row(nulls));
+  ASSERT_EQ(blank.size(), columns.size());
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    if (columns[k] == "workers_pss_kb" || columns[k] == "cpu_window_user_s") {
+      EXPECT_EQ(blank[k], "") << columns[k];
+    }
+  }
+}
+
+// The message of the config_error `f` throws; the test fails when it throws none.
+template <class F>
+std::string config_error_of(F f) {
   try {
-    results_from_json_text("[1,2]", "x.json");
+    f();
   } catch (const config_error& e) {
-    EXPECT_NE(std::string(e.what()).find("results file 'x.json'"), std::string::npos);
+    return e.what();
+  }
+  ADD_FAILURE() << "no config_error was thrown";
+  return "";
+}
+
+TEST(Results, RejectsFilesThatAreNotResults) {
+  for (const char* text : {
+           "{nope",
+           "[1,2]",
+           R"({"schema": "other"})",
+           R"({"schema": "ccbench.results/1", "runs": [{"workload": "io:1ms"}]})",
+           R"({"schema": "ccbench.results/1", "runs": [{"model": 3, "workload": "io:1ms"}]})",
+           R"({"schema": "ccbench.results/1", "runs": [{"model": "loop", "workload": "io:1ms",
+               "offload": "gpu"}]})",
+       }) {
+    const std::string what = config_error_of([&] { results_from_json_text(text, "x.json"); });
+    EXPECT_NE(what.find("results file 'x.json'"), std::string::npos) << text << ": " << what;
   }
 }
 
@@ -143,6 +399,142 @@ TEST(Results, RunDirectoryIsNeverOverwrittenAndLatestFollows) {
   EXPECT_EQ(fs::read_symlink(root / "latest"), "b");
   EXPECT_EQ(read_results(root / "a").run_id, "test-run");
   fs::remove_all(root);
+}
+
+// Once runs have started, a results file that cannot be written is not bad
+// input: main() exits 4 for an io_error, 2 for a config_error.
+TEST(Results, WritingIntoARemovedDirectoryIsAnIoError) {
+  namespace fs = std::filesystem;
+  static_assert(!std::is_base_of_v<config_error, io_error>);
+  const fs::path dir = fs::temp_directory_path() / ("ccbench-gone-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  create_run_directory(dir);
+  write_results_files(dir, sample());
+  fs::remove_all(dir);
+  EXPECT_THROW(write_results_files(dir, sample()), io_error);
+  try {
+    write_file_atomic(dir / "results.json", "{}");
+    ADD_FAILURE() << "no io_error was thrown";
+  } catch (const io_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write '" + (dir / "results.json").string() + "'"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir));
+}
+
+// results/README.md, as the schema test reads it: each table row's backquoted
+// names (first column) and its description (the rest).
+struct documented_row {
+  std::vector<std::string> names;
+  std::string meaning;
+};
+
+std::string readme_text() {
+  std::ifstream in(std::filesystem::path(CCBENCH_SOURCE_DIR) / "results" / "README.md");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The rows of the tables under the heading `heading`, up to the next heading.
+std::vector<documented_row> documented_rows(const std::string& readme, const std::string& heading) {
+  std::vector<documented_row> rows;
+  const std::size_t start = readme.find("\n" + heading);
+  if (start == std::string::npos) return rows;
+  std::stringstream lines(readme.substr(start + 1 + heading.size()));
+  const std::regex quoted("`([^`]*)`");
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("#")) break;
+    if (!line.starts_with("| `")) continue;
+    const std::size_t bar = line.find('|', 1);
+    documented_row row;
+    const std::string first = line.substr(1, bar - 1);
+    for (std::sregex_iterator m(first.begin(), first.end(), quoted), end; m != end; ++m) {
+      row.names.push_back((*m)[1]);
+    }
+    row.meaning = line.substr(bar + 1);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+bool mentions(const std::string& text, const std::string& word) {
+  return std::regex_search(text, std::regex("(^|[^A-Za-z0-9_])" + word + "($|[^A-Za-z0-9_])"));
+}
+
+// `path` is documented when a row names it, or names an object above it and
+// mentions every level below (`latency_us` ... `{p50, p90, ...}`).
+bool documented(const std::vector<documented_row>& rows, const std::string& path) {
+  for (const documented_row& row : rows) {
+    for (const std::string& name : row.names) {
+      if (path == name) return true;
+      if (!path.starts_with(name + ".")) continue;
+      std::stringstream rest(path.substr(name.size() + 1));
+      bool all = true;
+      for (std::string level; std::getline(rest, level, '.');) all &= mentions(row.meaning, level);
+      if (all) return true;
+    }
+  }
+  return false;
+}
+
+template <class Record>
+void expect_documented(std::span<const field<Record>> fields,
+                       const std::vector<documented_row>& rows, const std::string& where) {
+  ASSERT_FALSE(rows.empty()) << where << ": no table found in results/README.md";
+  std::set<std::string> paths;
+  for (const field<Record>& f : fields) {
+    paths.insert(std::string(f.path));
+    EXPECT_TRUE(documented(rows, std::string(f.path)))
+        << where << "." << f.path << " is not in results/README.md";
+  }
+  auto is_path_or_object = [&](const std::string& name) {
+    for (const std::string& p : paths) {
+      if (p == name || p.starts_with(name + ".")) return true;
+    }
+    return false;
+  };
+  // And the other way: every name in the tables, and every key listed in
+  // braces for an object, is a field.
+  const std::regex braces("\\{([^{}]*)\\}");
+  const std::regex key("^\\s*`?([A-Za-z0-9_]+)");
+  for (const documented_row& row : rows) {
+    for (const std::string& name : row.names) {
+      EXPECT_TRUE(is_path_or_object(name)) << where << "." << name << " is documented, not written";
+      if (paths.contains(name)) continue;  // a field, not an object (stall_log's items)
+      for (std::sregex_iterator m(row.meaning.begin(), row.meaning.end(), braces), end; m != end;
+           ++m) {
+        std::stringstream items((*m)[1].str());
+        for (std::string item; std::getline(items, item, ',');) {
+          std::smatch k;
+          if (!std::regex_search(item, k, key)) continue;
+          EXPECT_TRUE(is_path_or_object(name + "." + k[1].str()))
+              << where << "." << name << "." << k[1] << " is documented, not written";
+        }
+      }
+    }
+  }
+}
+
+TEST(Results, EveryFieldIsDocumentedInTheReadme) {
+  const std::string readme = readme_text();
+  ASSERT_FALSE(readme.empty()) << "cannot read results/README.md";
+  expect_documented(run_fields(), documented_rows(readme, "### runs[]"), "runs[]");
+  expect_documented(context_fields(), documented_rows(readme, "### context"), "context");
+
+  // summary.csv's columns are listed, in order, after "The columns, in order:".
+  const std::string intro = "The columns, in order:";
+  const std::size_t at = readme.find(intro);
+  ASSERT_NE(at, std::string::npos) << "results/README.md lists no summary.csv columns";
+  const std::string list = readme.substr(
+      at + intro.size(), readme.find("\n\n", at + intro.size() + 2) - at - intro.size());
+  std::string columns;
+  const std::regex quoted("`([^`]*)`");
+  for (std::sregex_iterator m(list.begin(), list.end(), quoted), end; m != end; ++m) {
+    columns += (columns.empty() ? "" : ",") + (*m)[1].str();
+  }
+  EXPECT_EQ(columns, summary_csv_header());
 }
 
 }  // namespace

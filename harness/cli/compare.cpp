@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "harness/error.hpp"
-#include "harness/results_io.hpp"
+#include "harness/results_json.hpp"
 
 extern char** environ;
 

@@ -290,7 +290,8 @@ int cli_main(int argc, char** argv) {
   run_cmd->footer(
       "Lists (comma-separated) expand to a matrix of runs. Each run gets its own process, so a "
       "crash or hang\nbecomes a failed run. Progress goes to stderr, the table to stdout. Exit "
-      "status: 0 all runs ok,\n1 some run failed or timed out, 2 bad input, 130 interrupted.");
+      "status: 0 all runs ok,\n1 some run failed or timed out, 2 bad input, 3 internal error, 4 "
+      "results could not be\nwritten (a full disk, a removed directory), 130 interrupted.");
 
   CLI::App* list_cmd = app.add_subcommand("list", "List models, step kinds, scenarios and sweeps");
 
@@ -327,7 +328,8 @@ int cli_main(int argc, char** argv) {
       ->type_name("FILE");
   tour_cmd->footer(
       "A lesson holds when its time is within 15% of the notebook's (scaled) and its other "
-      "checks pass.\nExit status: 0 every measured lesson held, 1 some did not, 2 bad input.");
+      "checks pass.\nExit status: 0 every measured lesson held, 1 some did not, 2 bad input, 3 "
+      "internal error,\n4 the --json file could not be written.");
 
   try {
     app.parse(argc, argv);
@@ -370,6 +372,9 @@ int main(int argc, char** argv) {
   } catch (const ccbench::config_error& e) {
     std::cerr << "ccbench: " << e.what() << '\n';
     return 2;
+  } catch (const ccbench::io_error& e) {
+    std::cerr << "ccbench: " << e.what() << '\n';
+    return 4;
   } catch (const std::exception& e) {
     std::cerr << "ccbench: internal error: " << e.what() << '\n';
     return 3;

@@ -1,14 +1,16 @@
-// Running a list of configurations: progress on stderr, a table on stdout,
-// results files at the end. Used by `ccbench run` and `ccbench sweep`.
+// Running a list of configurations, each record handed to reporters
+// (reporter.hpp): progress on stderr, a table on stdout, results files. Used
+// by `ccbench run` and `ccbench sweep`.
 #pragma once
 
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "harness/results_io.hpp"
+#include "harness/results.hpp"
 
 namespace ccbench {
 
@@ -34,10 +36,16 @@ struct suite_plan {
 /// Checks the outputs can be written before anything runs (throws config_error).
 void check_outputs(const suite_options& opts);
 
-/// Runs the plan in order. Returns the exit status: 0 when every run is ok, 1
-/// when any failed or timed out, 130 when interrupted (what finished is still
-/// written).
+/// Runs the plan in order and hands each record to the reporters the options
+/// ask for (progress unless quiet, the table, --json, --out). Returns the exit
+/// status: 0 when every run is ok, 1 when any failed or timed out, 130 when
+/// interrupted (what finished is still written). Throws config_error when an
+/// output is refused before anything runs, io_error when a results file cannot
+/// be written after.
 int run_suite(suite_plan plan, const suite_options& opts);
+
+/// About how long `runs` take: warm-up and window, plus 0.15 s of set-up, each.
+double planned_seconds(std::span<const run_config> runs);
 
 /// Console formatting: 850us, 12.3ms, 1.23s.
 std::string format_us(double us);

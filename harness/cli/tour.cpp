@@ -13,7 +13,7 @@
 #include "harness/cli/suite.hpp"
 #include "harness/error.hpp"
 #include "harness/process_pool.hpp"
-#include "harness/results_io.hpp"
+#include "harness/run_directory.hpp"
 #include "harness/step_work.hpp"
 #include "models/loop/event_loop.hpp"
 #include "models/loop/process_offload.hpp"

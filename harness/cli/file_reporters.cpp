@@ -1,0 +1,56 @@
+#include "harness/cli/file_reporters.hpp"
+
+#include "harness/results_json.hpp"
+#include "harness/run_directory.hpp"
+#include "harness/summary_csv.hpp"
+
+namespace ccbench {
+
+void json_file_reporter::write(const results& r) {
+  write_file_atomic(path_, to_json_text(r, rendered_));
+}
+
+void json_file_reporter::on_run(const run_record&, const run_position&, const results& so_far) {
+  write(so_far);
+}
+
+void json_file_reporter::on_end(const results& final_results) {
+  write(final_results);
+  if (log_ != nullptr) *log_ << "ccbench: wrote " << path_.string() << '\n';
+}
+
+void csv_file_reporter::on_run(const run_record&, const run_position&, const results& so_far) {
+  write_file_atomic(path_, to_summary_csv(so_far));
+}
+
+void csv_file_reporter::on_end(const results& final_results) {
+  write_file_atomic(path_, to_summary_csv(final_results));
+}
+
+run_directory_reporter::run_directory_reporter(std::filesystem::path dir, std::ostream* log)
+    : dir_(std::move(dir)),
+      log_(log),
+      json_(dir_ / "results.json", nullptr),
+      csv_(dir_ / "summary.csv") {}
+
+void run_directory_reporter::on_start(const suite_plan&, const results&) {
+  create_run_directory(dir_);
+}
+
+void run_directory_reporter::on_run(const run_record& record, const run_position& at,
+                                    const results& so_far) {
+  json_.on_run(record, at, so_far);
+  csv_.on_run(record, at, so_far);
+}
+
+void run_directory_reporter::on_end(const results& final_results) {
+  json_.on_end(final_results);
+  csv_.on_end(final_results);
+  point_latest_at(dir_);
+  if (log_ != nullptr) {
+    *log_ << "ccbench: wrote " << (dir_ / "results.json").string() << " and "
+          << (dir_ / "summary.csv").string() << '\n';
+  }
+}
+
+}  // namespace ccbench

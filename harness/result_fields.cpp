@@ -1,0 +1,415 @@
+#include "harness/result_fields.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <deque>
+#include <type_traits>
+#include <utility>
+
+#include "harness/run_config.hpp"
+
+namespace ccbench {
+namespace {
+
+nanoseconds from_s(double s) {
+  return nanoseconds(static_cast<std::int64_t>(std::llround(s * 1e9)));
+}
+
+// Paths made at start-up (latency_us.p50, latency_uncorrected_us.p50, ...)
+// live as long as the tables that point into them.
+std::string_view intern(std::string s) {
+  static std::deque<std::string> kept;
+  return kept.emplace_back(std::move(s));
+}
+
+// A member reached through a chain of member pointers: at<&run_record::latency,
+// &latency_summary::p99>(r) is r.latency.p99.
+template <auto... members, class Record>
+auto& at(Record& r) {
+  return (r.*....*members);  // a fold over .*: (r.*m1).*m2 ...
+}
+
+template <class T>
+constexpr field_kind kind_of() {
+  if constexpr (std::is_same_v<T, bool>) {
+    return field_kind::flag;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return field_kind::number;
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return field_kind::count;
+  } else if constexpr (std::is_integral_v<T>) {
+    return field_kind::integer;
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return field_kind::text;
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    return field_kind::numbers;
+  } else {
+    static_assert(std::is_same_v<T, std::vector<std::uint64_t>>, "no field_kind for this type");
+    return field_kind::counts;
+  }
+}
+
+template <class T>
+field_value value_of(const T& x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return x;
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<double>(x);
+  } else if constexpr (std::is_unsigned_v<T>) {
+    return static_cast<std::uint64_t>(x);
+  } else if constexpr (std::is_integral_v<T>) {
+    return static_cast<std::int64_t>(x);
+  } else {
+    return x;
+  }
+}
+
+// Null (or a value of another kind) reads as T's zero: results files write a
+// NaN number as null, and it has always read back as 0.
+template <class T>
+T value_as(const field_value& v) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    return std::visit(
+        [](const auto& x) -> T {
+          if constexpr (std::is_arithmetic_v<std::decay_t<decltype(x)>>) {
+            return static_cast<T>(x);
+          } else {
+            return T{};
+          }
+        },
+        v);
+  } else {
+    const T* p = std::get_if<T>(&v);
+    return p != nullptr ? *p : T{};
+  }
+}
+
+template <class Record, auto... members>
+using member_t = std::remove_cvref_t<decltype((std::declval<Record&>().*....*members))>;
+
+// A field that is a member of the record, as it is.
+template <class Record, auto... members>
+field<Record> member(std::string_view path, std::string_view column) {
+  using T = member_t<Record, members...>;
+  return {path, column, kind_of<T>(), [](const Record& r) { return value_of(at<members...>(r)); },
+          [](Record& r, const field_value& v) { at<members...>(r) = value_as<T>(v); }};
+}
+
+template <auto... members>
+run_field run(std::string_view path, std::string_view column = {}) {
+  return member<run_record, members...>(path, column);
+}
+
+template <auto... members>
+context_field context(std::string_view path) {
+  return member<host_context, members...>(path, {});
+}
+
+// A number where a negative value means "not applicable": written null, and
+// null reads back as -1.
+template <auto... members>
+run_field negative_is_null(std::string_view path, std::string_view column = {}) {
+  using T = member_t<run_record, members...>;
+  return {path, column, kind_of<T>(),
+          [](const run_record& r) -> field_value {
+            const T x = at<members...>(r);
+            if (x < 0) return std::monostate{};
+            return value_of(x);
+          },
+          [](run_record& r, const field_value& v) {
+            at<members...>(r) = std::holds_alternative<std::monostate>(v) ? T{-1} : value_as<T>(v);
+          }};
+}
+
+// A duration of the configuration, in seconds.
+template <auto member_of_config>
+run_field seconds(std::string_view path, std::string_view column = {}) {
+  return {path, column, field_kind::number,
+          [](const run_record& r) -> field_value { return to_s(r.config.*member_of_config); },
+          [](run_record& r, const field_value& v) {
+            r.config.*member_of_config = from_s(value_as<double>(v));
+          }};
+}
+
+// Text where "" means "none": written null, and null reads back as "".
+template <auto... members>
+run_field empty_is_null(std::string_view path) {
+  return {
+      path,
+      {},
+      field_kind::text,
+      [](const run_record& r) -> field_value {
+        const std::string& s = at<members...>(r);
+        if (s.empty()) return std::monostate{};
+        return s;
+      },
+      [](run_record& r, const field_value& v) { at<members...>(r) = value_as<std::string>(v); }};
+}
+
+run_field omit_null(run_field f) {
+  f.omit_null = true;
+  return f;
+}
+
+run_field required(run_field f) {
+  f.required = true;
+  return f;
+}
+
+constexpr std::string_view offload_modes[] = {"none", "thread", "process"};
+constexpr std::string_view arrival_kinds[] = {"closed", "open"};
+constexpr std::string_view run_statuses[] = {"ok", "error", "timeout"};
+
+// latency_us and latency_uncorrected_us: the same eight fields; summary.csv
+// has the first seven of latency_us as latency_<name>_us.
+template <auto summary>
+void add_latency(std::vector<run_field>& out, std::string_view object, bool columns) {
+  using L = latency_summary;
+  auto path = [&](std::string_view name) {
+    return intern(std::string(object) + "." + std::string(name));
+  };
+  auto column = [&](std::string_view name) {
+    return columns ? intern("latency_" + std::string(name) + "_us") : std::string_view();
+  };
+  out.push_back(run<summary, &L::p50>(path("p50"), column("p50")));
+  out.push_back(run<summary, &L::p90>(path("p90"), column("p90")));
+  out.push_back(run<summary, &L::p99>(path("p99"), column("p99")));
+  out.push_back(run<summary, &L::p999>(path("p999"), column("p999")));
+  out.push_back(run<summary, &L::max>(path("max"), column("max")));
+  out.push_back(run<summary, &L::mean>(path("mean"), column("mean")));
+  out.push_back(run<summary, &L::min>(path("min"), column("min")));
+  out.push_back(run<summary, &L::count>(path("count")));
+}
+
+std::vector<run_field> make_run_fields() {
+  using R = run_record;
+  using C = run_config;
+  constexpr auto config = &R::config;
+  std::vector<run_field> f;
+
+  // The configuration.
+  f.push_back(required(run<config, &C::model>("model", "model")));
+  f.push_back(
+      {"offload", "offload", field_kind::text,
+       [](const R& r) -> field_value { return std::string(to_string(r.config.options.offload)); },
+       [](R& r, const field_value& v) {
+         r.config.options.offload = parse_offload(value_as<std::string>(v), "offload");
+       },
+       offload_modes});
+  f.push_back(run<config, &C::options, &model_options::threads>("threads", "threads"));
+  f.push_back(required(run<config, &C::workload>("workload", "workload")));
+  f.push_back(run<config, &C::scenario>("scenario", "scenario"));
+  f.push_back({"arrival", "arrival", field_kind::text,
+               [](const R& r) -> field_value { return std::string(to_string(r.config.arrival)); },
+               [](R& r, const field_value& v) {
+                 r.config.arrival =
+                     value_as<std::string>(v) == "open" ? arrival_kind::open : arrival_kind::closed;
+               },
+               arrival_kinds});
+  f.push_back(run<config, &C::concurrency>("concurrency", "concurrency"));
+  f.push_back(run<config, &C::rate>("rate", "rate"));
+  // The window read back is the configured one.
+  f.push_back({"duration_s", "duration_s", field_kind::number,
+               [](const R& r) -> field_value { return to_s(r.config.duration); },
+               [](R& r, const field_value& v) {
+                 r.config.duration = from_s(value_as<double>(v));
+                 r.window_s = to_s(r.config.duration);
+               }});
+  f.push_back(seconds<&C::warmup>("warmup_s"));
+  // Written as the bound that applied; read back as an explicit --timeout.
+  f.push_back({"timeout_s", "", field_kind::number,
+               [](const R& r) -> field_value { return to_s(r.config.effective_timeout()); },
+               [](R& r, const field_value& v) { r.config.timeout = from_s(value_as<double>(v)); }});
+  f.push_back(run<config, &C::seed>("seed"));
+  f.push_back(run<config, &C::repetition>("repetition", "repetition"));
+
+  // Tasks.
+  f.push_back(run<&R::completed>("completed", "completed"));
+  f.push_back(run<&R::drained>("drained", "drained"));
+  f.push_back(run<&R::errors>("errors", "errors"));
+  f.push_back(run<&R::issued>("issued"));
+  f.push_back(run<&R::throughput_per_s>("throughput_per_s", "throughput_per_s"));
+  f.push_back(run<&R::offered_per_s>("offered_per_s", "offered_per_s"));
+  add_latency<&R::latency>(f, "latency_us", true);
+
+  // The stall probe.
+  using S = stall_summary;
+  f.push_back(run<&R::stall, &S::p50>("stall_us.p50", "stall_p50_us"));
+  f.push_back(run<&R::stall, &S::p99>("stall_us.p99", "stall_p99_us"));
+  f.push_back(run<&R::stall, &S::max>("stall_us.max", "stall_max_us"));
+  f.push_back(run<&R::stall, &S::count_over_threshold>("stall_us.count_over_threshold",
+                                                       "stall_count_over_threshold"));
+  f.push_back({"stall_us.threshold_us", "stall_threshold_us", field_kind::number,
+               [](const R& r) -> field_value { return r.stall.threshold_us; },
+               [](R& r, const field_value& v) {
+                 r.stall.threshold_us = value_as<double>(v);
+                 r.config.stall_threshold = from_s(r.stall.threshold_us / 1e6);
+               }});
+  f.push_back(run<&R::stall, &S::total_ms>("stall_us.total_ms", "stall_total_ms"));
+  f.push_back({"stall_us.period_us", "", field_kind::number,
+               [](const R& r) -> field_value { return to_us(r.config.stall_period); },
+               [](R& r, const field_value& v) {
+                 r.config.stall_period = from_s(value_as<double>(v) / 1e6);
+               }});
+  f.push_back(run<&R::stall, &S::samples>("stall_us.samples"));
+
+  // Resources.
+  f.push_back(run<&R::cpu_user_s>("cpu_s.user", "cpu_user_s"));
+  f.push_back(run<&R::cpu_sys_s>("cpu_s.sys", "cpu_sys_s"));
+  f.push_back(run<&R::ctx_voluntary>("ctx_switches.voluntary", "ctx_switches_voluntary"));
+  f.push_back(run<&R::ctx_involuntary>("ctx_switches.involuntary", "ctx_switches_involuntary"));
+  f.push_back(run<&R::rss_peak_kb>("rss_peak_kb", "rss_peak_kb"));
+  f.push_back(run<&R::rss_start_kb>("rss_start_kb"));
+  f.push_back(run<&R::wall_s>("wall_s"));
+
+  // The outcome. Any status but ok and timeout reads as error.
+  f.push_back({"status", "status", field_kind::text,
+               [](const R& r) -> field_value { return std::string(to_string(r.status)); },
+               [](R& r, const field_value& v) {
+                 const std::string s = value_as<std::string>(v);
+                 r.status = s == "ok"        ? run_status::ok
+                            : s == "timeout" ? run_status::timeout
+                                             : run_status::error;
+               },
+               run_statuses});
+  f.push_back(run<&R::error>("error", "error"));
+  f.push_back(
+      {"model_facts", "", field_kind::facts,
+       [](const R& r) -> field_value { return r.model_facts; },
+       [](R& r, const field_value& v) { r.model_facts = value_as<std::vector<model_fact>>(v); }});
+  f.push_back(run<config, &C::group>("group"));
+  f.push_back(run<&R::task_mean_io_us>("task_mean_us.io"));
+  f.push_back(run<&R::task_mean_cpu_us>("task_mean_us.cpu"));
+  f.push_back(run<&R::task_mean_block_us>("task_mean_us.block"));
+  f.push_back({"task_mean_us.total", "", field_kind::number,
+               [](const R& r) -> field_value {
+                 return r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us;
+               },
+               nullptr});
+
+  // The instruments.
+  add_latency<&R::latency_uncorrected>(f, "latency_uncorrected_us", false);
+  f.push_back(run<&R::spectrum_percentiles>("latency_spectrum.percentiles"));
+  f.push_back(run<&R::spectrum_corrected_us>("latency_spectrum.corrected_us"));
+  f.push_back(run<&R::spectrum_uncorrected_us>("latency_spectrum.uncorrected_us"));
+  f.push_back(negative_is_null<&R::generator_lag_ms>("generator_lag_ms"));
+  f.push_back(run<&R::slow_threshold_us>("slow_resumes.threshold_us"));
+  f.push_back(run<&R::slow_resumes>("slow_resumes.count"));
+  f.push_back(run<&R::resumes>("slow_resumes.resumes"));
+  f.push_back(run<&R::resume_p99_us>("slow_resumes.p99_us"));
+  f.push_back(run<&R::resume_max_us>("slow_resumes.max_us"));
+  f.push_back(negative_is_null<&R::busy_ratio>("busy_ratio"));
+  f.push_back(run<&R::queue_wait_p50_us>("queue_wait_us.p50"));
+  f.push_back(run<&R::queue_wait_p99_us>("queue_wait_us.p99"));
+  f.push_back(run<&R::queue_wait_max_us>("queue_wait_us.max"));
+  f.push_back(run<&R::queue_waits>("queue_wait_us.count"));
+  f.push_back(
+      {"stall_log", "", field_kind::stall_events,
+       [](const R& r) -> field_value { return r.stall_log; },
+       [](R& r, const field_value& v) { r.stall_log = value_as<std::vector<stall_event>>(v); }});
+  using T = time_series;
+  f.push_back(run<&R::series, &T::interval_ms>("timeseries.interval_ms"));
+  f.push_back(run<&R::series, &T::t_ms>("timeseries.t_ms"));
+  f.push_back(run<&R::series, &T::completed>("timeseries.completed"));
+  f.push_back(run<&R::series, &T::p99_us>("timeseries.p99_us"));
+  f.push_back(run<&R::series, &T::stall_max_us>("timeseries.stall_max_us"));
+
+  // What the registry says of the model, so that readers need no list of models.
+  using M = model_traits;
+  f.push_back(run<&R::traits, &M::uses_threads>("model_traits.uses_threads"));
+  f.push_back(run<&R::traits, &M::cooperative>("model_traits.cooperative"));
+  f.push_back({"model_traits.offload", "", field_kind::texts,
+               [](const R& r) -> field_value {
+                 std::vector<std::string> modes = {"none"};
+                 if (r.traits.offload_thread) modes.emplace_back("thread");
+                 if (r.traits.offload_process) modes.emplace_back("process");
+                 return modes;
+               },
+               [](R& r, const field_value& v) {
+                 const auto modes = value_as<std::vector<std::string>>(v);
+                 auto has = [&](std::string_view m) {
+                   return std::find(modes.begin(), modes.end(), m) != modes.end();
+                 };
+                 r.traits.offload_thread = has("thread");
+                 r.traits.offload_process = has("process");
+               },
+               offload_modes});
+  f.push_back(run<&R::traits, &M::sweep>("model_traits.sweep"));
+  f.push_back(run<&R::traits, &M::order>("model_traits.order"));
+  f.push_back(omit_null(empty_is_null<&R::traits, &M::color>("model_traits.colors.none")));
+  f.push_back(omit_null(empty_is_null<&R::traits, &M::color_thread>("model_traits.colors.thread")));
+  f.push_back(
+      omit_null(empty_is_null<&R::traits, &M::color_process>("model_traits.colors.process")));
+  f.push_back(empty_is_null<&R::traits, &M::marker>("model_traits.marker"));
+
+  f.push_back(negative_is_null<&R::cpu_window_user_s>("cpu_window_s.user", "cpu_window_user_s"));
+  f.push_back(negative_is_null<&R::cpu_window_sys_s>("cpu_window_s.sys", "cpu_window_sys_s"));
+  f.push_back(run<&R::ramp_ms>("ramp_ms", "ramp_ms"));
+  f.push_back(negative_is_null<&R::workers_pss_kb>("workers_pss_kb", "workers_pss_kb"));
+  return f;
+}
+
+}  // namespace
+
+std::string_view to_string(run_status status) {
+  switch (status) {
+    case run_status::ok:
+      return "ok";
+    case run_status::error:
+      return "error";
+    case run_status::timeout:
+      return "timeout";
+  }
+  return "?";
+}
+
+std::span<const run_field> run_fields() {
+  static const std::vector<run_field> fields = make_run_fields();
+  return fields;
+}
+
+std::span<const field_group<run_record>> run_groups() {
+  static const field_group<run_record> groups[] = {
+      {"slow_resumes", [](const run_record& r) { return r.resumes > 0; }},
+      {"queue_wait_us", [](const run_record& r) { return r.queue_waits > 0; }},
+  };
+  return groups;
+}
+
+std::span<const context_field> context_fields() {
+  using H = host_context;
+  static const context_field fields[] = {
+      context<&H::host>("host"),
+      context<&H::cpu_model>("cpu_model"),
+      context<&H::cores>("cores"),
+      context<&H::affinity>("affinity"),
+      context<&H::kernel>("kernel"),
+      context<&H::compiler>("compiler"),
+      context<&H::cxx_flags>("cxx_flags"),
+      context<&H::build_type>("build_type"),
+      context<&H::boost>("boost"),
+      context<&H::tbb>("tbb"),
+      context<&H::git>("git"),
+      context<&H::ccbench_version>("ccbench_version"),
+      context<&H::started_at>("started_at"),
+      context<&H::governor>("governor"),
+      context<&H::turbo>("turbo"),
+      context<&H::clock>("clock"),
+      context<&H::load_avg_start>("load_avg.start"),
+      context<&H::load_avg_end>("load_avg.end"),
+      context<&H::busy_start>("busy_start"),
+      context<&H::cpu_rounds_per_ns>("cpu_rounds_per_ns"),
+      context<&H::wakeup_cpu_us>("wakeup_cpu_us"),
+  };
+  return fields;
+}
+
+const run_field* find_run_field(std::string_view path) {
+  for (const run_field& f : run_fields()) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace ccbench
