@@ -48,6 +48,8 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -155,9 +157,22 @@ class driver {
   template <class T>
   using task_type = typename M::template task<T>;
   using client_state = typename M::client;
+  static constexpr bool offloads_blocks = requires(M & m, client_state& c, const step& s) {
+    m.block_elsewhere(c, s);
+  };
+  static constexpr bool offloads_cpu =
+      requires(M & m, client_state& c, const step& s, std::uint64_t acc) {
+    m.cpu_elsewhere(c, s, acc);
+  };
 
-  driver(model_context& ctx, M& m) noexcept
-      : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())) {}
+  /// Throws std::invalid_argument when the run asks for an offload that M
+  /// has no primitive for (the registry's traits keep the CLI from it).
+  driver(model_context& ctx, M& m) : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())) {
+    if ((plan_.block && !offloads_blocks) || (plan_.cpu && !offloads_cpu)) {
+      throw std::invalid_argument("--offload " + std::string(to_string(ctx.options().offload)) +
+                                  ": this model cannot offload those steps");
+    }
+  }
   driver(const driver&) = delete;
   driver& operator=(const driver&) = delete;
 
@@ -298,12 +313,11 @@ auto driver<M>::elsewhere(client_state& c, const task& t, const step& s, std::ui
     -> task_type<bool> {
   std::exception_ptr error;
   try {
+    // The constructor made sure the plan asks only for what M can do.
     if (s.kind == step_kind::cpu) {
-      if constexpr (requires { m_.cpu_elsewhere(c, s, sum); }) {
-        sum = co_await m_.cpu_elsewhere(c, s, sum);
-      }
+      if constexpr (offloads_cpu) sum = co_await m_.cpu_elsewhere(c, s, sum);
     } else {
-      if constexpr (requires { m_.block_elsewhere(c, s); }) co_await m_.block_elsewhere(c, s);
+      if constexpr (offloads_blocks) co_await m_.block_elsewhere(c, s);
     }
     co_return true;
   } catch (...) {

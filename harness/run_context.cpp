@@ -158,7 +158,7 @@ std::optional<task> run_context::first_task() noexcept {
   if (clients_started_.fetch_add(1, std::memory_order_relaxed) + 1 == config_.concurrency) {
     open_window(now);
   }
-  return next_task(now);
+  return issue_at(now);
 }
 
 std::uint64_t run_context::issue_block(shard& s) noexcept {
@@ -198,6 +198,8 @@ std::optional<task> run_context::next_arrival() noexcept {
   const std::size_t i = next_arrival_.fetch_add(1, std::memory_order_relaxed);
   if (i >= schedule_.size()) return std::nullopt;
   const time_point when = start_ + schedule_[i];
+  // A window closed early (close_window()) ends the schedule there.
+  if (when >= window_.end()) return std::nullopt;
   return task{issue(), when, when};
 }
 
@@ -253,13 +255,6 @@ inline void run_context::record_completion(shard& s, const task& t, std::uint64_
   } else {
     ++s.drained;
   }
-}
-
-time_point run_context::complete(const task& t, std::uint64_t checksum) noexcept {
-  const time_point now = clock::now();
-  if (aborted()) return now;  // an abandoned run's records must stop changing
-  record_completion(local_shard(), t, checksum, now, window_.now_known());
-  return now;
 }
 
 inline run_context::shard* run_context::complete_at(const task& t, std::uint64_t checksum,

@@ -155,7 +155,6 @@ class run_context {
   // ---- for the driver: the load --------------------------------------------
 
   const model_options& options() const noexcept { return config_.options; }
-  const run_config& config() const noexcept { return config_; }
   /// True for --rate (open loop): drive next_arrival(); else next_task().
   bool open_loop() const noexcept { return config_.arrival == arrival_kind::open; }
   /// Closed loop: how many clients keep a task in flight.
@@ -169,11 +168,6 @@ class run_context {
   /// (or failed), stamped with now as its intended and actual start; nullopt
   /// once the measured window has closed or the run was aborted.
   std::optional<task> next_task() noexcept;
-  /// next_task() for a client whose previous task just completed: `now` is the
-  /// stamp complete() returned for it, on this thread, with nothing run in
-  /// between. The replacement is then issued at the same instant the previous
-  /// task completed, without another clock read.
-  std::optional<task> next_task(time_point now) noexcept;
 
   /// Open loop: the next arrival of the precomputed Poisson schedule, in order.
   /// Its intended_start may lie ahead (wait for it in the model's idiom, then
@@ -189,19 +183,14 @@ class run_context {
   const step_source& source() const noexcept { return source_; }
 
   /// `t` finished; `checksum` folds its cpu steps' results (fold_checksum).
-  /// Stamps the completion, records the latency, verifies the checksum. A
-  /// second completion of a task is an error, found here when both happen on
-  /// this thread close together, else when the thread's gathered completions
-  /// reach the ledger (at the latest in finish()).
-  /// Returns the completion stamp, which segment::close(time_point) and
-  /// next_task(time_point) may reuse on this thread.
-  time_point complete(const task& t, std::uint64_t checksum) noexcept;
-  /// complete(), then `seg` (the task's last stretch) closes at the completion
-  /// stamp: what `seg.close(complete(t, checksum))` does, with one lookup of
-  /// this thread's records instead of two.
+  /// Stamps the completion, records the latency, verifies the checksum, and
+  /// closes `seg` (the task's last stretch, if open) at the completion stamp,
+  /// which it returns. A second completion of a task is an error, found here
+  /// when both happen on this thread close together, else when the thread's
+  /// gathered completions reach the ledger (at the latest in finish()).
   time_point complete(const task& t, std::uint64_t checksum, segment& seg) noexcept;
   /// Closed loop: complete(t, checksum, seg), then `t` becomes the client's
-  /// next task, issued at the completion stamp as next_task(time_point) does.
+  /// next task, issued at the completion stamp (no second clock read).
   /// False once the window has closed or the run was aborted (`t` then still
   /// names the task that completed). One call for what a client does between
   /// two tasks, with one lookup of this thread's records and one check for an
@@ -214,13 +203,9 @@ class run_context {
   // ---- for the driver: instruments -------------------------------------------
 
   stall_probe& probe() noexcept { return probe_; }
-  /// Event-loop models: `t` resumes on this scheduler thread (see segment).
-  segment resume(const task& t) noexcept;
-  /// resume() at `now`: a stamp this thread just took from the harness with
-  /// nothing run since (e.g. `t.intended_start` right after next_task()).
-  segment resume(const task& t, time_point now) noexcept;
-  /// resume(t, now) into `seg`, which must not be open: for a segment kept in
-  /// a coroutine frame, which this writes less of than an assignment would.
+  /// Cooperative models: `t` resumes on this scheduler thread at `now` (a
+  /// stamp this thread just took, with nothing run since), into `seg`, which
+  /// must not be open (see segment).
   void resume(segment& seg, const task& t, time_point now) noexcept;
   /// Pool-like models: `t` leaves the queue and starts running on a worker now
   /// (records the ready-to-running wait).
@@ -238,6 +223,7 @@ class run_context {
   bool aborted() const noexcept { return aborted_.load(std::memory_order_relaxed); }
 
   /// Records a fact about the model for the results (scheduler, stack size...).
+  /// Takes a lock; may throw std::bad_alloc.
   void note(std::string key, std::string value);
   /// A fact that is a number (a thread count, a size): written as a JSON number.
   void note(std::string key, double value);
@@ -294,6 +280,8 @@ class run_context {
   }
   shard& add_shard() noexcept;
   std::uint64_t issue() noexcept { return issue(local_shard()); }
+  // A closed-loop task issued at `now`, unless the window closed.
+  std::optional<task> issue_at(time_point now) noexcept;
   std::uint64_t issue(shard& s) noexcept;
   std::uint64_t issue_block(shard& s) noexcept;
   bool mark(shard& s, std::uint64_t id) noexcept;
@@ -382,19 +370,11 @@ inline void run_context::record_segment(shard& s, const segment& seg, time_point
     record_stall(s, seg, length);
 }
 
-inline std::optional<task> run_context::next_task() noexcept { return next_task(clock::now()); }
+inline std::optional<task> run_context::next_task() noexcept { return issue_at(clock::now()); }
 
-inline std::optional<task> run_context::next_task(time_point now) noexcept {
+inline std::optional<task> run_context::issue_at(time_point now) noexcept {
   if (now >= window_.end() || aborted()) return std::nullopt;
   return task{issue(), now, now};
-}
-
-inline segment run_context::resume(const task& t) noexcept { return resume(t, clock::now()); }
-
-inline segment run_context::resume(const task& t, time_point now) noexcept {
-  segment seg;
-  resume(seg, t, now);
-  return seg;
 }
 
 inline void run_context::resume(segment& seg, const task& t, time_point now) noexcept {

@@ -50,6 +50,13 @@ struct harness {
   run_context ctx;
 };
 
+// A completion with no segment open, as a task that ran nothing on a
+// scheduler of ours is reported.
+time_point complete(run_context& ctx, const task& t, std::uint64_t checksum) {
+  segment none;
+  return ctx.complete(t, checksum, none);
+}
+
 // The run failed, and its error says `what`.
 void expect_failed(const run_record& r, const std::string& what) {
   EXPECT_EQ(r.status, run_status::error);
@@ -62,7 +69,7 @@ TEST(Ledger, EveryTaskOnceIsClean) {
   for (int i = 0; i < 1000; ++i) tasks.push_back(*h.next());
   // Out of issue order, across words.
   std::reverse(tasks.begin(), tasks.end());
-  for (const task& t : tasks) h.ctx.complete(t, 0);
+  for (const task& t : tasks) complete(h.ctx, t, 0);
   const run_record r = h.finish();
   EXPECT_EQ(r.status, run_status::ok) << r.error;
   EXPECT_EQ(r.issued, 1000u) << "ids taken in blocks but never handed out are not issued";
@@ -73,8 +80,8 @@ TEST(Ledger, EveryTaskOnceIsClean) {
 TEST(Ledger, ASecondCompletionOnTheSameThreadIsAnError) {
   harness h;
   const task t = *h.next();
-  h.ctx.complete(t, 0);
-  h.ctx.complete(t, 0);
+  complete(h.ctx, t, 0);
+  complete(h.ctx, t, 0);
   const run_record r = h.finish();
   EXPECT_EQ(r.errors, 1u);
   expect_failed(r, "completed twice");
@@ -84,10 +91,10 @@ TEST(Ledger, ASecondCompletionOnAnotherThreadIsAnError) {
   harness h;
   const task t = *h.next();
   const task other = *h.next();
-  h.ctx.complete(t, 0);
+  complete(h.ctx, t, 0);
   std::thread([&] {
-    h.ctx.complete(t, 0);
-    h.ctx.complete(other, 0);
+    complete(h.ctx, t, 0);
+    complete(h.ctx, other, 0);
   }).join();
   const run_record r = h.finish();
   EXPECT_EQ(r.errors, 1u);
@@ -98,7 +105,7 @@ TEST(Ledger, ATaskNeverCompletedIsAnError) {
   harness h;
   const task t = *h.next();
   (void)*h.next();  // taken, never reported
-  h.ctx.complete(t, 0);
+  complete(h.ctx, t, 0);
   const run_record r = h.finish();
   EXPECT_EQ(r.issued, 2u);
   expect_failed(r, "1 issued tasks never completed");
@@ -107,10 +114,10 @@ TEST(Ledger, ATaskNeverCompletedIsAnError) {
 TEST(Ledger, ACompletionOfATaskNeverIssuedIsAnError) {
   harness h;
   const task t = *h.next();
-  h.ctx.complete(t, 0);
+  complete(h.ctx, t, 0);
   task forged = t;
   forged.id = t.id + 5;  // in the block this thread took, but never handed out
-  h.ctx.complete(forged, 0);
+  complete(h.ctx, forged, 0);
   const run_record r = h.finish();
   expect_failed(r, "never issued");
 }
@@ -118,7 +125,7 @@ TEST(Ledger, ACompletionOfATaskNeverIssuedIsAnError) {
 TEST(Ledger, AWrongChecksumIsAnError) {
   harness h("cpu:10us");
   const task t = *h.next();
-  h.ctx.complete(t, h.source.expected_checksum(t.id) + 1);
+  complete(h.ctx, t, h.source.expected_checksum(t.id) + 1);
   const run_record r = h.finish();
   expect_failed(r, "checksum");
 }
@@ -128,7 +135,7 @@ TEST(Ledger, ThreadsIssuingAndCompletingTogetherAreClean) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
-      for (int n = 0; n < 10'000; ++n) h.ctx.complete(*h.next(), 0);
+      for (int n = 0; n < 10'000; ++n) complete(h.ctx, *h.next(), 0);
     });
   }
   for (std::thread& t : threads) t.join();
@@ -144,7 +151,8 @@ TEST(Ledger, ThreadsIssuingAndCompletingTogetherAreClean) {
 TEST(Ledger, CompleteAndNextClosesTheSegmentAndIssuesAtTheCompletionStamp) {
   harness h;
   task t = *h.next();
-  segment seg = h.ctx.resume(t);
+  segment seg;
+  h.ctx.resume(seg, t, clock::now());
   std::vector<std::uint64_t> ids{t.id};
   for (int i = 0; i < 200; ++i) {
     const time_point before = clock::now();
@@ -155,7 +163,7 @@ TEST(Ledger, CompleteAndNextClosesTheSegmentAndIssuesAtTheCompletionStamp) {
     EXPECT_GE(t.intended_start, before) << "issued at the completion stamp, not earlier";
     EXPECT_EQ(clock::last(), t.intended_start) << "the stamp is the thread's last reading";
     ids.push_back(t.id);
-    seg = h.ctx.resume(t, clock::last());
+    h.ctx.resume(seg, t, clock::last());
   }
   h.ctx.complete(t, 0, seg);
   seg.close();  // already closed by complete: not recorded twice
@@ -175,15 +183,17 @@ TEST(Ledger, CompleteAndNextStopsAtTheWindowsEndAndStillFindsDoubles) {
   ctx.start();
   task t = *ctx.first_task();
   const task first = t;
-  segment seg = ctx.resume(t);
+  segment seg;
+  ctx.resume(seg, t, clock::now());
   std::uint64_t done = 0;
   while (ctx.complete_and_next(t, 0, seg)) {
     ++done;
-    seg = ctx.resume(t);
+    ctx.resume(seg, t, clock::now());
   }
   ++done;  // the last one completed, and no next was issued
   EXPECT_GE(clock::now(), began + 20ms) << "it went on until the window closed";
-  segment again = ctx.resume(first);
+  segment again;
+  ctx.resume(again, first, clock::now());
   t = first;
   EXPECT_FALSE(ctx.complete_and_next(t, 0, again)) << "past the window";
   run_record r;
@@ -202,9 +212,10 @@ TEST(Latency, ClosedLoopHistogramsHoldEveryCompletionInTheWindow) {
     std::optional<task> t = ctx.first_task();
     const time_point end = clock::now() + warmup + 50ms;
     while (clock::now() < end) {
-      t = ctx.next_task(ctx.complete(*t, 0));
+      complete(ctx, *t, 0);
+      t = ctx.next_task();
     }
-    ctx.complete(*t, 0);
+    complete(ctx, *t, 0);
     run_record r;
     ctx.finish(r);
     ASSERT_EQ(r.status, run_status::ok) << r.error;
