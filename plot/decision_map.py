@@ -73,7 +73,7 @@ def draw(results, outdir, args=None):
             ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=fill, edgecolor="white",
                                    hatch="///", linewidth=2))
         else:
-            fill = style.colour(*winner_key(cell.winner))
+            fill = style.colour(cell.winner.run)
             tc = style.readable_text_colour(fill)
             seen[winner_key(cell.winner)] = (fill, winner_name(cell.winner))
             ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=fill, edgecolor="white",
@@ -82,7 +82,7 @@ def draw(results, outdir, args=None):
         if cell.margin is not None and cell.margin < analysis.TIE_FRACTION:
             # A tie: the runner-up's colour fills the lower-right half.
             r = cell.runner_up
-            rf = style.colour(*winner_key(r))
+            rf = style.colour(r.run)
             seen[winner_key(r)] = (rf, winner_name(r))
             ax.add_patch(Polygon([(i + 0.5, j - 0.5), (i + 0.5, j + 0.5), (i - 0.5, j - 0.5)],
                                  closed=True, facecolor=rf, edgecolor="white", linewidth=0))
@@ -120,8 +120,9 @@ def draw(results, outdir, args=None):
                else "cells from the scenario runs (no decision-map sweep)",
                style.context_line(results)))
     style.finish(fig, TITLE, sub)
+    registry = results.registry
     handles = [(Patch(facecolor=f, edgecolor="white"), n)
-               for k, (f, n) in sorted(seen.items(), key=lambda kv: style_order(kv[0]))]
+               for k, (f, n) in sorted(seen.items(), key=lambda kv: registry.sort_key(*kv[0]))]
     if any(c.winner is None for c in cells):
         handles.append((Patch(facecolor=NOBODY, hatch="///", edgecolor="white"),
                         "no model meets the SLO"))
@@ -132,11 +133,6 @@ def draw(results, outdir, args=None):
     fig.legend([h for h, _ in handles], [t for _, t in handles], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6), frameon=False)
     return style.save(fig, outdir, NAME)
-
-
-def style_order(key):
-    from ccplot.load import label_sort_key
-    return label_sort_key(key[0], key[1], 1)
 
 
 def add_args(p):

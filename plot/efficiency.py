@@ -33,7 +33,7 @@ def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True):
         if not xs:
             continue
         r0 = cols[0]["run"]
-        c = style.colour(r0.model, r0.offload)
+        c = style.colour(r0)
         ax.bar(xs, ys, width=width * 0.92, color=c, label=label,
                hatch="//" if hatch_offload and r0.offload != "none" else None,
                edgecolor="white" if r0.offload == "none" else c, linewidth=0.6,

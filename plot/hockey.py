@@ -65,12 +65,12 @@ def draw(results, outdir, args=None):
     lo, hi = [], []
     for ax, (name, label, rs) in zip(axes.flat, panels):
         pts, failed, sat, why = curve(rs)
-        c = style.colour(rs[0].model, rs[0].offload)
+        c = style.colour(rs[0])
         for key, ls, text in PERCENTILES:
             xs = [p.run.rate for p in pts if p.median_of(lambda r: r.latency(key))]
             ys = [p.median_of(lambda r: r.latency(key)) / 1e3 for p in pts
                   if p.median_of(lambda r: r.latency(key))]
-            ax.plot(xs, ys, color=c, linestyle=ls, marker=style.marker(rs[0].model),
+            ax.plot(xs, ys, color=c, linestyle=ls, marker=style.marker(rs[0]),
                     markersize=3.5 if key != "p99" else 5, label=text)
             lo += ys
             hi += ys

@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from ccplot import style, units  # noqa: E402
 from ccplot.cli import Skip, fail, parser  # noqa: E402
-from ccplot.load import MODEL_ORDER, LoadError, load, load_micro  # noqa: E402
+from ccplot.load import LoadError, Registry, load, load_micro  # noqa: E402
 
 NAME = "micro"
 TITLE = "Cost of each model's primitives (micro-benchmarks)"
@@ -39,9 +39,10 @@ def parse(micro):
     """({(model, primitive): ns}, {floor: ns}, {program: ns}) from Google
     Benchmark JSON. Repetitions: the median aggregate wins; else the fastest
     iteration run. BM_<model>_timer/1ms is left out: a 1 ms sleep says nothing
-    about the primitive's cost on this axis (the zero-delay timer does). So is
-    BM_<floor|loop>_sleepers, whose real time per completion is set by its load
-    (10 ms / 10,000 sleepers): its figure is CPU time, not on this axis."""
+    about the primitive's cost on this axis (the zero-delay timer does). So are
+    BM_floor_sleepers and BM_<model>_sleepers, whose real time per completion
+    is set by their load (10 ms / 10,000 sleepers): their figure is CPU time,
+    not on this axis."""
     prims, floors, programs = {}, {}, {}
     agg = {}
     for b in micro.get("benchmarks", []):
@@ -84,12 +85,12 @@ def _spread_labels(ys, min_ratio=1.5):
     return out
 
 
-def _draw_programs(ax, programs):
+def _draw_programs(ax, programs, registry):
     """Whole programs (skynet, a million timers) in their own panel: seconds,
     not nanoseconds per operation."""
     names = sorted(programs)
     ys = [programs[n] for n in names]
-    colours = [style.colour(n.split(", ")[1].split(" ")[0]) for n in names]
+    colours = [registry.colour(n.split(", ")[1].split(" ")[0]) for n in names]
     ax.bar(range(len(names)), ys, color=colours, width=0.6)
     for i, y in enumerate(ys):
         ax.text(i, y * 1.1, units.duration_ns(y), ha="center", va="bottom", fontsize=8.5,
@@ -104,12 +105,16 @@ def _draw_programs(ax, programs):
     ax.set_ylabel("time per run (real time, log scale)")
 
 
-def draw_micro(micro, outdir, context_line=""):
+def draw_micro(micro, outdir, context_line="", registry=None):
+    """registry: the results file's, for its models' colours and order; a
+    model it lacks (or every model, for micro.json alone) is placed after, in
+    order of first appearance in micro.json."""
     prims, floors, programs = parse(micro)
     if not prims and not floors:
         raise Skip("micro.json has no BM_<model>_<primitive> or BM_floor_* entries")
-    models = sorted({m for m, _ in prims}, key=lambda m: (
-        MODEL_ORDER.index(m) if m in MODEL_ORDER else len(MODEL_ORDER), m))
+    named = [m for m, _ in prims] + [n.split(", ")[1].split(" ")[0] for n in programs]
+    registry = (registry or Registry([])).with_models(named)
+    models = sorted(dict.fromkeys(m for m, _ in prims), key=registry.rank)
     kinds = [p for p in PRIMITIVES if any(k == p for _, k in prims)]
     kinds += sorted({k for _, k in prims} - set(kinds))
     width_main = max(9.5, 1.6 * len(kinds) + 3.5)
@@ -117,7 +122,7 @@ def draw_micro(micro, outdir, context_line=""):
         fig, axes = style.new_figure(1, 2, w=width_main + 1.1 * len(programs) + 2.5, h=5.6,
                                      gridspec_kw={"width_ratios": [width_main,
                                                                    1.1 * len(programs) + 1.0]})
-        _draw_programs(axes[0][1], programs)
+        _draw_programs(axes[0][1], programs, registry)
     else:
         fig, axes = style.new_figure(1, 1, w=width_main, h=5.6)
     ax = axes[0][0]
@@ -133,7 +138,7 @@ def draw_micro(micro, outdir, context_line=""):
             ys.append(v)
         if not xs:
             continue
-        ax.bar(xs, ys, width=width * 0.9, color=style.colour(model), label=model)
+        ax.bar(xs, ys, width=width * 0.9, color=registry.colour(model), label=model)
         for x, y in zip(xs, ys):
             ax.text(x, y * 1.1, units.duration_ns(y).replace(" ", "\u2009"), ha="center",
                     va="bottom", rotation=90, fontsize=7.5, color="#333333",
@@ -170,7 +175,7 @@ def draw_micro(micro, outdir, context_line=""):
 def draw(results, outdir, args=None):
     if not results.micro:
         raise Skip("no micro.json in %s" % results.run_dir)
-    return draw_micro(results.micro, outdir, style.context_line(results))
+    return draw_micro(results.micro, outdir, style.context_line(results), results.registry)
 
 
 def _is_micro(path):

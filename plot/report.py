@@ -23,7 +23,7 @@ import throughput  # noqa: E402
 from ccplot import analysis, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
-from ccplot.load import SINGLE_THREAD_MODELS, LoadError, load  # noqa: E402
+from ccplot.load import LoadError, load  # noqa: E402
 
 # (module, caption) in report order; the decision map has its own section.
 CHARTS = (
@@ -33,8 +33,8 @@ CHARTS = (
              "shaded part is past saturation."),
     (spectrum, "Latency percentile spectrum: corrected (from the intended start) against "
                "uncorrected (from the actual start)."),
-    (stall_timeline, "Scheduler stalls over time: the loop with blocking calls, naive against "
-                     "offloaded, with the stall-log events."),
+    (stall_timeline, "Scheduler stalls over time: an event loop with blocking calls, naive "
+                     "against offloaded, with the stall-log events."),
     (efficiency, "Tasks per CPU-second, and the peak memory each extra task in flight adds."),
     (micro, "Cost of each model's primitives, with this machine's floors."),
 )
@@ -178,13 +178,15 @@ def decision_text(cells):
 def derived_warnings(results):
     """Warnings computed from the runs themselves."""
     out = []
-    blind = [r for r in results.runs if r.ok and r.model in SINGLE_THREAD_MODELS
+    # A model that is one thread by definition runs its probe on that thread.
+    blind = [r for r in results.runs if r.ok and not r.traits.uses_threads
              and r.get("stall_us") is not None and not r.stall_known]
     if blind:
         scen = sorted({r.scenario for r in blind})
-        out.append("the stall probe took no samples in %d loop run(s) (%s): the loop was held "
+        models = list(dict.fromkeys(r.model for r in blind))
+        out.append("the stall probe took no samples in %d %s run(s) (%s): the %s was held "
                    "for the whole window, so their stall figures are unmeasured, not zero"
-                   % (len(blind), ", ".join(scen)))
+                   % (len(blind), "/".join(models), ", ".join(scen), "/".join(models)))
     lag = [r for r in results.runs if (r.get("generator_lag_ms") or 0) > GENERATOR_LAG_WARN_MS]
     if lag:
         worst = max(lag, key=lambda r: r.get("generator_lag_ms"))

@@ -133,8 +133,8 @@ def draw(results, outdir, args=None):
         from_summary |= not full
         xs = positions(ps)
         all_ps.update(ps)
-        c = style.colour(r.model, r.offload)
-        ax.plot(xs, [v / 1e3 for v in cor], color=c, marker=style.marker(r.model),
+        c = style.colour(r)
+        ax.plot(xs, [v / 1e3 for v in cor], color=c, marker=style.marker(r),
                 markersize=4.5, label=r.label,
                 markerfacecolor="none" if r.offload != "none" else c)
         lo, hi = min(lo, min(cor)), max(hi, max(cor))

@@ -62,7 +62,7 @@ def draw(results, outdir, args=None):
             trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
             for r in failed:
                 ax.plot([r.concurrency], [0.02], marker="x", markersize=9, mew=2.2,
-                        color=style.colour(r.model, r.offload), transform=trans,
+                        color=style.colour(r), transform=trans,
                         clip_on=False, linestyle="none", label="_failed")
         style.log_axis(ax, "x")
         style.ticks_at(ax, [r.concurrency for r in rs])

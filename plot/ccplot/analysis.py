@@ -6,7 +6,7 @@ import math
 import re
 
 from . import units
-from .load import COOPERATIVE_MODELS, SINGLE_THREAD_MODELS, STEP_KINDS, fold, median
+from .load import STEP_KINDS, fold, median
 
 DEFAULT_SLO = "10x"
 
@@ -89,8 +89,9 @@ class Candidate:
 
     @property
     def single_thread(self):
-        """One scheduler thread: the loop, or a model sized to one thread."""
-        return self.model in SINGLE_THREAD_MODELS or self.threads == 1
+        """One scheduler thread: a model that is one thread by definition, or
+        one sized to one thread."""
+        return not self.run.traits.uses_threads or self.threads == 1
 
     @property
     def where(self):
@@ -183,8 +184,8 @@ class Verdict:
         return out
 
 
-def _threads(n, model=None):
-    if model == "procs":
+def _workers(n, processes=False):
+    if processes:
         return "%d worker process%s" % (n, "" if n == 1 else "es")
     return "%d thread%s" % (n, "" if n == 1 else "s")
 
@@ -196,13 +197,7 @@ def _tasks(n):
 def offload_processes(c):
     """How many worker processes a model with --offload process sent its cpu
     steps to (the model's own note), else 0."""
-    if c.offload != "process":
-        return 0
-    facts = c.run.get("model_facts") or {}
-    try:
-        return int(facts.get("offload_processes", 0))
-    except (TypeError, ValueError):
-        return 0
+    return c.run.offload_processes
 
 
 def load_bound(c, task_us):
@@ -221,15 +216,16 @@ def limits(c, task_us):
     tp = c.throughput or 0
     if task_us:
         sched = 1 if c.single_thread else c.threads
-        workers = c.model  # what _threads calls the `sched` workers
+        in_processes = c.run.task_processes > 0  # the `sched` workers are processes
         procs = offload_processes(c)
-        if c.model in COOPERATIVE_MODELS and procs and task_us["cpu"] > 0:
+        cooperative = c.run.traits.cooperative
+        if cooperative and procs and task_us["cpu"] > 0:
             # --offload process: the cpu steps run in worker processes (and
             # blocking ones in threads), so the processes are what holds it back.
-            sched, workers = procs, "procs"
+            sched, in_processes = procs, True
             held_us = task_us["cpu"]
             blocking = False
-        elif c.model in COOPERATIVE_MODELS:
+        elif cooperative:
             # Waits free the thread: only CPU (and blocking, unless offloaded) holds it.
             held_us = task_us["cpu"] + (task_us["block"] if c.offload == "none" else 0.0)
             blocking = c.offload == "none" and task_us["block"] > 0
@@ -238,21 +234,22 @@ def limits(c, task_us):
             blocking = task_us["io"] + task_us["block"] > 0
         if held_us > 0 and 0.8 <= tp * held_us / 1e6 / sched <= 1.15:
             cap = units.rate(sched / (held_us / 1e6))
-            if blocking and c.model in COOPERATIVE_MODELS:
+            if blocking and cooperative:
                 out.append("runs %s blocking call%s at a time: %s of blocking and CPU per task "
                            "caps it at %s tasks/s" % ("one" if sched == 1 else "at most %d" % sched,
                                                       "" if sched == 1 else "s",
                                                       units.duration_us(held_us), cap))
             elif blocking:
                 out.append("is capped by its %s, each held for the whole %s task: %d / %s = "
-                           "%s tasks/s" % (_threads(sched, c.model), units.duration_us(held_us), sched,
+                           "%s tasks/s" % (_workers(sched, in_processes), units.duration_us(held_us), sched,
                                            units.duration_us(held_us), cap))
             elif sched == 1 and not procs:
                 out.append("saturates its one core at %s tasks/s (cpu %.2f s per s)"
                            % (units.rate(tp), c.cpu_rate or 0))
             else:
                 out.append("keeps its %s busy computing: %d / %s of CPU = %s tasks/s"
-                           % (_threads(sched, workers), sched, units.duration_us(held_us), cap))
+                           % (_workers(sched, in_processes), sched, units.duration_us(held_us),
+                              cap))
         elif sched == 1 and not procs and task_us["cpu"] > 0 and (c.cpu_rate or 0) >= 0.85:
             out.append("saturates its one core at %s tasks/s (cpu %.2f s per s)"
                        % (units.rate(tp), c.cpu_rate))
@@ -260,7 +257,7 @@ def limits(c, task_us):
             out.append("is held back by the load, not the model: %s in flight / %s per task "
                        "= %s tasks/s" % (_tasks(c.concurrency), units.duration_us(task_us["total"]),
                                          units.rate(c.concurrency / (task_us["total"] / 1e6))))
-    if c.model in COOPERATIVE_MODELS and not c.stall_known:
+    if c.run.traits.cooperative and not c.stall_known:
         out.append("never let its stall probe run: the scheduler was held for the whole window")
     elif c.stall_known and c.stall_max_us is not None and (
             c.stall_max_us >= 10e3 or (c.stall_p99_us or 0) >= 1e3):
@@ -462,8 +459,24 @@ class Rule:
 
 
 def _loop_like(x):
-    """One cooperative scheduler thread: the loop (or asio/fiber on one thread)."""
-    return x.model in SINGLE_THREAD_MODELS or (x.model in COOPERATIVE_MODELS and x.threads == 1)
+    """One cooperative scheduler thread (a run or a Candidate): an event loop
+    that is one thread by definition, or a cooperative model on one thread."""
+    r = getattr(x, "run", x)
+    return r.traits.cooperative and (not r.traits.uses_threads or r.threads == 1)
+
+
+def loop_models(results):
+    """Names of the file's models that are one cooperative thread by
+    definition (the event loops the rules speak of), in display order."""
+    return [m for m in results.models if results.registry.traits(m).cooperative
+            and not results.registry.traits(m).uses_threads]
+
+
+def _loop_name(results, runs=()):
+    """What the rules call the event loop: the model of these runs, else the
+    file's one-thread cooperative model, else a generic phrase."""
+    names = list(dict.fromkeys(r.model for r in runs)) or loop_models(results)
+    return "/".join(names) if names else "event-loop"
 
 
 def _best(cands, pred):
@@ -472,8 +485,7 @@ def _best(cands, pred):
 
 
 def rule_cpu_per_wait(results, slo):
-    """How much CPU per ms of waiting a loop task may do before threads win."""
-    title = "CPU a loop task may do per ms of waiting before threads win"
+    """How much CPU per ms of waiting an event-loop task may do before threads win."""
     runs = results.in_group("crossover")
     source = "crossover runs"
     if not runs:
@@ -493,10 +505,12 @@ def rule_cpu_per_wait(results, slo):
         thr = _best(cands, lambda c: not _loop_like(c))
         if loop and thr:
             points.append((t["cpu"] / (t["io"] / 1e3), t, loop, thr))
+    name = _loop_name(results, [p[2].run for p in points])
+    title = "CPU a %s task may do per ms of waiting before threads win" % name
     if not points:
         return Rule(title, "not measured: no runs that mix waiting and CPU without blocking "
-                    "calls, with both a loop and a threaded model (the decision-map and "
-                    "crossover sweeps produce them)", measured=False)
+                    "calls, with both a model on one cooperative thread and a threaded model "
+                    "(the decision-map and crossover sweeps produce them)", measured=False)
     points.sort(key=lambda p: p[0])
     # Threads win a mix only by more than the tie margin (the crossover sweep
     # bisects the same way); within it the loop still keeps up.
@@ -523,30 +537,30 @@ def rule_cpu_per_wait(results, slo):
                                               units.rate(hi[3].throughput), hi[2].label,
                                               units.rate(hi[2].throughput)))
         else:
-            text = ("a loop task may do about %.0f-%.0f us of CPU per ms of waiting: at %s "
+            text = ("a %s task may do about %.0f-%.0f us of CPU per ms of waiting: at %s "
                     "%s %s (%s vs %s tasks/s for %s); at %s %s wins (%s vs %s tasks/s)"
-                    % (lo[0], hi[0], mix(lo), lo[2].label, keeps_up(lo),
+                    % (name, lo[0], hi[0], mix(lo), lo[2].label, keeps_up(lo),
                        units.rate(lo[2].throughput),
                        units.rate(lo[3].throughput), lo[3].label, mix(hi), hi[3].label,
                        units.rate(hi[3].throughput), units.rate(hi[2].throughput)))
     elif loop_wins:
         p = loop_wins[-1]
-        text = ("the loop won every measured mix, up to %s (%.0f us per ms of waiting: %s %s "
+        text = ("%s won every measured mix, up to %s (%.0f us per ms of waiting: %s %s "
                 "vs %s %s tasks/s); the crossover lies beyond" % (
-                    mix(p), p[0], p[2].label, units.rate(p[2].throughput), p[3].label,
+                    name, mix(p), p[0], p[2].label, units.rate(p[2].throughput), p[3].label,
                     units.rate(p[3].throughput)))
     else:
         p = thr_wins[0]
         text = ("threads won every measured mix, from %s (%.0f us per ms of waiting: %s %s vs "
                 "%s %s tasks/s)" % (mix(p), p[0], p[3].label, units.rate(p[3].throughput),
                                     p[2].label, units.rate(p[2].throughput)))
-    return Rule(title, text + _one_core_limit(points) + " (from %s, %s)" % (source,
-                                                                         slo.describe()))
+    return Rule(title, text + _one_core_limit(points, name) + " (from %s, %s)" % (
+        source, slo.describe()))
 
 
-def _one_core_limit(points):
-    """Where the loop's one core runs out, for closed-loop points that all ran
-    with the same N tasks in flight ("" otherwise). Each task waits w, then
+def _one_core_limit(points, name):
+    """Where the event loop's one core runs out, for closed-loop points that all
+    ran with the same N tasks in flight ("" otherwise). Each task waits w, then
     computes c on the loop, so the loop is full once N c = w + c: at
     1,000 / (N - 1) us of CPU per ms of waiting. The limit is a matter of N,
     and a reader must know N to carry it over."""
@@ -556,13 +570,14 @@ def _one_core_limit(points):
     n = ns.pop() if len(ns) == 1 else 0
     if n < 2:
         return ""
-    return ("; with %d tasks in flight, where the loop's one core is full at 1,000 / (%d - 1) "
+    return ("; with %d tasks in flight, where the %s's one core is full at 1,000 / (%d - 1) "
             "= %.0f us per ms of waiting, so with more tasks in flight the limit is lower"
-            % (n, n, 1e3 / (n - 1)))
+            % (n, name, n, 1e3 / (n - 1)))
 
 
 def _pair_runs(runs):
-    """{(workload, arrival, concurrency, rate): {offload: Point}} for loop-like runs."""
+    """{(model, workload, arrival, concurrency, rate): {offload: Point}} for
+    runs on one cooperative thread."""
     out = {}
     for p in fold(runs):
         r = p.run
@@ -574,13 +589,14 @@ def _pair_runs(runs):
 
 
 def rule_blocking_cost(results):
-    """What one blocking call of N ms costs every other task on the loop."""
-    title = "What one blocking call costs every other task on the loop"
+    """What one blocking call of N ms costs every other task on an event loop."""
     runs = results.in_group("stalls") or scenario_runs(results)
     runs = [r for r in runs if (r.task_mean_us or {}).get("block", 0) > 0]
     pairs = [(k, v) for k, v in _pair_runs(runs).items() if "none" in v]
     if not pairs:
-        return Rule(title, "not measured: no loop runs with blocking steps", measured=False)
+        return Rule("What one blocking call costs every other task on the %s"
+                    % _loop_name(results), "not measured: no runs with blocking steps on one "
+                    "cooperative thread", measured=False)
 
     # Prefer a pair with the offloaded twin, a stall log, a measured stall;
     # then the lightest load above the lightest measured: there are other
@@ -595,6 +611,7 @@ def rule_blocking_cost(results):
                 load > lightest, -load)
 
     (model, workload, arrival, conc, rate), v = max(pairs, key=rank)
+    title = "What one blocking call costs every other task on the %s" % model
     naive = v["none"]
     off = v.get("thread")
     t = naive.run.task_mean_us
@@ -606,19 +623,19 @@ def rule_blocking_cost(results):
            if isinstance(e, dict) and e.get("length_ms") is not None]
     blk = [e["length_ms"] * 1e3 for e in log if e.get("step") == "block"]
     if blk:
-        parts.append("each blocking call froze the loop for %s on average (%d logged stall%s, "
+        parts.append("each blocking call froze the %s for %s on average (%d logged stall%s, "
                      "longest %s), and every task due in that time waited for it"
-                     % (units.duration_us(sum(blk) / len(blk)), len(blk),
+                     % (model, units.duration_us(sum(blk) / len(blk)), len(blk),
                         "" if len(blk) == 1 else "s", units.duration_us(max(blk))))
     elif naive.run.stall_known and naive.run.stall("max"):
-        parts.append("the loop's stall probe was held up to %s (p99 %s)" % (
-            units.duration_us(naive.run.stall("max")), units.duration_us(naive.run.stall("p99"))))
+        parts.append("the %s's stall probe was held up to %s (p99 %s)" % (
+            model, units.duration_us(naive.run.stall("max")), units.duration_us(naive.run.stall("p99"))))
     else:
-        parts.append("the loop was held so long its stall probe never ran")
+        parts.append("the %s was held so long its stall probe never ran" % model)
     if naive.throughput and t["block"] + t["cpu"] > 0:
         busy = naive.throughput * (t["block"] + t["cpu"]) / 1e6
-        parts.append("the loop completed %s tasks/s, %s of its time inside blocking calls "
-                     "and CPU" % (units.rate(naive.throughput), units.percent(min(busy, 1.0))))
+        parts.append("the %s completed %s tasks/s, %s of its time inside blocking calls "
+                     "and CPU" % (model, units.rate(naive.throughput), units.percent(min(busy, 1.0))))
     if off is not None and off.throughput and naive.throughput:
         parts.append("offloaded to threads: %s tasks/s (%s)" % (
             units.rate(off.throughput), units.ratio(off.throughput / naive.throughput)))
@@ -653,13 +670,25 @@ def micro_ns(results, name):
 
 
 def rule_offload_cost(results):
-    """What offloading one blocking call to a thread costs, loop vs loop+thread."""
+    """What offloading one blocking call to a thread costs: a model on one
+    cooperative thread, naive against --offload thread, and its
+    BM_<model>_offload micro-benchmark."""
     title = "What offloading one call to a thread costs"
+    runs = results.in_group("stalls") + scenario_runs(results)
+    runs = [r for r in runs if (r.task_mean_us or {}).get("block", 0) > 0]
+    pairs = [(k, v) for k, v in _pair_runs(runs).items() if "none" in v and "thread" in v]
+    # Least loaded pair: at concurrency 1 (or the lowest rate) the naive loop
+    # is not yet slowed by its own blocking, so the difference is the hop.
+    pair = min(pairs, key=lambda kv: (kv[0][4] or kv[0][3], kv[0][1])) if pairs else None
+    models = [pair[0][0]] if pair else loop_models(results)
     parts = []
-    micro = micro_ns(results, "BM_loop_offload")
-    if micro is not None:
-        text = ("the micro-benchmark BM_loop_offload measures %s per round trip"
-                % units.duration_ns(micro))
+    for model in models:
+        bench = "BM_%s_offload" % model
+        micro = micro_ns(results, bench)
+        if micro is None:
+            continue
+        text = "the micro-benchmark %s measures %s per round trip" % (
+            bench, units.duration_ns(micro))
         floor = micro_ns(results, "BM_floor_futex_handoff")
         if floor:
             # A round trip wakes the worker, then the loop: two thread
@@ -667,22 +696,17 @@ def rule_offload_cost(results):
             text += (" (%.1fx this machine's futex round trip of %s: most of it is "
                      "waking a sleeping thread)" % (micro / floor, units.duration_ns(floor)))
         parts.append(text)
-    runs = results.in_group("stalls") + scenario_runs(results)
-    runs = [r for r in runs if (r.task_mean_us or {}).get("block", 0) > 0]
-    pairs = [(k, v) for k, v in _pair_runs(runs).items() if "none" in v and "thread" in v]
-    # Least loaded pair: at concurrency 1 (or the lowest rate) the naive loop
-    # is not yet slowed by its own blocking, so the difference is the hop.
-    if pairs:
-        (model, workload, arrival, conc, rate), v = min(
-            pairs, key=lambda kv: (kv[0][4] or kv[0][3], kv[0][1]))
+        break
+    if pair:
+        (model, workload, arrival, conc, rate), v = pair
         naive, off = v["none"], v["thread"]
         nm = naive.median_of(lambda r: r.latency("mean"))
         om = off.median_of(lambda r: r.latency("mean"))
         where = ("at %s tasks/s offered" % units.rate(rate) if arrival == "open"
                  else "at concurrency %d" % conc)
         if nm and om:
-            means = ("on %s %s the mean latency is %s us offloaded vs %s us on the loop"
-                     % (workload, where, "{:,.1f}".format(om), "{:,.1f}".format(nm)))
+            means = ("on %s %s the mean latency is %s us offloaded vs %s us on the %s"
+                     % (workload, where, "{:,.1f}".format(om), "{:,.1f}".format(nm), model))
             if om >= nm:
                 parts.append("%s: +%s per call" % (means, units.duration_us(om - nm)))
             else:
@@ -697,8 +721,9 @@ def rule_offload_cost(results):
             parts.append("CPU per task %s vs %s" % (units.duration_us(oc * 1e6),
                                                     units.duration_us(nc * 1e6)))
     if not parts:
-        return Rule(title, "not measured: needs loop and loop+thread runs of a workload with "
-                    "blocking steps, or micro.json with BM_loop_offload", measured=False)
+        return Rule(title, "not measured: needs runs of a workload with blocking steps on one "
+                    "cooperative thread, naive and with --offload thread, or micro.json with "
+                    "BM_<model>_offload for such a model", measured=False)
     return Rule(title, "; ".join(parts))
 
 

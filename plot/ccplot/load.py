@@ -11,23 +11,9 @@ import os
 import re
 import statistics
 
+from .registry import OFFLOAD_ORDER, ModelTraits, Registry, model_label  # noqa: F401
+
 SCHEMA_PREFIX = "ccbench.results/"
-
-# Models that are one thread by definition and ignore --threads. This mirrors
-# the registry's uses_threads=false rows (harness/cli/registry.cpp); the
-# results file does not record it, and a model missing here is merely labelled
-# with its thread count.
-SINGLE_THREAD_MODELS = frozenset({"loop"})
-
-# Cooperative schedulers: a non-blocking wait frees the thread for other
-# tasks, so only CPU and blocking steps hold it (DESIGN.md: the models that
-# take --offload). In the others (pool, procs) a task holds its thread or
-# process for its whole duration, waits included.
-COOPERATIVE_MODELS = frozenset({"loop", "asio", "fiber"})
-
-# Display order of models and offload modes in legends and tables.
-MODEL_ORDER = ("loop", "asio", "fiber", "pool", "procs")
-OFFLOAD_ORDER = ("none", "thread", "process")
 
 STEP_KINDS = ("io", "cpu", "block")
 
@@ -73,31 +59,22 @@ def workload_means_us(spec):
     return out
 
 
-def model_label(model, offload="none", threads=1):
-    """The label used in every chart and table: "loop", "loop+thread", "pool x2"."""
-    s = model
-    if offload and offload != "none":
-        s += "+" + offload
-    if model not in SINGLE_THREAD_MODELS:
-        s += " x%d" % int(threads or 1)
-    return s
-
-
-def label_sort_key(model, offload, threads):
-    m = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
-    o = OFFLOAD_ORDER.index(offload) if offload in OFFLOAD_ORDER else len(OFFLOAD_ORDER)
-    return (m, model, o, offload, int(threads or 1))
-
-
 class Run:
-    """One entry of runs[] with defaults for absent fields."""
+    """One entry of runs[] with defaults for absent fields. `registry` is the
+    file's (Results.registry); a run made alone reads its own traits."""
 
-    def __init__(self, raw, index):
+    def __init__(self, raw, index, registry=None):
         self.raw = raw
         self.index = index
+        self.registry = registry if registry is not None else Registry.from_runs([raw])
 
     def get(self, path, default=None):
         return dig(self.raw, path, default)
+
+    @property
+    def traits(self) -> ModelTraits:
+        """The model's traits: recorded in the file, else generic (registry.py)."""
+        return self.registry.traits(self.model)
 
     # Configuration.
     @property
@@ -151,7 +128,7 @@ class Run:
 
     @property
     def label(self):
-        return model_label(self.model, self.offload, self.threads)
+        return self.registry.label(self.model, self.offload, self.threads)
 
     @property
     def style_key(self):
@@ -160,13 +137,47 @@ class Run:
 
     @property
     def sort_key(self):
-        return label_sort_key(self.model, self.offload, self.threads)
+        return self.registry.sort_key(self.model, self.offload, self.threads)
 
     @property
     def config_key(self):
         """Identity of a configuration across repetitions and across files."""
         return (self.model, self.offload, self.threads, self.workload, self.arrival,
                 self.concurrency, self.rate or 0.0)
+
+    def fact(self, key):
+        """A model_facts value: a number (JSON numbers, and strings that read
+        as one, which older files wrote), else the text, else None."""
+        facts = self.raw.get("model_facts")
+        v = facts.get(key) if isinstance(facts, dict) else None
+        if v is None or isinstance(v, bool):
+            return None
+        if isinstance(v, (int, float)):
+            return v if math.isfinite(v) else None
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return str(v)
+
+    def fact_count(self, key):
+        """A model_facts value that counts something, as an int (0: absent)."""
+        v = self.fact(key)
+        return int(v) if isinstance(v, float | int) and v > 0 else 0
+
+    @property
+    def task_processes(self):
+        """Worker processes that run whole tasks (the model's own "workers"
+        fact), else 0. A model with --offload process sends only its cpu steps
+        to processes: offload_processes."""
+        if self.offload != "none":
+            return 0
+        return self.fact_count("workers")
+
+    @property
+    def offload_processes(self):
+        """Worker processes that --offload process sent cpu steps to (the
+        model's "offload_processes" fact), else 0."""
+        return self.fact_count("offload_processes") if self.offload == "process" else 0
 
     # Outcome.
     @property
@@ -200,8 +211,8 @@ class Run:
 
     @property
     def stall_known(self):
-        """True when the stall probe took samples. A probe that never woke (a
-        loop held for the whole window) leaves samples 0 and every figure 0,
+        """True when the stall probe took samples. A probe that never woke (an
+        event loop held for the whole window) leaves samples 0 and every figure 0,
         which means "unmeasured", not "no stalls"."""
         n = self.get("stall_us.samples")
         if n is None:
@@ -289,8 +300,9 @@ class Results:
         self.context = data.get("context") or {}
         self.warnings = [str(w) for w in (data.get("warnings") or [])]
         self.run_id = str(data.get("run_id") or os.path.basename(os.path.abspath(run_dir)))
-        self.runs = [Run(r, i) for i, r in enumerate(data.get("runs") or [])
-                     if isinstance(r, dict)]
+        raw = [r for r in (data.get("runs") or []) if isinstance(r, dict)]
+        self.registry = Registry.from_runs(raw)
+        self.runs = [Run(r, i, self.registry) for i, r in enumerate(raw)]
         self.summaries = [s for s in (data.get("summaries") or []) if isinstance(s, dict)]
         self.micro = micro
         self.notes = list(notes)  # problems with side files, for the report
@@ -313,10 +325,8 @@ class Results:
 
     @property
     def models(self):
-        seen = {}
-        for r in self.runs:
-            seen.setdefault(r.model, label_sort_key(r.model, "none", 1))
-        return sorted(seen, key=lambda k: seen[k])
+        """Every model in the file, in display order."""
+        return list(self.registry.models)
 
 
 def _read_json(path, what):

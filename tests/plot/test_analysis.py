@@ -4,18 +4,21 @@ import math
 import types
 import unittest
 
-import support  # noqa: F401  (puts plot/ on sys.path)
+import support  # puts plot/ on sys.path
 from ccplot import analysis, load
 from ccplot.analysis import Slo
 
 
 def run(model, tp, p99, conc=8, workload="cpu:1ms", scenario="cpu", offload="none", threads=1,
         cpu=None, status="ok", **extra):
-    """A run dict as ccbench writes it, with only what the analysis reads."""
+    """A run dict as ccbench writes it, with only what the analysis reads, and
+    the model's traits as the registry records them (none for a model it lacks)."""
     r = {"model": model, "offload": offload, "threads": threads, "workload": workload,
          "scenario": scenario, "arrival": "closed", "concurrency": conc, "rate": 0.0,
          "throughput_per_s": tp, "latency_us": {"p50": p99 / 2, "p99": p99},
          "wall_s": 1.0, "status": status}
+    if model in support.TRAITS:
+        r["model_traits"] = support.TRAITS[model]
     if cpu is not None:
         r["cpu_s"] = {"user": cpu, "sys": 0.0}
     r.update(extra)
@@ -76,12 +79,13 @@ class Winners(unittest.TestCase):
 
     def test_capped_pool_and_procs_are_explained(self):
         # io:10ms with 2 threads or worker processes: at most 2 / 10 ms = 200 tasks/s.
-        for model, workers in (("pool", "2 threads"), ("procs", "2 worker processes")):
+        for model, workers, facts in (("pool", "2 threads", {}),
+                                      ("procs", "2 worker processes", {"workers": 2})):
             with self.subTest(model=model):
                 res = results(run("loop", 6000, 12_000, workload="io:10ms", scenario="io",
                                   conc=64, cpu=0.05),
                               run(model, 199, 40_000, workload="io:10ms", scenario="io",
-                                  conc=8, threads=2, cpu=0.01))
+                                  conc=8, threads=2, cpu=0.01, model_facts=facts))
                 (v,) = analysis.verdicts(res, SLO)
                 self.assertEqual(v.winner.label, "loop")
                 self.assertIn("%s x2 is capped by its %s" % (model, workers), v.reason)
@@ -281,8 +285,9 @@ class Rules(unittest.TestCase):
 
 class Loader(unittest.TestCase):
     def test_labels(self):
-        self.assertEqual(load.model_label("loop", "none", 1), "loop")
-        self.assertEqual(load.model_label("loop", "thread", 4), "loop+thread")
+        self.assertEqual(load.model_label("loop", "none", 1, uses_threads=False), "loop")
+        self.assertEqual(load.model_label("loop", "thread", 4, uses_threads=False),
+                         "loop+thread")
         self.assertEqual(load.model_label("pool", "none", 2), "pool x2")
         self.assertEqual(load.model_label("asio", "process", 3), "asio+process x3")
 
@@ -346,6 +351,86 @@ class Loader(unittest.TestCase):
              "run_type": "aggregate", "aggregate_name": "median", "real_time": 8.5,
              "time_unit": "us"}]}
         self.assertTrue(math.isclose(analysis.micro_ns(res, "BM_loop_offload"), 8500.0))
+
+
+class ModelRegistry(unittest.TestCase):
+    """Labels, order, colours and markers come from the runs' model_traits;
+    a model without them gets generic traits and a colour of its own."""
+
+    def test_recorded_traits(self):
+        res = results(run("pool", 10, 1, threads=2), run("loop", 10, 1),
+                      run("asio", 10, 1, threads=2, offload="thread"))
+        reg = res.registry
+        self.assertEqual(reg.models, ["loop", "asio", "pool"])  # by order, not appearance
+        self.assertEqual(res.labels, ["loop", "asio+thread x2", "pool x2"])
+        t = reg.traits("loop")
+        self.assertTrue(t.recorded)
+        self.assertFalse(t.uses_threads)
+        self.assertTrue(t.cooperative)
+        self.assertEqual(t.offload, ("none", "thread", "process"))
+        self.assertEqual(reg.colour("loop"), "#1f5fa8")
+        self.assertEqual(reg.colour("asio", "thread"), "#b8860b")
+        self.assertEqual(reg.marker("pool"), "D")
+
+    def test_older_file_gets_generic_traits(self):
+        # No model_traits: the one-thread model is the one whose runs all have
+        # one thread while another's have more; cooperative ones recorded
+        # slow_resumes or ran with --offload. The order is first appearance.
+        raw = [dict(run("b", 10, 1, threads=4), slow_resumes=None),
+               dict(run("a", 10, 1), slow_resumes={"count": 0}),
+               run("c", 10, 1, offload="thread", threads=2)]
+        for r in raw:
+            r.pop("model_traits", None)
+        reg = load.Registry.from_runs(raw)
+        self.assertEqual(reg.models, ["b", "a", "c"])
+        a, b, c = reg.traits("a"), reg.traits("b"), reg.traits("c")
+        self.assertFalse(a.recorded)
+        self.assertEqual((a.uses_threads, a.cooperative), (False, True))
+        self.assertEqual((b.uses_threads, b.cooperative), (True, False))
+        self.assertEqual((c.uses_threads, c.cooperative), (True, True))
+        self.assertEqual(c.offload, ("none", "thread"))
+        self.assertEqual(reg.label("a", "none", 1), "a")
+        self.assertEqual(reg.label("b", "none", 4), "b x4")
+        # Picked colours and markers: distinct, and the same every time.
+        colours = [reg.colour(m) for m in reg.models]
+        self.assertEqual(len(set(colours)), 3)
+        self.assertEqual(colours, [load.Registry.from_runs(raw).colour(m) for m in reg.models])
+        self.assertEqual(len({reg.marker(m) for m in reg.models}), 3)
+        # An offload variant without a colour of its own is a shade of the model's.
+        self.assertNotEqual(reg.colour("c", "thread"), reg.colour("c"))
+
+    def test_undescribed_model_comes_after_the_known_ones(self):
+        res = results(run("newcomer", 10, 1, threads=2), run("pool", 10, 1, threads=2),
+                      run("loop", 10, 1))
+        reg = res.registry
+        self.assertEqual(reg.models, ["loop", "pool", "newcomer"])
+        self.assertEqual(res.labels[-1], "newcomer x2")
+        recorded = {c for t in support.TRAITS.values() for c in t["colors"].values()}
+        self.assertNotIn(reg.colour("newcomer"), recorded)
+        self.assertNotIn(reg.marker("newcomer"), {"o", "D"})
+
+    def test_traits_without_colours_or_marker(self):
+        traits = dict(support.TRAITS["pool"], colors={}, marker=None, order=7)
+        res = results(run("pool", 10, 1, threads=2, model_traits=traits),
+                      run("loop", 10, 1))
+        reg = res.registry
+        self.assertEqual(reg.models, ["loop", "pool"])
+        self.assertTrue(reg.colour("pool").startswith("#"))
+        self.assertNotEqual(reg.colour("pool"), reg.colour("loop"))
+        self.assertNotEqual(reg.marker("pool"), reg.marker("loop"))
+        # colors lacking a key: the recorded ones are kept, the rest shaded.
+        traits = dict(support.TRAITS["asio"], colors={"none": "#123456"})
+        reg = results(run("asio", 10, 1, threads=2, model_traits=traits)).registry
+        self.assertEqual(reg.colour("asio"), "#123456")
+        self.assertNotEqual(reg.colour("asio", "process"), "#123456")
+
+    def test_two_files_share_one_registry(self):
+        old = results(dict(run("loop", 10, 1), model_traits=None), run("pool", 10, 1, threads=2))
+        new = results(run("loop", 10, 1), run("fiber", 10, 1, threads=2))
+        reg = old.registry.merged(new.registry)
+        self.assertTrue(reg.traits("loop").recorded)  # recorded wins over inferred
+        self.assertEqual(reg.models, ["loop", "fiber", "pool"])
+        self.assertEqual(reg.with_models(["pool", "zeta"]).models[-1], "zeta")
 
 
 class MicroChart(unittest.TestCase):

@@ -29,7 +29,7 @@ class FullReport(unittest.TestCase):
         self.assertNotIn("Traceback", self.proc.stderr)
 
     def test_names_every_model(self):
-        for model in support.FIVE_MODELS:
+        for model in support.FIVE_MODELS + (support.UNDESCRIBED,):
             self.assertRegex(self.md, r"\b%s\b" % model)
         for label in ("loop+thread", "asio x2", "fiber x1", "pool x2", "pool x8", "procs x2"):
             self.assertIn(label, self.md)
