@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from matplotlib import ticker  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from ccplot import analysis, style, units  # noqa: E402
+from ccplot import style, units  # noqa: E402
+from ccplot.saturation import SATURATION_ACHIEVED  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
 NAME = "spectrum"
@@ -93,7 +94,7 @@ def choose(results, scenario=None, level=None):
 
     def unsaturated(v):
         return all(r.offered and r.throughput is not None
-                   and r.throughput >= analysis.SATURATION_ACHIEVED * r.offered
+                   and r.throughput >= SATURATION_ACHIEVED * r.offered
                    for r in v.values())
 
     open_keys = [k for k in keys if k[1] == "open"]

@@ -9,7 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from matplotlib import transforms  # noqa: E402
 
-from ccplot import analysis, style  # noqa: E402
+from ccplot import style  # noqa: E402
+from ccplot.ranking import by_scenario, scenario_runs  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 from ccplot.load import fold  # noqa: E402
 
@@ -25,10 +26,10 @@ def thread_counts(runs):
 
 
 def draw(results, outdir, args=None):
-    runs = analysis.scenario_runs(results)
+    runs = scenario_runs(results)
     if not runs:
         raise Skip("no closed-loop runs in %s" % results.path)
-    scen = analysis.by_scenario(runs)
+    scen = by_scenario(runs)
     rows, cols = style.panel_grid(len(scen), 2 if len(scen) == 4 else 3)
     fig, axes = style.new_figure(rows, cols)
     counts = thread_counts(runs)

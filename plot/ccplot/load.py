@@ -255,6 +255,12 @@ class Run:
         return t / r
 
     @property
+    def cpu_per_task_s(self):
+        """CPU-seconds per completed task: 1 / tasks_per_cpu_s."""
+        t = self.tasks_per_cpu_s
+        return 1.0 / t if t else None
+
+    @property
     def rss_used_kb(self):
         """Peak RSS the run added over its start, in KiB: a forked run inherits
         the suite's pages, which grow as results accumulate, so the plain peak
@@ -267,8 +273,8 @@ class Run:
 
     @property
     def rss_per_task_bytes(self):
-        """The memory the run used (rss_used_kb) over tasks in flight (closed
-        loop), in bytes."""
+        """The memory the run used (rss_used_kb) over tasks in flight (a
+        closed-loop run), in bytes."""
         kb, c = self.rss_used_kb, self.concurrency
         if not kb or not c:
             return None
