@@ -138,9 +138,10 @@ def table(rows):
     return "\n".join(lines)
 
 
-def overlay(a, b, rows, outdir, metric):
-    """compare_<metric>.png/.svg: panels per workload and arrival; x is the
-    load, A solid with filled markers, B dashed with hollow ones."""
+def overlay_figure(a, b, rows, metric):
+    """The compare_<metric> chart as a matplotlib Figure (None without rows):
+    panels per workload and arrival; x is the load, A solid with filled
+    markers, B dashed with hollow ones."""
     sa, sb = samples(a), samples(b)
     registry = registry_of(a, b)
     _sort = _sorter(registry)
@@ -149,7 +150,7 @@ def overlay(a, b, rows, outdir, metric):
         k = r["key"]
         panels.setdefault((k[3], k[4]), {}).setdefault(r["label"], []).append(k)
     if not panels:
-        return []
+        return None
     rows_, cols = style.panel_grid(len(panels), 2 if len(panels) in (2, 4) else 3)
     fig, axes = style.new_figure(rows_, cols)
     scale = 1e3 if metric == "p99" else 1.0
@@ -218,7 +219,13 @@ def overlay(a, b, rows, outdir, metric):
              (Line2D([], [], color="#333333", linestyle="--", marker="o",
                      markerfacecolor="none"), "B: " + b.run_id)]
     style.figure_legend(fig, list(axes.flat), extra=extra)
-    return style.save(fig, outdir, "compare_" + metric)
+    return fig
+
+
+def overlay(a, b, rows, outdir, metric):
+    """Write compare_<metric>.png/.svg into outdir; returns their paths."""
+    fig = overlay_figure(a, b, rows, metric)
+    return style.save(fig, outdir, "compare_" + metric) if fig is not None else []
 
 
 def main(argv=None):

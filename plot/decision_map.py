@@ -52,7 +52,8 @@ def margin_text(m):
     return "%.1f%%" % (math.floor(m * 1000 + 1e-9) / 10)
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     slo = getattr(args, "slo_parsed", None) or Slo.parse(DEFAULT_SLO)
     runs, source = decision.decision_runs(results)
     cells = decision.decision_cells(runs, slo)
@@ -134,7 +135,12 @@ def draw(results, outdir, args=None):
         handles.append((Patch(facecolor="white", edgecolor="#999999"), "not measured"))
     fig.legend([h for h, _ in handles], [t for _, t in handles], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6), frameon=False)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def add_args(p):

@@ -51,7 +51,8 @@ def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True):
     return vals
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = scenario_runs(results)
     rows_list = efficiency_rows(runs)
     rows_list = [r for r in rows_list if r.tasks_per_cpu_s or r.rss_per_task_bytes]
@@ -109,7 +110,12 @@ def draw(results, outdir, args=None):
            + style.context_line(results))
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, [ax1, ax2])
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

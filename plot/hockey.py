@@ -50,7 +50,8 @@ def curve(runs):
     return pts, failed, sat, why
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = hockey_runs(results)
     if not runs:
         raise Skip("no open-loop runs (group \"hockey\") in %s" % results.path)
@@ -126,7 +127,12 @@ def draw(results, outdir, args=None):
                              markersize=8, mew=2), "failed run"))
     fig.legend([h for h, _ in extra], [t for _, t in extra], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=len(extra), frameon=False)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

@@ -62,10 +62,11 @@ def _draw_programs(ax, programs, registry):
     ax.set_ylabel("time per run (real time, log scale)")
 
 
-def draw_micro(micro, outdir, context_line="", registry=None):
-    """registry: the results file's, for its models' colours and order; a
-    model it lacks (or every model, for micro.json alone) is placed after, in
-    order of first appearance in micro.json."""
+def micro_figure(micro, context_line="", registry=None):
+    """The chart of a micro.json as a matplotlib Figure (not saved); raises
+    Skip without entries. registry: the results file's, for its models'
+    colours and order; a model it lacks (or every model, for micro.json
+    alone) is placed after, in order of first appearance in micro.json."""
     data = microbench.parse(micro)
     prims, floors, programs = data.primitives, data.floors, data.programs
     if not prims and not floors:
@@ -126,13 +127,19 @@ def draw_micro(micro, outdir, context_line="", registry=None):
     extra = [(Line2D([], [], color="#424242", linestyle=(0, (5, 3))), "floor")] if present \
         else []
     style.figure_legend(fig, [ax], extra=extra)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def figure(results, args=None):
+    """The chart of the run directory's micro.json, in the results' colours."""
+    if not results.micro:
+        raise Skip("no micro.json in %s" % results.run_dir)
+    return micro_figure(results.micro, style.context_line(results), results.registry)
 
 
 def draw(results, outdir, args=None):
-    if not results.micro:
-        raise Skip("no micro.json in %s" % results.run_dir)
-    return draw_micro(results.micro, outdir, style.context_line(results), results.registry)
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def _is_micro(path):
@@ -154,7 +161,7 @@ def main(argv=None):
         if os.path.isfile(path) and _is_micro(path):
             micro = load_micro(path)  # a micro.json given directly
             outdir = args.out or os.path.join(os.path.dirname(os.path.abspath(path)), "charts")
-            paths = draw_micro(micro, outdir)
+            paths = style.save(micro_figure(micro), outdir, NAME)
         else:
             results = load(path)
             paths = draw(results, args.out or os.path.join(results.run_dir, "charts"))

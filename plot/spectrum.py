@@ -120,7 +120,8 @@ def choose(results, scenario=None, level=None):
     return chosen, "%s at %s" % (name, where)
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     chosen, what = choose(results, getattr(args, "scenario", None),
                           getattr(args, "level", None))
     fig, axes = style.new_figure(1, 1, w=8.6, h=5.2)
@@ -172,7 +173,12 @@ def draw(results, outdir, args=None):
         extra.append((Line2D([], [], color="#333333", linestyle="--", linewidth=1.3),
                       "uncorrected: from the actual start"))
     style.figure_legend(fig, [ax], extra=extra, ncol=min(4, len(chosen) + len(extra)))
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def add_args(p):

@@ -50,7 +50,8 @@ def stall_runs(results):
     return sorted(best.values(), key=lambda r: r.sort_key)
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = stall_runs(results)
     fig, axes = style.new_figure(len(runs), 1, w=10.5, h=2.7 * len(runs) + 0.6, sharex=True,
                                  sharey=True)
@@ -124,7 +125,12 @@ def draw(results, outdir, args=None):
     extra.append((Line2D([], [], color="#555555", linestyle=":"), "stall threshold"))
     fig.legend([h for h, _ in extra], [t for _, t in extra], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=min(len(extra), 3), frameon=False)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

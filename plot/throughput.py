@@ -25,7 +25,8 @@ def thread_counts(runs):
     return out
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = scenario_runs(results)
     if not runs:
         raise Skip("no closed-loop runs in %s" % results.path)
@@ -90,7 +91,12 @@ def draw(results, outdir, args=None):
         sub += " - median of %d repetitions, band = min..max" % reps
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, list(axes.flat), extra=extra)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):
