@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """CPU efficiency and memory per model (closed loop): tasks completed per
-CPU-second at each model's best throughput, and the peak memory each extra
-task in flight adds (from the lowest concurrency to the highest), grouped by
-scenario."""
+CPU-second at each model's best throughput (the window's own CPU where the
+file has it), and the peak memory each extra task in flight adds (from the
+lowest concurrency to the highest; worker processes' PSS included where
+recorded), grouped by scenario."""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ccplot import style, units  # noqa: E402
-from ccplot.efficiency import efficiency_rows  # noqa: E402
+from ccplot import style, text, units  # noqa: E402
+from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.ranking import scenario_runs  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
@@ -106,7 +107,10 @@ def figure(results, args=None):
         ax2.yaxis.set_major_formatter(style.ticker.FuncFormatter(lambda v, _: units.bytes_(v)))
         ax2.set_ylim(lo, hi)
     ax2.set_xlabel("scenario")
-    sub = ("CPU per wall second scaled to the measured window; " + memory_note + "\n"
+    with_pss = [lab for lab in labels if any(r.workers_pss for r in rows_list if r.label == lab)]
+    if with_pss:
+        memory_note += "; " + text.workers_pss(with_pss)
+    sub = (text.cpu_basis(cpu_basis(rows_list)) + "; " + memory_note + "\n"
            + style.context_line(results))
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, [ax1, ax2])

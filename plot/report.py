@@ -22,6 +22,7 @@ import stall_timeline  # noqa: E402
 import throughput  # noqa: E402
 from ccplot import checks, decision, limits, ranking, rules, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
+from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
 from ccplot.load import LoadError, load  # noqa: E402
 from ccplot.slo import DEFAULT_SLO, Slo  # noqa: E402
@@ -177,8 +178,12 @@ def build(results, slo, charts_dir):
     for mod, caption in CHARTS:
         if mod.NAME in drawn:
             doc.p(caption)
-            if mod is efficiency and wake:
-                doc.p(wake)
+            if mod is efficiency:
+                basis = cpu_basis(efficiency_rows(ranking.scenario_runs(results)))
+                if basis.window:
+                    doc.p("Tasks per CPU-second use the %s." % text.cpu_basis(basis))
+                if wake:
+                    doc.p(wake)
             doc.image(drawn[mod.NAME], mod.NAME)
     not_drawn = [(n, why) for n, why in skipped if n != "decision_map"]
     if not_drawn:

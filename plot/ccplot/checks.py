@@ -37,7 +37,21 @@ class GeneratorLag:
     lag_ms: float
 
 
-Check = ProbeBlind | GeneratorLag
+@dataclass
+class SlowRamp:
+    """Closed-loop runs whose clients took longer to all get a first task
+    (ramp_ms) than their warm-up lasted. The warm-up and window start after
+    the ramp, so their figures stand; the start-up itself is a cost of the
+    model at that concurrency. `worst` has the longest ramp."""
+
+    runs: list[Run]
+
+    @property
+    def worst(self) -> Run:
+        return max(self.runs, key=lambda r: r.ramp_ms)
+
+
+Check = ProbeBlind | GeneratorLag | SlowRamp
 
 
 def checks(results) -> list[Check]:
@@ -47,6 +61,10 @@ def checks(results) -> list[Check]:
              and r.get("stall_us") is not None and not r.stall_known]
     if blind:
         out.append(ProbeBlind(blind))
+    slow = [r for r in results.runs if r.ok and not r.open_loop and r.ramp_ms
+            and r.ramp_ms > 1e3 * (r.get("warmup_s") or 0.0)]
+    if slow:
+        out.append(SlowRamp(slow))
     lag = [r for r in results.runs if (r.get("generator_lag_ms") or 0) > GENERATOR_LAG_WARN_MS]
     if lag:
         worst = max(lag, key=lambda r: r.get("generator_lag_ms"))

@@ -166,12 +166,14 @@ class Run:
 
     @property
     def task_processes(self):
-        """Worker processes that run whole tasks (the model's own "workers"
-        fact), else 0. A model with --offload process sends only its cpu steps
-        to processes: offload_processes."""
+        """Worker processes that run whole tasks, else 0: the model's own
+        "workers" fact, or its thread count when it recorded the workers' PSS
+        without offloading. A model with --offload process sends only its cpu
+        steps to processes: offload_processes."""
         if self.offload != "none":
             return 0
-        return self.fact_count("workers")
+        return self.fact_count("workers") or (self.threads if self.workers_pss_kb is not None
+                                              else 0)
 
     @property
     def offload_processes(self):
@@ -231,12 +233,32 @@ class Run:
         return (u or 0.0) + (s or 0.0)
 
     @property
+    def cpu_window_s(self):
+        """User + system CPU seconds of the measured window alone (worker
+        processes included); None in files older than the field, or when the
+        window never opened."""
+        u, s = self.get("cpu_window_s.user"), self.get("cpu_window_s.sys")
+        if u is None and s is None:
+            return None
+        total = (u or 0.0) + (s or 0.0)
+        return total if total >= 0 and (u or 0.0) >= 0 and (s or 0.0) >= 0 else None
+
+    @property
+    def ramp_ms(self):
+        """Closed loop: ms from the run's start until every client had its
+        first task (the warm-up starts after it); None when not recorded."""
+        r = self.get("ramp_ms")
+        return float(r) if isinstance(r, (int, float)) and r >= 0 else None
+
+    @property
     def wall_s(self):
         w = self.get("wall_s")
         if w:
             return w
         d = self.get("duration_s")
-        return d + (self.get("warmup_s") or 0.0) if d else None
+        if not d:
+            return None
+        return d + (self.get("warmup_s") or 0.0) + (self.ramp_ms or 0.0) / 1e3
 
     @property
     def cpu_rate(self):
@@ -245,14 +267,28 @@ class Run:
         return c / w if c is not None and w else None
 
     @property
+    def cpu_basis(self):
+        """What tasks_per_cpu_s rests on: "window" (the window's own CPU,
+        cpu_window_s), "scaled" (the whole run's, scaled to the window), or
+        None (no CPU figure)."""
+        if self.cpu_window_s and self.get("completed") is not None:
+            return "window"
+        if self.throughput is not None and self.cpu_rate:
+            return "scaled"
+        return None
+
+    @property
     def tasks_per_cpu_s(self):
-        """Tasks completed per CPU-second. The CPU figure covers the whole run
-        while completed counts only the window, so the CPU is scaled to the
-        window by wall time: throughput / cpu_rate."""
-        t, r = self.throughput, self.cpu_rate
-        if t is None or not r:
-            return None
-        return t / r
+        """Tasks completed per CPU-second: completed / cpu_window_s where the
+        file has the window's own CPU; else (older files) the whole run's CPU
+        scaled to the window by wall time, as completed counts only the
+        window: throughput / cpu_rate."""
+        basis = self.cpu_basis
+        if basis == "window":
+            return float(self.get("completed")) / self.cpu_window_s
+        if basis == "scaled":
+            return self.throughput / self.cpu_rate
+        return None
 
     @property
     def cpu_per_task_s(self):
@@ -265,11 +301,20 @@ class Run:
         """Peak RSS the run added over its start, in KiB: a forked run inherits
         the suite's pages, which grow as results accumulate, so the plain peak
         depends on where the run fell in the suite. Older files without
-        rss_start_kb give the plain peak."""
+        rss_start_kb give the plain peak. The worker processes' proportional
+        set size (workers_pss_kb) is added where recorded."""
         peak = self.get("rss_peak_kb")
         if not peak:
             return None
-        return peak - (self.get("rss_start_kb") or 0)
+        return peak - (self.get("rss_start_kb") or 0) + (self.workers_pss_kb or 0)
+
+    @property
+    def workers_pss_kb(self):
+        """The worker processes' proportional set size summed at the window's
+        close, in KiB (pages they share counted once); None when the run had
+        no worker processes or the file predates the field."""
+        v = self.get("workers_pss_kb")
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 else None
 
     @property
     def rss_per_task_bytes(self):

@@ -5,8 +5,9 @@ here computes a figure or decides a winner; model names come from the data."""
 from __future__ import annotations
 
 from . import units
-from .checks import GeneratorLag, ProbeBlind
+from .checks import GeneratorLag, ProbeBlind, SlowRamp
 from .decision import MapSummary
+from .efficiency import CpuBasis
 from .limits import (BlockingCalls, Computing, HeldWorkers, Limit, LoadBound, OneCore,
                      ProbeNeverRan, ProbeStalls, Workers)
 from .load import STEP_KINDS
@@ -337,4 +338,30 @@ def check(c) -> str:
         return ("the open-loop arrival generator fell behind its schedule by up to %.1f ms "
                 "(%s at %s tasks/s): offered rates there are lower than asked"
                 % (c.lag_ms, c.run.label, units.rate(c.run.rate)))
+    if isinstance(c, SlowRamp):
+        w = c.worst
+        return ("%d run(s) took longer to give every client its first task than their warm-up "
+                "lasted (worst: %s with %s in flight, %s against a %s warm-up; ramp_ms): the "
+                "warm-up and window began after it, so their figures stand, but starting that "
+                "many clients is a cost of its own" % (
+                    len(c.runs), w.label, "{:,}".format(w.concurrency),
+                    units.duration_us(w.ramp_ms * 1e3),
+                    units.duration_us((w.get("warmup_s") or 0.0) * 1e6)))
     raise TypeError("no words for %r" % (c,))
+
+
+def cpu_basis(b: CpuBasis) -> str:
+    """What tasks per CPU-second rest on, for the efficiency chart and report."""
+    if b.window and not b.scaled:
+        return "CPU of the measured window alone (cpu_window_s)"
+    if b.window:
+        return ("CPU of the measured window alone where recorded (%d of %d bars), else CPU per "
+                "wall second scaled to the window" % (b.window, b.window + b.scaled))
+    return "CPU per wall second scaled to the measured window"
+
+
+def workers_pss(labels: list[str]) -> str:
+    """The efficiency chart's note on worker processes' memory."""
+    return ("memory includes the worker processes' proportional set size (workers_pss_kb) "
+            "for %s" % join(labels))
+

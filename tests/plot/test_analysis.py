@@ -495,6 +495,55 @@ class Loader(unittest.TestCase):
         self.assertAlmostEqual(r.cpu_per_task_s, 0.0005)
         self.assertAlmostEqual(r.rss_per_task_bytes, 65536.0)
 
+    def test_cpu_of_the_window_is_preferred(self):
+        # The whole run burnt 0.625 s over 1.25 s of wall time; the window
+        # alone 0.4 s for its 1,000 tasks: 2,500 tasks per CPU-second, where
+        # scaling the whole run's CPU by wall time would say 2,000.
+        raw = {"model": "m", "throughput_per_s": 1000.0, "completed": 1000, "wall_s": 1.25,
+               "cpu_s": {"user": 0.5, "sys": 0.125}, "cpu_window_s": {"user": 0.3, "sys": 0.1}}
+        r = load.Run(raw, 0)
+        self.assertEqual(r.cpu_basis, "window")
+        self.assertAlmostEqual(r.cpu_window_s, 0.4)
+        self.assertAlmostEqual(r.tasks_per_cpu_s, 2500.0)
+        self.assertAlmostEqual(r.cpu_per_task_s, 0.0004)
+        for window in (None, {"user": None, "sys": None}, {"user": -1, "sys": -1}):
+            with self.subTest(window=window):
+                r = load.Run(dict(raw, cpu_window_s=window), 0)
+                self.assertIsNone(r.cpu_window_s)
+                self.assertEqual(r.cpu_basis, "scaled")
+                self.assertAlmostEqual(r.tasks_per_cpu_s, 2000.0)
+        self.assertIsNone(load.Run({"model": "m"}, 0).cpu_basis)
+
+    def test_ramp(self):
+        r = load.Run({"model": "m", "duration_s": 1.0, "warmup_s": 0.25, "ramp_ms": 500.0}, 0)
+        self.assertEqual(r.ramp_ms, 500.0)
+        self.assertAlmostEqual(r.wall_s, 1.75)  # no wall_s: window + warm-up + ramp
+        self.assertIsNone(load.Run({"model": "m", "ramp_ms": None}, 0).ramp_ms)
+
+    def test_workers_pss_is_part_of_the_memory_used(self):
+        raw = {"model": "m", "threads": 2, "rss_peak_kb": 5000, "rss_start_kb": 4000,
+               "workers_pss_kb": 3000, "concurrency": 8}
+        r = load.Run(raw, 0)
+        self.assertEqual(r.rss_used_kb, 4000)
+        self.assertEqual(r.task_processes, 2)  # workers without offloading: processes
+        r = load.Run(dict(raw, workers_pss_kb=None), 0)
+        self.assertEqual(r.rss_used_kb, 1000)
+        self.assertEqual(r.task_processes, 0)
+
+    def test_efficiency_rows_say_what_they_rest_on(self):
+        from ccplot.efficiency import CpuBasis, cpu_basis
+        rows = efficiency_rows(ranking.scenario_runs(load.load(support.FULL)))
+        by = {(r.scenario, r.label): r for r in rows}
+        self.assertEqual(by[("io", "loop")].cpu_basis, "window")
+        self.assertEqual(by[("io", "novel x3")].cpu_basis, "scaled")  # an older run
+        self.assertTrue(by[("io", "procs x2")].workers_pss)
+        self.assertFalse(by[("io", "pool x2")].workers_pss)
+        self.assertEqual(cpu_basis(rows), CpuBasis(window=24, scaled=4))
+        self.assertEqual(text.cpu_basis(CpuBasis(3, 0)),
+                         "CPU of the measured window alone (cpu_window_s)")
+        self.assertEqual(text.cpu_basis(CpuBasis(0, 3)),
+                         "CPU per wall second scaled to the measured window")
+
     def test_memory_per_extra_task_cancels_the_baseline(self):
         # Each of the 256 extra tasks adds 1 KiB. The run at 257 was forked
         # later, from a suite process 3,000 KiB bigger: its start says so.
@@ -507,6 +556,23 @@ class Loader(unittest.TestCase):
         self.assertEqual(row.rss_concurrency, 257)
         # The plain ratio is mostly the run's fixed cost.
         self.assertAlmostEqual(row.rss_per_task_bytes, 1256 * 1024 / 257)
+
+    def test_derived_warnings(self):
+        from ccplot import checks
+        slow = run("fiber", 900, 5_000, threads=2, conc=100_000, ramp_ms=1500.0,
+                   warmup_s=0.25)
+        quick = run("pool", 900, 5_000, threads=2, conc=8, ramp_ms=2.0, warmup_s=0.25)
+        blind = run("loop", 900, 5_000, stall_us={"max": 0.0, "p99": 0.0, "samples": 0})
+        found = checks.checks(results(slow, quick, blind))
+        self.assertEqual([type(c) for c in found], [checks.ProbeBlind, checks.SlowRamp])
+        self.assertEqual(found[0].models, ["loop"])
+        self.assertEqual([r.label for r in found[1].runs], ["fiber x2"])
+        self.assertEqual(text.check(found[1]),
+                         "1 run(s) took longer to give every client its first task than their "
+                         "warm-up lasted (worst: fiber x2 with 100,000 in flight, 1.5 s against "
+                         "a 250 ms warm-up; ramp_ms): the warm-up and window began after it, so "
+                         "their figures stand, but starting that many clients is a cost of its "
+                         "own")
 
     def test_slo_parsing(self):
         self.assertEqual(Slo.parse("10x").limit_us(2000), 20000)

@@ -246,6 +246,11 @@ class ChartContent(unittest.TestCase):
         self.assertEqual(legend(fig), self.SCENARIO_LABELS)
         bars = {c.get_label(): c for c in top.containers}
         self.assertEqual(hex_of(bars["asio x2"].patches[0].get_facecolor()), "#e6750a")
+        # The note says what the CPU figures rest on, and whose memory
+        # includes worker processes.
+        note = " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+        self.assertIn("CPU of the measured window alone where recorded (24 of 28 bars)", note)
+        self.assertIn("proportional set size (workers_pss_kb) for procs x2", note)
         self.assertEqual(hex_of(bars["novel x3"].patches[0].get_facecolor()),
                          self.reg.colour(support.UNDESCRIBED))
 
