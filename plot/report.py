@@ -227,10 +227,10 @@ def main(argv=None):
         doc, drawn, skipped, crashed = build(results, slo, charts_dir)
         md_path = os.path.join(out, "report.md")
         html_path = os.path.join(out, "report.html")
-        for path, text in ((md_path, doc.markdown(out)), (html_path, doc.html())):
+        for path, body in ((md_path, doc.markdown(out)), (html_path, doc.html())):
             tmp = path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
-                f.write(text)
+                f.write(body)
             os.replace(tmp, path)  # never leave a half-written report
     except OSError as e:
         return fail("cannot write the report into '%s': %s" % (out, e))

@@ -2,7 +2,8 @@
 
 Every optional field of the schema may be absent or null (older files, failed
 runs, models that do not measure it): accessors return None rather than
-raising, and each chart decides what to do without the data.
+raising, and each chart decides what to do without the data. A run's model
+traits (label, order, colour) come from the file's Registry (registry.py).
 """
 
 import json
@@ -11,7 +12,7 @@ import os
 import re
 import statistics
 
-from .registry import OFFLOAD_ORDER, ModelTraits, Registry, model_label  # noqa: F401
+from .registry import ModelTraits, Registry, model_label  # noqa: F401  (model_label: re-exported)
 
 SCHEMA_PREFIX = "ccbench.results/"
 
@@ -351,9 +352,9 @@ class Results:
         self.context = data.get("context") or {}
         self.warnings = [str(w) for w in (data.get("warnings") or [])]
         self.run_id = str(data.get("run_id") or os.path.basename(os.path.abspath(run_dir)))
-        raw = [r for r in (data.get("runs") or []) if isinstance(r, dict)]
+        raw = data.get("runs") or []
         self.registry = Registry.from_runs(raw)
-        self.runs = [Run(r, i, self.registry) for i, r in enumerate(raw)]
+        self.runs = [Run(r, i, self.registry) for i, r in enumerate(raw) if isinstance(r, dict)]
         self.summaries = [s for s in (data.get("summaries") or []) if isinstance(s, dict)]
         self.micro = micro
         self.notes = list(notes)  # problems with side files, for the report

@@ -22,7 +22,7 @@ from .ranking import (TIE_FRACTION, Candidate, candidates, on_one_cooperative_th
 from .slo import Slo
 
 
-def loop_models(results) -> list[str]:
+def event_loop_models(results) -> list[str]:
     """The file's models that are one cooperative thread by definition (the
     event loops the rules speak of), in display order."""
     reg = results.registry
@@ -105,7 +105,7 @@ def cpu_per_wait(results, slo: Slo) -> CpuPerWait:
         if single and threaded:
             mixes.append(Mix(t["cpu"] / (t["io"] / 1e3), t, single, threaded))
     mixes.sort(key=lambda m: m.cpu_per_ms_us)
-    models = list(dict.fromkeys(m.single.model for m in mixes)) or loop_models(results)
+    models = list(dict.fromkeys(m.single.model for m in mixes)) or event_loop_models(results)
     rule = CpuPerWait(models, source, slo, mixes)
     if not mixes:
         return rule
@@ -169,7 +169,7 @@ def blocking_cost(results) -> BlockingCost:
     runs = _blocking_runs(results.in_group("stalls") or scenario_runs(results))
     pairs = [(k, v) for k, v in _pair_runs(runs).items() if "none" in v]
     if not pairs:
-        return BlockingCost(loop_models(results))
+        return BlockingCost(event_loop_models(results))
     # Prefer a pair with the offloaded twin, a stall log, a measured stall;
     # then the lightest load above the lightest measured: there are other
     # tasks to delay, and the event loop is not yet drowning in its backlog.
@@ -232,7 +232,7 @@ def offload_cost(results) -> OffloadCost:
     # Least loaded pair: at concurrency 1 (or the lowest rate) the naive event
     # loop is not yet slowed by its own blocking, so the difference is the hop.
     pair = min(pairs, key=lambda kv: (kv[0][4] or kv[0][3], kv[0][1])) if pairs else None
-    rule = OffloadCost([pair[0][0]] if pair else loop_models(results))
+    rule = OffloadCost([pair[0][0]] if pair else event_loop_models(results))
     for model in rule.models:
         bench = "BM_%s_offload" % model
         ns = micro_ns(results.micro, bench)
