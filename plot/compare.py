@@ -15,7 +15,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from ccplot import stats, style, units  # noqa: E402
 from ccplot.cli import fail  # noqa: E402
-from ccplot.load import LoadError, label_sort_key, load, median, model_label  # noqa: E402
+from ccplot.load import LoadError, load, median  # noqa: E402
 
 
 class Side:
@@ -69,20 +69,29 @@ def samples(results):
     return out
 
 
-def describe(key):
+def registry_of(a, b):
+    """Both files' models: labels, order and colours the same on both sides."""
+    return a.registry.merged(b.registry)
+
+
+def describe(key, registry):
     model, offload, threads, workload, arrival, conc, rate = key
     load = ("%s/s offered" % units.rate(rate)) if arrival == "open" else "c=%d" % conc
-    return model_label(model, offload, threads), workload, load
+    return registry.label(model, offload, threads), workload, load
 
 
-def _sort(key):
-    model, offload, threads, workload, arrival, conc, rate = key
-    return (workload, arrival, label_sort_key(model, offload, threads), conc, rate)
+def _sorter(registry):
+    def key_of(key):
+        model, offload, threads, workload, arrival, conc, rate = key
+        return (workload, arrival, registry.sort_key(model, offload, threads), conc, rate)
+    return key_of
 
 
 def compare(a, b, alpha=0.05):
     """Rows for configurations in both, plus keys only in A and only in B."""
     sa, sb = samples(a), samples(b)
+    registry = registry_of(a, b)
+    _sort = _sorter(registry)
     common = sorted(set(sa) & set(sb), key=_sort)
     rows = []
     for k in common:
@@ -91,7 +100,7 @@ def compare(a, b, alpha=0.05):
         pa, pb = median(x.p99), median(y.p99)
         tp_test, tp_sig = stats.utest(x.throughput, y.throughput, alpha)
         p_test, p_sig = stats.utest(x.p99, y.p99, alpha)
-        label, workload, load_ = describe(k)
+        label, workload, load_ = describe(k, registry)
         rows.append({
             "key": k, "label": label, "workload": workload, "load": load_,
             "n": (x.n, y.n), "tp": (tpa, tpb),
@@ -129,16 +138,19 @@ def table(rows):
     return "\n".join(lines)
 
 
-def overlay(a, b, rows, outdir, metric):
-    """compare_<metric>.png/.svg: panels per workload and arrival; x is the
-    load, A solid with filled markers, B dashed with hollow ones."""
+def overlay_figure(a, b, rows, metric):
+    """The compare_<metric> chart as a matplotlib Figure (None without rows):
+    panels per workload and arrival; x is the load, A solid with filled
+    markers, B dashed with hollow ones."""
     sa, sb = samples(a), samples(b)
+    registry = registry_of(a, b)
+    _sort = _sorter(registry)
     panels = {}
     for r in rows:
         k = r["key"]
         panels.setdefault((k[3], k[4]), {}).setdefault(r["label"], []).append(k)
     if not panels:
-        return []
+        return None
     rows_, cols = style.panel_grid(len(panels), 2 if len(panels) in (2, 4) else 3)
     fig, axes = style.new_figure(rows_, cols)
     scale = 1e3 if metric == "p99" else 1.0
@@ -154,16 +166,16 @@ def overlay(a, b, rows, outdir, metric):
         for i, label in enumerate(order):
             keys = sorted(labels[label], key=lambda k: k[6] if arrival == "open" else k[5])
             model, offload = keys[0][0], keys[0][1]
-            c = style.colour(model, offload)
+            c = registry.colour(model, offload)
             if single:
                 # One load per model: a dumbbell per model, A -> B, with the delta.
                 va, vb = value(sa, keys[0]), value(sb, keys[0])
                 if va is None or vb is None:
                     continue
                 ax.plot([i, i], [va, vb], color=c, linewidth=1.5, label="_")
-                ax.plot([i], [va], color=c, marker=style.marker(model), markersize=8,
+                ax.plot([i], [va], color=c, marker=registry.marker(model), markersize=8,
                         linestyle="none", label=label)
-                ax.plot([i], [vb], color=c, marker=style.marker(model), markersize=8,
+                ax.plot([i], [vb], color=c, marker=registry.marker(model), markersize=8,
                         markerfacecolor="none", mew=1.8, linestyle="none", label="_")
                 ax.annotate("%+.1f%%" % ((vb / va - 1) * 100), (i, max(va, vb)),
                             xytext=(0, 8), textcoords="offset points", ha="center",
@@ -176,7 +188,7 @@ def overlay(a, b, rows, outdir, metric):
                 if not pts:
                     continue
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], color=c, linestyle=ls,
-                        marker=style.marker(model), markerfacecolor=face,
+                        marker=registry.marker(model), markerfacecolor=face,
                         label=label if name == "A" else "_" + label)
                 ys_all += [p[1] for p in pts]
         if single:
@@ -185,7 +197,7 @@ def overlay(a, b, rows, outdir, metric):
             ax.set_xlim(-0.6, len(order) - 0.4)
             ax.grid(axis="x", visible=False)
             k0 = labels[order[0]][0]
-            ax.set_xlabel("at %s" % describe(k0)[2])
+            ax.set_xlabel("at %s" % describe(k0, registry)[2])
         else:
             style.log_axis(ax, "x")
             style.ticks_at(ax, [k[6] if arrival == "open" else k[5]
@@ -207,7 +219,13 @@ def overlay(a, b, rows, outdir, metric):
              (Line2D([], [], color="#333333", linestyle="--", marker="o",
                      markerfacecolor="none"), "B: " + b.run_id)]
     style.figure_legend(fig, list(axes.flat), extra=extra)
-    return style.save(fig, outdir, "compare_" + metric)
+    return fig
+
+
+def overlay(a, b, rows, outdir, metric):
+    """Write compare_<metric>.png/.svg into outdir; returns their paths."""
+    fig = overlay_figure(a, b, rows, metric)
+    return style.save(fig, outdir, "compare_" + metric) if fig is not None else []
 
 
 def main(argv=None):
@@ -244,7 +262,8 @@ def main(argv=None):
           % (len(rows), faster, slower))
     for name, keys in (("only in A", only_a), ("only in B", only_b)):
         if keys:
-            print("%s: %s" % (name, "; ".join(" ".join(describe(k)) for k in keys)))
+            registry = registry_of(a, b)
+            print("%s: %s" % (name, "; ".join(" ".join(describe(k, registry)) for k in keys)))
     if args.out:
         try:
             for metric in ("throughput", "p99"):

@@ -11,7 +11,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 
-from ccplot import analysis, style, units  # noqa: E402
+from ccplot import decision, style, text, units  # noqa: E402
+from ccplot.ranking import TIE_FRACTION  # noqa: E402
+from ccplot.slo import DEFAULT_SLO, Slo  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
 NAME = "decision_map"
@@ -37,7 +39,7 @@ def cell_text(cell):
         lines.append("only one meets SLO")
     else:
         m = cell.margin
-        lines.append("+%s vs %s" % (margin_text(m), r.label) if m >= analysis.TIE_FRACTION
+        lines.append("+%s vs %s" % (margin_text(m), r.label) if m >= TIE_FRACTION
                      else "tie with %s (+%s)" % (r.label, margin_text(m)))
     return "\n".join(lines)
 
@@ -50,10 +52,11 @@ def margin_text(m):
     return "%.1f%%" % (math.floor(m * 1000 + 1e-9) / 10)
 
 
-def draw(results, outdir, args=None):
-    slo = getattr(args, "slo_parsed", None) or analysis.Slo.parse(analysis.DEFAULT_SLO)
-    runs, source = analysis.decision_runs(results)
-    cells = analysis.decision_cells(runs, slo)
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
+    slo = getattr(args, "slo_parsed", None) or Slo.parse(DEFAULT_SLO)
+    runs, source = decision.decision_runs(results)
+    cells = decision.decision_cells(runs, slo)
     if not cells:
         raise Skip("no runs with a known task mix (group \"decision-map\" or scenarios)")
     xs = sorted({c.cpu_share for c in cells})
@@ -73,16 +76,16 @@ def draw(results, outdir, args=None):
             ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=fill, edgecolor="white",
                                    hatch="///", linewidth=2))
         else:
-            fill = style.colour(*winner_key(cell.winner))
+            fill = style.colour(cell.winner.run)
             tc = style.readable_text_colour(fill)
             seen[winner_key(cell.winner)] = (fill, winner_name(cell.winner))
             ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=fill, edgecolor="white",
                                    linewidth=2))
         box = None
-        if cell.margin is not None and cell.margin < analysis.TIE_FRACTION:
+        if cell.margin is not None and cell.margin < TIE_FRACTION:
             # A tie: the runner-up's colour fills the lower-right half.
             r = cell.runner_up
-            rf = style.colour(*winner_key(r))
+            rf = style.colour(r.run)
             seen[winner_key(r)] = (rf, winner_name(r))
             ax.add_patch(Polygon([(i + 0.5, j - 0.5), (i + 0.5, j + 0.5), (i - 0.5, j - 0.5)],
                                  closed=True, facecolor=rf, edgecolor="white", linewidth=0))
@@ -115,13 +118,14 @@ def draw(results, outdir, args=None):
                  else "%s to %s" % (units.duration_us(totals[0]), units.duration_us(totals[-1])))
     sub = ("colour: best throughput with %s; text: margin over the runner-up; "
            "split: a tie (< %s)\ntask time %s, the rest non-blocking waiting; %s\n%s"
-           % (slo.describe(), units.percent(analysis.TIE_FRACTION), total_txt,
+           % (text.slo(slo), units.percent(TIE_FRACTION), total_txt,
                "from the decision-map sweep" if source == "decision-map"
                else "cells from the scenario runs (no decision-map sweep)",
                style.context_line(results)))
     style.finish(fig, TITLE, sub)
+    registry = results.registry
     handles = [(Patch(facecolor=f, edgecolor="white"), n)
-               for k, (f, n) in sorted(seen.items(), key=lambda kv: style_order(kv[0]))]
+               for k, (f, n) in sorted(seen.items(), key=lambda kv: registry.sort_key(*kv[0]))]
     if any(c.winner is None for c in cells):
         handles.append((Patch(facecolor=NOBODY, hatch="///", edgecolor="white"),
                         "no model meets the SLO"))
@@ -131,22 +135,22 @@ def draw(results, outdir, args=None):
         handles.append((Patch(facecolor="white", edgecolor="#999999"), "not measured"))
     fig.legend([h for h, _ in handles], [t for _, t in handles], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6), frameon=False)
-    return style.save(fig, outdir, NAME)
+    return fig
 
 
-def style_order(key):
-    from ccplot.load import label_sort_key
-    return label_sort_key(key[0], key[1], 1)
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def add_args(p):
-    p.add_argument("--slo", default=analysis.DEFAULT_SLO,
+    p.add_argument("--slo", default=DEFAULT_SLO,
                    help="p99 limit: a multiple of the task's own duration (10x, the default) "
                         "or a time (50ms)")
 
 
 def check_args(args):
-    args.slo_parsed = analysis.Slo.parse(args.slo)
+    args.slo_parsed = Slo.parse(args.slo)
 
 
 def main(argv=None):

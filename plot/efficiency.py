@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """CPU efficiency and memory per model (closed loop): tasks completed per
-CPU-second at each model's best throughput, and the peak memory each extra
-task in flight adds (from the lowest concurrency to the highest), grouped by
-scenario."""
+CPU-second at each model's best throughput (the window's own CPU where the
+file has it), and the peak memory each extra task in flight adds (from the
+lowest concurrency to the highest; worker processes' PSS included where
+recorded), grouped by scenario."""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ccplot import analysis, style, units  # noqa: E402
+from ccplot import style, text, units  # noqa: E402
+from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
+from ccplot.ranking import scenario_runs  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
 NAME = "efficiency"
@@ -32,8 +35,8 @@ def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True):
             cols.append(row)
         if not xs:
             continue
-        r0 = cols[0]["run"]
-        c = style.colour(r0.model, r0.offload)
+        r0 = cols[0].run
+        c = style.colour(r0)
         ax.bar(xs, ys, width=width * 0.92, color=c, label=label,
                hatch="//" if hatch_offload and r0.offload != "none" else None,
                edgecolor="white" if r0.offload == "none" else c, linewidth=0.6,
@@ -49,33 +52,34 @@ def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True):
     return vals
 
 
-def draw(results, outdir, args=None):
-    runs = analysis.scenario_runs(results)
-    rows_list = analysis.efficiency_rows(runs)
-    rows_list = [r for r in rows_list if r["tasks_per_cpu_s"] or r["rss_per_task_bytes"]]
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
+    runs = scenario_runs(results)
+    rows_list = efficiency_rows(runs)
+    rows_list = [r for r in rows_list if r.tasks_per_cpu_s or r.rss_per_task_bytes]
     if not rows_list:
         raise Skip("no closed-loop runs with cpu_s and rss_peak_kb")
-    scenarios = list(dict.fromkeys(r["scenario"] for r in rows_list))
+    scenarios = list(dict.fromkeys(r.scenario for r in rows_list))
     label_runs = {}
     for r in rows_list:
-        label_runs.setdefault(r["label"], r["run"])
+        label_runs.setdefault(r.label, r.run)
     labels = sorted(label_runs, key=lambda k: label_runs[k].sort_key)
-    rows = {(r["scenario"], r["label"]): r for r in rows_list}
+    rows = {(r.scenario, r.label): r for r in rows_list}
     w = max(9.5, 1.0 + len(scenarios) * (0.3 * len(labels) + 0.5))
     fig, axes = style.new_figure(2, 1, w=min(w, 15), h=8.6)
     ax1, ax2 = axes[0][0], axes[1][0]
-    v1 = _bars(ax1, rows, scenarios, labels, lambda r: r["tasks_per_cpu_s"],
+    v1 = _bars(ax1, rows, scenarios, labels, lambda r: r.tasks_per_cpu_s,
                lambda v: style.fmt_number(float("%.3g" % v)))
     ax1.set_ylabel("tasks per CPU-second (user + sys)")
     ax1.set_title("CPU efficiency: tasks per CPU-second at each model's best throughput",
                   fontsize=11)
-    his = "/".join(str(c) for c in sorted({r["rss_concurrency"] for r in rows_list}))
-    if any(r["rss_per_extra_task_bytes"] for r in rows_list):
+    his = "/".join(str(c) for c in sorted({r.rss_concurrency for r in rows_list}))
+    if any(r.rss_per_extra_task_bytes for r in rows_list):
         # The slope: the baseline of the process (libraries, the histograms)
         # cancels out, leaving what a task in flight costs.
         v2 = _bars(ax2, rows, scenarios, labels,
-                   lambda r: r["rss_per_extra_task_bytes"], units.bytes_)
-        los = "/".join(str(c) for c in sorted({r["rss_concurrency_from"] for r in rows_list}))
+                   lambda r: r.rss_per_extra_task_bytes, units.bytes_)
+        los = "/".join(str(c) for c in sorted({r.rss_concurrency_from for r in rows_list}))
         ax2.set_ylabel("peak RSS growth / extra tasks")
         ax2.set_title("Memory per extra task in flight: peak RSS from concurrency %s to %s"
                       % (los, his), fontsize=11)
@@ -83,7 +87,7 @@ def draw(results, outdir, args=None):
                        "extra tasks; no bar where it did not grow")
     else:
         v2 = _bars(ax2, rows, scenarios, labels,
-                   lambda r: r["rss_per_task_bytes"], units.bytes_)
+                   lambda r: r.rss_per_task_bytes, units.bytes_)
         ax2.set_ylabel("peak RSS / tasks in flight")
         ax2.set_title("Memory per task in flight at concurrency %s" % his, fontsize=11)
         memory_note = ("peak RSS includes the process's baseline, so it overstates the "
@@ -103,11 +107,19 @@ def draw(results, outdir, args=None):
         ax2.yaxis.set_major_formatter(style.ticker.FuncFormatter(lambda v, _: units.bytes_(v)))
         ax2.set_ylim(lo, hi)
     ax2.set_xlabel("scenario")
-    sub = ("CPU per wall second scaled to the measured window; " + memory_note + "\n"
+    with_pss = [lab for lab in labels if any(r.workers_pss for r in rows_list if r.label == lab)]
+    if with_pss:
+        memory_note += "; " + text.workers_pss(with_pss)
+    sub = (text.cpu_basis(cpu_basis(rows_list)) + "; " + memory_note + "\n"
            + style.context_line(results))
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, [ax1, ax2])
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

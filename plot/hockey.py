@@ -10,7 +10,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from ccplot import analysis, style, units  # noqa: E402
+from ccplot import style, units  # noqa: E402
+from ccplot.ranking import by_scenario  # noqa: E402
+from ccplot.saturation import (SATURATION_ACHIEVED, SATURATION_P99_JUMP,  # noqa: E402
+                               saturation_index)
 from ccplot.cli import Skip, run_chart  # noqa: E402
 from ccplot.load import fold  # noqa: E402
 
@@ -30,14 +33,14 @@ def curve(runs):
     """Sorted points of one label: [(rate, Point)], failed rates, saturation rate."""
     pts = sorted((p for p in fold(runs) if p.run.rate), key=lambda p: p.run.rate)
     failed = sorted({r.rate for r in runs if not r.ok and r.rate})
-    sat_i = analysis.saturation_index([
+    sat_i = saturation_index([
         (p.median_of(lambda r: r.offered), p.throughput, p.p99) for p in pts])
     sat = pts[sat_i].run.rate if sat_i is not None else None
     why = None
     if sat_i is not None:
         p = pts[sat_i]
         off = p.median_of(lambda r: r.offered)
-        if off and p.throughput is not None and p.throughput < analysis.SATURATION_ACHIEVED * off:
+        if off and p.throughput is not None and p.throughput < SATURATION_ACHIEVED * off:
             why = "completes %s of %s offered" % (units.percent(p.throughput / off),
                                                   units.rate(off))
         else:
@@ -47,11 +50,12 @@ def curve(runs):
     return pts, failed, sat, why
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = hockey_runs(results)
     if not runs:
         raise Skip("no open-loop runs (group \"hockey\") in %s" % results.path)
-    scen = analysis.by_scenario(runs)
+    scen = by_scenario(runs)
     panels = []
     for name, rs in scen.items():
         by_label = {}
@@ -65,12 +69,12 @@ def draw(results, outdir, args=None):
     lo, hi = [], []
     for ax, (name, label, rs) in zip(axes.flat, panels):
         pts, failed, sat, why = curve(rs)
-        c = style.colour(rs[0].model, rs[0].offload)
+        c = style.colour(rs[0])
         for key, ls, text in PERCENTILES:
             xs = [p.run.rate for p in pts if p.median_of(lambda r: r.latency(key))]
             ys = [p.median_of(lambda r: r.latency(key)) / 1e3 for p in pts
                   if p.median_of(lambda r: r.latency(key))]
-            ax.plot(xs, ys, color=c, linestyle=ls, marker=style.marker(rs[0].model),
+            ax.plot(xs, ys, color=c, linestyle=ls, marker=style.marker(rs[0]),
                     markersize=3.5 if key != "p99" else 5, label=text)
             lo += ys
             hi += ys
@@ -117,13 +121,18 @@ def draw(results, outdir, args=None):
              for _, ls, text in PERCENTILES]
     extra.append((Patch(facecolor="#999999", alpha=0.3, edgecolor="#333333"),
                   "saturated: achieved < %.0f%% of offered,\nor p99 > %gx its low-load value"
-                  % (analysis.SATURATION_ACHIEVED * 100, analysis.SATURATION_P99_JUMP)))
+                  % (SATURATION_ACHIEVED * 100, SATURATION_P99_JUMP)))
     if any(not r.ok for r in runs):
         extra.append((Line2D([], [], marker="x", color="#333333", linestyle="none",
                              markersize=8, mew=2), "failed run"))
     fig.legend([h for h, _ in extra], [t for _, t in extra], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=len(extra), frameon=False)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

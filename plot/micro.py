@@ -5,16 +5,15 @@ the machine's floors (BM_floor_*) marked as reference lines."""
 
 import json
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from matplotlib.lines import Line2D  # noqa: E402
 
-from ccplot import style, units  # noqa: E402
+from ccplot import microbench, style, units  # noqa: E402
 from ccplot.cli import Skip, fail, parser  # noqa: E402
-from ccplot.load import MODEL_ORDER, LoadError, load, load_micro  # noqa: E402
+from ccplot.load import LoadError, Registry, load, load_micro  # noqa: E402
 
 NAME = "micro"
 TITLE = "Cost of each model's primitives (micro-benchmarks)"
@@ -22,56 +21,14 @@ PRIMITIVES = ("yield", "spawn", "timer", "handoff", "offload")
 PRIMITIVE_TEXT = {"yield": "yield / resume", "spawn": "spawn a task", "timer": "timer",
                   "handoff": "cross-thread handoff", "offload": "offload a call"}
 FLOORS = ("coroutine_resume", "clock_read", "context_switch", "futex_handoff", "pipe_pingpong")
-_SCALE_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-_NAME = re.compile(r"^BM_([A-Za-z0-9]+)_([A-Za-z0-9_]+?)(?:/.*)?$")
 
 
-def _program(model, what):
-    """Whole-program benchmarks (not one primitive): their own panel, or None."""
-    if model == "skynet":
-        return "skynet, " + what
-    if what == "timers_1m":
-        return "1M timers, " + model
-    return None
-
-
-def parse(micro):
-    """({(model, primitive): ns}, {floor: ns}, {program: ns}) from Google
-    Benchmark JSON. Repetitions: the median aggregate wins; else the fastest
-    iteration run. BM_<model>_timer/1ms is left out: a 1 ms sleep says nothing
-    about the primitive's cost on this axis (the zero-delay timer does). So is
-    BM_<floor|loop>_sleepers, whose real time per completion is set by its load
-    (10 ms / 10,000 sleepers): its figure is CPU time, not on this axis."""
-    prims, floors, programs = {}, {}, {}
-    agg = {}
-    for b in micro.get("benchmarks", []):
-        if not isinstance(b, dict) or b.get("error_occurred") or b.get("real_time") is None:
-            continue
-        name = str(b.get("run_name") or b.get("name", ""))
-        m = _NAME.match(name)
-        if not m or re.search(r"/[1-9][0-9]*ms\b", name) or m.group(2) == "sleepers":
-            continue
-        ns = float(b["real_time"]) * _SCALE_NS.get(b.get("time_unit", "ns"), 1.0)
-        key = (m.group(1), m.group(2))
-        leaves = b.get("leaves")
-        if m.group(1) == "skynet" and leaves and float(leaves) != 1e6:
-            # A smaller tree than the classic million (said in the label).
-            key = (m.group(1), "%s (%s leaves)" % (m.group(2), "%gk" % (float(leaves) / 1e3)))
-        if b.get("run_type") == "aggregate":
-            if b.get("aggregate_name") == "median":
-                agg[key] = ns
-            continue
-        cur = prims.get(key)
-        prims[key] = ns if cur is None else min(cur, ns)
-    prims.update(agg)
-    for (model, what), ns in list(prims.items()):
-        if model == "floor":
-            floors[what] = ns
-            del prims[(model, what)]
-        elif _program(model, what):
-            programs[_program(model, what)] = ns
-            del prims[(model, what)]
-    return prims, floors, programs
+def program_name(p):
+    """"skynet, <model>", "skynet, <model> (100k leaves)", "1M timers, <model>"."""
+    s = "%s, %s" % (p.name, p.model)
+    if p.leaves:
+        s += " (%gk leaves)" % (p.leaves / 1e3)
+    return s
 
 
 def _spread_labels(ys, min_ratio=1.5):
@@ -84,12 +41,13 @@ def _spread_labels(ys, min_ratio=1.5):
     return out
 
 
-def _draw_programs(ax, programs):
+def _draw_programs(ax, programs, registry):
     """Whole programs (skynet, a million timers) in their own panel: seconds,
     not nanoseconds per operation."""
-    names = sorted(programs)
-    ys = [programs[n] for n in names]
-    colours = [style.colour(n.split(", ")[1].split(" ")[0]) for n in names]
+    order = sorted(programs, key=program_name)
+    names = [program_name(p) for p in order]
+    ys = [programs[p] for p in order]
+    colours = [registry.colour(p.model) for p in order]
     ax.bar(range(len(names)), ys, color=colours, width=0.6)
     for i, y in enumerate(ys):
         ax.text(i, y * 1.1, units.duration_ns(y), ha="center", va="bottom", fontsize=8.5,
@@ -104,12 +62,17 @@ def _draw_programs(ax, programs):
     ax.set_ylabel("time per run (real time, log scale)")
 
 
-def draw_micro(micro, outdir, context_line=""):
-    prims, floors, programs = parse(micro)
+def micro_figure(micro, context_line="", registry=None):
+    """The chart of a micro.json as a matplotlib Figure (not saved); raises
+    Skip without entries. registry: the results file's, for its models'
+    colours and order; a model it lacks (or every model, for micro.json
+    alone) is placed after, in order of first appearance in micro.json."""
+    data = microbench.parse(micro)
+    prims, floors, programs = data.primitives, data.floors, data.programs
     if not prims and not floors:
         raise Skip("micro.json has no BM_<model>_<primitive> or BM_floor_* entries")
-    models = sorted({m for m, _ in prims}, key=lambda m: (
-        MODEL_ORDER.index(m) if m in MODEL_ORDER else len(MODEL_ORDER), m))
+    registry = (registry or Registry([])).with_models(data.models)
+    models = sorted(dict.fromkeys(m for m, _ in prims), key=registry.rank)
     kinds = [p for p in PRIMITIVES if any(k == p for _, k in prims)]
     kinds += sorted({k for _, k in prims} - set(kinds))
     width_main = max(9.5, 1.6 * len(kinds) + 3.5)
@@ -117,7 +80,7 @@ def draw_micro(micro, outdir, context_line=""):
         fig, axes = style.new_figure(1, 2, w=width_main + 1.1 * len(programs) + 2.5, h=5.6,
                                      gridspec_kw={"width_ratios": [width_main,
                                                                    1.1 * len(programs) + 1.0]})
-        _draw_programs(axes[0][1], programs)
+        _draw_programs(axes[0][1], programs, registry)
     else:
         fig, axes = style.new_figure(1, 1, w=width_main, h=5.6)
     ax = axes[0][0]
@@ -133,7 +96,7 @@ def draw_micro(micro, outdir, context_line=""):
             ys.append(v)
         if not xs:
             continue
-        ax.bar(xs, ys, width=width * 0.9, color=style.colour(model), label=model)
+        ax.bar(xs, ys, width=width * 0.9, color=registry.colour(model), label=model)
         for x, y in zip(xs, ys):
             ax.text(x, y * 1.1, units.duration_ns(y).replace(" ", "\u2009"), ha="center",
                     va="bottom", rotation=90, fontsize=7.5, color="#333333",
@@ -164,13 +127,19 @@ def draw_micro(micro, outdir, context_line=""):
     extra = [(Line2D([], [], color="#424242", linestyle=(0, (5, 3))), "floor")] if present \
         else []
     style.figure_legend(fig, [ax], extra=extra)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def figure(results, args=None):
+    """The chart of the run directory's micro.json, in the results' colours."""
+    if not results.micro:
+        raise Skip("no micro.json in %s" % results.run_dir)
+    return micro_figure(results.micro, style.context_line(results), results.registry)
 
 
 def draw(results, outdir, args=None):
-    if not results.micro:
-        raise Skip("no micro.json in %s" % results.run_dir)
-    return draw_micro(results.micro, outdir, style.context_line(results))
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def _is_micro(path):
@@ -192,7 +161,7 @@ def main(argv=None):
         if os.path.isfile(path) and _is_micro(path):
             micro = load_micro(path)  # a micro.json given directly
             outdir = args.out or os.path.join(os.path.dirname(os.path.abspath(path)), "charts")
-            paths = draw_micro(micro, outdir)
+            paths = style.save(micro_figure(micro), outdir, NAME)
         else:
             results = load(path)
             paths = draw(results, args.out or os.path.join(results.run_dir, "charts"))

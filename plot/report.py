@@ -20,10 +20,12 @@ import micro  # noqa: E402
 import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
 import throughput  # noqa: E402
-from ccplot import analysis, units  # noqa: E402
+from ccplot import checks, decision, limits, ranking, rules, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
+from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
-from ccplot.load import SINGLE_THREAD_MODELS, LoadError, load  # noqa: E402
+from ccplot.load import LoadError, load  # noqa: E402
+from ccplot.slo import DEFAULT_SLO, Slo  # noqa: E402
 
 # (module, caption) in report order; the decision map has its own section.
 CHARTS = (
@@ -33,15 +35,11 @@ CHARTS = (
              "shaded part is past saturation."),
     (spectrum, "Latency percentile spectrum: corrected (from the intended start) against "
                "uncorrected (from the actual start)."),
-    (stall_timeline, "Scheduler stalls over time: the loop with blocking calls, naive against "
-                     "offloaded, with the stall-log events."),
+    (stall_timeline, "Scheduler stalls over time: an event loop with blocking calls, naive "
+                     "against offloaded, with the stall-log events."),
     (efficiency, "Tasks per CPU-second, and the peak memory each extra task in flight adds."),
     (micro, "Cost of each model's primitives, with this machine's floors."),
 )
-
-# Warn when the open-loop arrival generator fell this far behind its schedule.
-GENERATOR_LAG_WARN_MS = 5.0
-
 
 def draw_charts(results, charts_dir, slo):
     """{name: png path}, [(name, why skipped)], [names that crashed]."""
@@ -108,90 +106,36 @@ def wakeup_note(results):
             % (units.duration_us(wake_us), units.rate(per_s), wake_us * per_s / 1e6))
 
 
-def _load(c):
-    return c.where.replace("at ", "", 1)
-
-
 def candidate_row(c, verdict):
-    notes = analysis.limits(c, verdict.task_us)
-    if not c.meets_slo:
-        notes.insert(0, "breaks the SLO at every load measured")
-    elif c.fastest is not None:
-        notes.append("%s tasks/s %s, but p99 %s breaks the SLO" % (
-            units.rate(c.fastest.throughput), c.fastest.where,
-            units.duration_us(c.fastest.p99_us)))
-    return [c.label, units.rate(c.throughput), _load(c), units.duration_us(c.p99_us),
+    return [c.label, units.rate(c.throughput), text.load(c), units.duration_us(c.p99_us),
             "%.2f" % c.cpu_rate if c.cpu_rate is not None else "n/a",
             units.duration_us(c.stall_max_us) if c.stall_known else "not measured",
-            "; ".join(notes)]
+            text.candidate_notes(c, limits.limits(c, verdict.task_us))]
 
 
 def scenario_section(doc, v):
-    shares = analysis.step_share_text(v.task_us)
+    shares = text.step_shares(v.task_us)
     head = v.scenario if v.scenario == v.workload else "%s (`%s`)" % (v.scenario, v.workload)
     doc.h3(head)
-    slo_txt = (" p99 limit %s (%s)." % (units.duration_us(v.slo_us), v.slo.describe())
+    slo_txt = (" p99 limit %s (%s)." % (units.duration_us(v.slo_us), text.slo(v.slo))
                if v.slo_us else "")
     if shares:
         doc.p("Task time: %s of %s.%s" % (shares, units.duration_us(v.task_us["total"]),
                                          slo_txt))
     w, r = v.winner, v.runner_up
     if w is None:
-        doc.p("**No winner**: %s." % v.reason)
+        doc.p("**No winner**: %s." % text.reason(v))
     else:
         line = "**Winner%s: %s**, %s tasks/s %s (p99 %s)" % (
-            " (a tie)" if v.tie else "", w.label, units.rate(w.throughput), w.where, units.duration_us(w.p99_us))
+            " (a tie)" if v.tie else "", w.label, units.rate(w.throughput), text.where(w),
+            units.duration_us(w.p99_us))
         if r is not None:
             line += "; runner-up: **%s**, %s tasks/s %s (p99 %s)" % (
-                r.label, units.rate(r.throughput), r.where, units.duration_us(r.p99_us))
+                r.label, units.rate(r.throughput), text.where(r), units.duration_us(r.p99_us))
         doc.p(line + ".")
-        doc.p("Why: %s." % v.reason)
+        doc.p("Why: %s." % text.reason(v))
     doc.table(["model", "tasks/s within SLO", "at", "p99", "CPU s/s", "stall max", "notes"],
               [candidate_row(c, v) for c in v.ranked], "lrrrrrl")
-
-
-def decision_text(cells):
-    wins = {}
-    for c in cells:
-        if c.winner is not None:
-            wins.setdefault(c.winner.label, []).append(c)
-    parts = []
-    for label, cs in sorted(wins.items(), key=lambda kv: -len(kv[1])):
-        margins = [c.margin for c in cs if c.margin is not None]
-        ties = sum(1 for m in margins if m < analysis.TIE_FRACTION)
-        clear = [m for m in margins if m >= analysis.TIE_FRACTION]
-        bits = []
-        if clear:
-            lo, hi = units.percent(min(clear)), units.percent(max(clear))
-            bits.append("by %s" % lo if lo == hi else "by %s to %s" % (lo, hi))
-        if ties:
-            bits.append("%d of them a tie" % ties if ties < len(cs) else
-                        "a tie" if ties == 1 else "all ties")
-        parts.append("%s wins %d of %d cells%s" % (label, len(cs), len(cells),
-                                                   " (%s)" % ", ".join(bits) if bits else ""))
-    nobody = sum(1 for c in cells if c.winner is None)
-    if nobody:
-        parts.append("no model meets the SLO in %d" % nobody)
-    return "; ".join(parts)
-
-
-def derived_warnings(results):
-    """Warnings computed from the runs themselves."""
-    out = []
-    blind = [r for r in results.runs if r.ok and r.model in SINGLE_THREAD_MODELS
-             and r.get("stall_us") is not None and not r.stall_known]
-    if blind:
-        scen = sorted({r.scenario for r in blind})
-        out.append("the stall probe took no samples in %d loop run(s) (%s): the loop was held "
-                   "for the whole window, so their stall figures are unmeasured, not zero"
-                   % (len(blind), ", ".join(scen)))
-    lag = [r for r in results.runs if (r.get("generator_lag_ms") or 0) > GENERATOR_LAG_WARN_MS]
-    if lag:
-        worst = max(lag, key=lambda r: r.get("generator_lag_ms"))
-        out.append("the open-loop arrival generator fell behind its schedule by up to %.1f ms "
-                   "(%s at %s tasks/s): offered rates there are lower than asked"
-                   % (worst.get("generator_lag_ms"), worst.label, units.rate(worst.rate)))
-    return out
 
 
 def build(results, slo, charts_dir):
@@ -202,40 +146,44 @@ def build(results, slo, charts_dir):
     models = results.labels
     doc.p("%d runs (%d ok, %d failed) of %s on %s. A winner has the best throughput with %s."
           % (len(results.runs), len(ok), len(failed), ", ".join(models) or "no models",
-             results.context.get("cpu_model") or "an unknown CPU", slo.describe()))
+             results.context.get("cpu_model") or "an unknown CPU", text.slo(slo)))
 
     doc.h2("Context")
     doc.table(["", ""], context_rows(results))
 
     doc.h2("The answer, per scenario")
-    verdicts = analysis.verdicts(results, slo)
+    verdicts = ranking.verdicts(results, slo)
     if not verdicts:
         doc.p("No closed-loop scenario runs in this file.")
     for v in verdicts:
         scenario_section(doc, v)
 
     doc.h2("Decision map")
-    runs, source = analysis.decision_runs(results)
-    cells = analysis.decision_cells(runs, slo)
+    runs, source = decision.decision_runs(results)
+    cells = decision.decision_cells(runs, slo)
     if "decision_map" in drawn:
         doc.image(drawn["decision_map"], "decision map")
         note = "" if source == "decision-map" else (
             " The cells are the scenario runs: this file has no decision-map sweep.")
         doc.p("Each cell is a task mix; its colour is the model with the best throughput and "
-              "%s. %s.%s" % (slo.describe(), decision_text(cells), note))
+              "%s. %s.%s" % (text.slo(slo), text.map_summary(decision.summarise(cells)), note))
     else:
         doc.p("Not drawn: %s." % dict(skipped).get("decision_map", "no data"))
 
     doc.h2("Rules learned on this host")
-    doc.ul("**%s**: %s." % (rule.title, rule.text) for rule in analysis.rules(results, slo))
+    doc.ul("**%s**: %s." % text.rule(rule) for rule in rules.rules(results, slo))
 
     doc.h2("Charts")
     wake = wakeup_note(results)
     for mod, caption in CHARTS:
         if mod.NAME in drawn:
             doc.p(caption)
-            if mod is efficiency and wake:
-                doc.p(wake)
+            if mod is efficiency:
+                basis = cpu_basis(efficiency_rows(ranking.scenario_runs(results)))
+                if basis.window:
+                    doc.p("Tasks per CPU-second use the %s." % text.cpu_basis(basis))
+                if wake:
+                    doc.p(wake)
             doc.image(drawn[mod.NAME], mod.NAME)
     not_drawn = [(n, why) for n, why in skipped if n != "decision_map"]
     if not_drawn:
@@ -243,7 +191,8 @@ def build(results, slo, charts_dir):
         doc.ul("`%s`: %s" % (n, why) for n, why in not_drawn)
 
     doc.h2("Warnings")
-    warnings = results.warnings + results.notes + derived_warnings(results)
+    warnings = (results.warnings + results.notes
+                + [text.check(c) for c in checks.checks(results)])
     if warnings:
         doc.ul(warnings)
     else:
@@ -263,12 +212,12 @@ def build(results, slo, charts_dir):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="plot/report.py", description=__doc__)
     p.add_argument("run_dir", help="a run directory (with results.json) or a results.json file")
-    p.add_argument("--slo", default=analysis.DEFAULT_SLO,
+    p.add_argument("--slo", default=DEFAULT_SLO,
                    help="p99 limit for winners: a multiple of the task's own duration (10x, "
                         "the default) or a time (50ms)")
     args = p.parse_args(argv)
     try:
-        slo = analysis.Slo.parse(args.slo)
+        slo = Slo.parse(args.slo)
         results = load(args.run_dir)
     except (LoadError, ValueError) as e:
         return fail(str(e))
@@ -278,10 +227,10 @@ def main(argv=None):
         doc, drawn, skipped, crashed = build(results, slo, charts_dir)
         md_path = os.path.join(out, "report.md")
         html_path = os.path.join(out, "report.html")
-        for path, text in ((md_path, doc.markdown(out)), (html_path, doc.html())):
+        for path, body in ((md_path, doc.markdown(out)), (html_path, doc.html())):
             tmp = path + ".tmp"
             with open(tmp, "w", encoding="utf-8") as f:
-                f.write(text)
+                f.write(body)
             os.replace(tmp, path)  # never leave a half-written report
     except OSError as e:
         return fail("cannot write the report into '%s': %s" % (out, e))

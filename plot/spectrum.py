@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from matplotlib import ticker  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from ccplot import analysis, style, units  # noqa: E402
+from ccplot import style, units  # noqa: E402
+from ccplot.saturation import SATURATION_ACHIEVED  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
 NAME = "spectrum"
@@ -93,7 +94,7 @@ def choose(results, scenario=None, level=None):
 
     def unsaturated(v):
         return all(r.offered and r.throughput is not None
-                   and r.throughput >= analysis.SATURATION_ACHIEVED * r.offered
+                   and r.throughput >= SATURATION_ACHIEVED * r.offered
                    for r in v.values())
 
     open_keys = [k for k in keys if k[1] == "open"]
@@ -119,7 +120,8 @@ def choose(results, scenario=None, level=None):
     return chosen, "%s at %s" % (name, where)
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     chosen, what = choose(results, getattr(args, "scenario", None),
                           getattr(args, "level", None))
     fig, axes = style.new_figure(1, 1, w=8.6, h=5.2)
@@ -133,8 +135,8 @@ def draw(results, outdir, args=None):
         from_summary |= not full
         xs = positions(ps)
         all_ps.update(ps)
-        c = style.colour(r.model, r.offload)
-        ax.plot(xs, [v / 1e3 for v in cor], color=c, marker=style.marker(r.model),
+        c = style.colour(r)
+        ax.plot(xs, [v / 1e3 for v in cor], color=c, marker=style.marker(r),
                 markersize=4.5, label=r.label,
                 markerfacecolor="none" if r.offload != "none" else c)
         lo, hi = min(lo, min(cor)), max(hi, max(cor))
@@ -171,7 +173,12 @@ def draw(results, outdir, args=None):
         extra.append((Line2D([], [], color="#333333", linestyle="--", linewidth=1.3),
                       "uncorrected: from the actual start"))
     style.figure_legend(fig, [ax], extra=extra, ncol=min(4, len(chosen) + len(extra)))
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def add_args(p):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Stall timeline: how late the scheduler's probe woke, over time, for the
-loop with blocking calls run naively (on the loop) and offloaded to threads;
-the stall-log events are marked, by the kind of step that caused them."""
+"""Stall timeline: how late the scheduler's probe woke, over time, for an
+event loop with blocking calls run naively (on the loop) and offloaded to
+threads; the stall-log events are marked, by the kind of step that caused
+them."""
 
 import os
 import sys
@@ -13,10 +14,9 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from ccplot import style, units  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
-from ccplot.load import SINGLE_THREAD_MODELS  # noqa: E402
 
 NAME = "stall_timeline"
-TITLE = "Scheduler stalls over time: blocking calls on the loop vs offloaded"
+TITLE = "Scheduler stalls over time: blocking calls on the %s vs offloaded"
 
 # Event markers by the step that held the scheduler.
 STEP_MARK = {"block": ("v", "#b71c1c", "blocking step"), "cpu": ("D", "#ef6c00", "CPU step"),
@@ -31,11 +31,12 @@ def has_timeline(r):
 
 def stall_runs(results):
     """One run per model label: the "stalls" group, else (files without
-    groups) loop runs of workloads with blocking steps that carry a timeline."""
+    groups) runs of a model that is one cooperative thread by definition (an
+    event loop), of workloads with blocking steps, that carry a timeline."""
     if results.has_groups:
         runs = results.in_group("stalls")
     else:
-        runs = [r for r in results.runs if r.model in SINGLE_THREAD_MODELS
+        runs = [r for r in results.runs if r.traits.cooperative and not r.traits.uses_threads
                 and (r.task_mean_us or {}).get("block")]
     runs = [r for r in runs if has_timeline(r)]
     if not runs:
@@ -49,7 +50,8 @@ def stall_runs(results):
     return sorted(best.values(), key=lambda r: r.sort_key)
 
 
-def draw(results, outdir, args=None):
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = stall_runs(results)
     fig, axes = style.new_figure(len(runs), 1, w=10.5, h=2.7 * len(runs) + 0.6, sharex=True,
                                  sharey=True)
@@ -57,7 +59,7 @@ def draw(results, outdir, args=None):
     warm = False
     ymax = 0.0
     for ax, r in zip(axes.flat, runs):
-        c = style.colour(r.model, r.offload)
+        c = style.colour(r)
         ts = r.get("timeseries") or {}
         t_ms, stall = ts.get("t_ms") or [], ts.get("stall_max_us") or []
         n = min(len(t_ms), len(stall))
@@ -108,8 +110,9 @@ def draw(results, outdir, args=None):
         # Headroom above the tallest stall for the facts box.
         ax.set_ylim(0, max(ymax, 1.0) * 1.35)
     axes.flat[-1].set_xlabel("time since the measured window opened (s)")
-    style.finish(fig, TITLE, style.context_line(results))
-    c0 = style.colour(runs[0].model, runs[0].offload)
+    models = list(dict.fromkeys(r.model for r in runs))
+    style.finish(fig, TITLE % "/".join(models), style.context_line(results))
+    c0 = style.colour(runs[0])
     extra = [(Patch(facecolor=c0, alpha=0.35, edgecolor=c0),
               "worst probe lateness per interval (model colour)")]
     if warm:
@@ -122,7 +125,12 @@ def draw(results, outdir, args=None):
     extra.append((Line2D([], [], color="#555555", linestyle=":"), "stall threshold"))
     fig.legend([h for h, _ in extra], [t for _, t in extra], loc="upper center",
                bbox_to_anchor=(0.5, 0.0), ncol=min(len(extra), 3), frameon=False)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

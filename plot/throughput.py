@@ -9,7 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from matplotlib import transforms  # noqa: E402
 
-from ccplot import analysis, style  # noqa: E402
+from ccplot import style  # noqa: E402
+from ccplot.ranking import by_scenario, scenario_runs  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 from ccplot.load import fold  # noqa: E402
 
@@ -24,11 +25,12 @@ def thread_counts(runs):
     return out
 
 
-def draw(results, outdir, args=None):
-    runs = analysis.scenario_runs(results)
+def figure(results, args=None):
+    """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
+    runs = scenario_runs(results)
     if not runs:
         raise Skip("no closed-loop runs in %s" % results.path)
-    scen = analysis.by_scenario(runs)
+    scen = by_scenario(runs)
     rows, cols = style.panel_grid(len(scen), 2 if len(scen) == 4 else 3)
     fig, axes = style.new_figure(rows, cols)
     counts = thread_counts(runs)
@@ -62,7 +64,7 @@ def draw(results, outdir, args=None):
             trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
             for r in failed:
                 ax.plot([r.concurrency], [0.02], marker="x", markersize=9, mew=2.2,
-                        color=style.colour(r.model, r.offload), transform=trans,
+                        color=style.colour(r), transform=trans,
                         clip_on=False, linestyle="none", label="_failed")
         style.log_axis(ax, "x")
         style.ticks_at(ax, [r.concurrency for r in rs])
@@ -89,7 +91,12 @@ def draw(results, outdir, args=None):
         sub += " - median of %d repetitions, band = min..max" % reps
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, list(axes.flat), extra=extra)
-    return style.save(fig, outdir, NAME)
+    return fig
+
+
+def draw(results, outdir, args=None):
+    """Write NAME.png and NAME.svg into outdir; returns their paths."""
+    return style.save(figure(results, args), outdir, NAME)
 
 
 def main(argv=None):

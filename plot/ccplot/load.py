@@ -2,7 +2,8 @@
 
 Every optional field of the schema may be absent or null (older files, failed
 runs, models that do not measure it): accessors return None rather than
-raising, and each chart decides what to do without the data.
+raising, and each chart decides what to do without the data. A run's model
+traits (label, order, colour) come from the file's Registry (registry.py).
 """
 
 import json
@@ -11,23 +12,9 @@ import os
 import re
 import statistics
 
+from .registry import ModelTraits, Registry, model_label  # noqa: F401  (model_label: re-exported)
+
 SCHEMA_PREFIX = "ccbench.results/"
-
-# Models that are one thread by definition and ignore --threads. This mirrors
-# the registry's uses_threads=false rows (harness/cli/registry.cpp); the
-# results file does not record it, and a model missing here is merely labelled
-# with its thread count.
-SINGLE_THREAD_MODELS = frozenset({"loop"})
-
-# Cooperative schedulers: a non-blocking wait frees the thread for other
-# tasks, so only CPU and blocking steps hold it (DESIGN.md: the models that
-# take --offload). In the others (pool, procs) a task holds its thread or
-# process for its whole duration, waits included.
-COOPERATIVE_MODELS = frozenset({"loop", "asio", "fiber"})
-
-# Display order of models and offload modes in legends and tables.
-MODEL_ORDER = ("loop", "asio", "fiber", "pool", "procs")
-OFFLOAD_ORDER = ("none", "thread", "process")
 
 STEP_KINDS = ("io", "cpu", "block")
 
@@ -73,31 +60,22 @@ def workload_means_us(spec):
     return out
 
 
-def model_label(model, offload="none", threads=1):
-    """The label used in every chart and table: "loop", "loop+thread", "pool x2"."""
-    s = model
-    if offload and offload != "none":
-        s += "+" + offload
-    if model not in SINGLE_THREAD_MODELS:
-        s += " x%d" % int(threads or 1)
-    return s
-
-
-def label_sort_key(model, offload, threads):
-    m = MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
-    o = OFFLOAD_ORDER.index(offload) if offload in OFFLOAD_ORDER else len(OFFLOAD_ORDER)
-    return (m, model, o, offload, int(threads or 1))
-
-
 class Run:
-    """One entry of runs[] with defaults for absent fields."""
+    """One entry of runs[] with defaults for absent fields. `registry` is the
+    file's (Results.registry); a run made alone reads its own traits."""
 
-    def __init__(self, raw, index):
+    def __init__(self, raw, index, registry=None):
         self.raw = raw
         self.index = index
+        self.registry = registry if registry is not None else Registry.from_runs([raw])
 
     def get(self, path, default=None):
         return dig(self.raw, path, default)
+
+    @property
+    def traits(self) -> ModelTraits:
+        """The model's traits: recorded in the file, else generic (registry.py)."""
+        return self.registry.traits(self.model)
 
     # Configuration.
     @property
@@ -151,7 +129,7 @@ class Run:
 
     @property
     def label(self):
-        return model_label(self.model, self.offload, self.threads)
+        return self.registry.label(self.model, self.offload, self.threads)
 
     @property
     def style_key(self):
@@ -160,13 +138,49 @@ class Run:
 
     @property
     def sort_key(self):
-        return label_sort_key(self.model, self.offload, self.threads)
+        return self.registry.sort_key(self.model, self.offload, self.threads)
 
     @property
     def config_key(self):
         """Identity of a configuration across repetitions and across files."""
         return (self.model, self.offload, self.threads, self.workload, self.arrival,
                 self.concurrency, self.rate or 0.0)
+
+    def fact(self, key):
+        """A model_facts value: a number (JSON numbers, and strings that read
+        as one, which older files wrote), else the text, else None."""
+        facts = self.raw.get("model_facts")
+        v = facts.get(key) if isinstance(facts, dict) else None
+        if v is None or isinstance(v, bool):
+            return None
+        if isinstance(v, (int, float)):
+            return v if math.isfinite(v) else None
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return str(v)
+
+    def fact_count(self, key):
+        """A model_facts value that counts something, as an int (0: absent)."""
+        v = self.fact(key)
+        return int(v) if isinstance(v, float | int) and v > 0 else 0
+
+    @property
+    def task_processes(self):
+        """Worker processes that run whole tasks, else 0: the model's own
+        "workers" fact, or its thread count when it recorded the workers' PSS
+        without offloading. A model with --offload process sends only its cpu
+        steps to processes: offload_processes."""
+        if self.offload != "none":
+            return 0
+        return self.fact_count("workers") or (self.threads if self.workers_pss_kb is not None
+                                              else 0)
+
+    @property
+    def offload_processes(self):
+        """Worker processes that --offload process sent cpu steps to (the
+        model's "offload_processes" fact), else 0."""
+        return self.fact_count("offload_processes") if self.offload == "process" else 0
 
     # Outcome.
     @property
@@ -200,8 +214,8 @@ class Run:
 
     @property
     def stall_known(self):
-        """True when the stall probe took samples. A probe that never woke (a
-        loop held for the whole window) leaves samples 0 and every figure 0,
+        """True when the stall probe took samples. A probe that never woke (an
+        event loop held for the whole window) leaves samples 0 and every figure 0,
         which means "unmeasured", not "no stalls"."""
         n = self.get("stall_us.samples")
         if n is None:
@@ -220,12 +234,32 @@ class Run:
         return (u or 0.0) + (s or 0.0)
 
     @property
+    def cpu_window_s(self):
+        """User + system CPU seconds of the measured window alone (worker
+        processes included); None in files older than the field, or when the
+        window never opened."""
+        u, s = self.get("cpu_window_s.user"), self.get("cpu_window_s.sys")
+        if u is None and s is None:
+            return None
+        total = (u or 0.0) + (s or 0.0)
+        return total if total >= 0 and (u or 0.0) >= 0 and (s or 0.0) >= 0 else None
+
+    @property
+    def ramp_ms(self):
+        """Closed loop: ms from the run's start until every client had its
+        first task (the warm-up starts after it); None when not recorded."""
+        r = self.get("ramp_ms")
+        return float(r) if isinstance(r, (int, float)) and r >= 0 else None
+
+    @property
     def wall_s(self):
         w = self.get("wall_s")
         if w:
             return w
         d = self.get("duration_s")
-        return d + (self.get("warmup_s") or 0.0) if d else None
+        if not d:
+            return None
+        return d + (self.get("warmup_s") or 0.0) + (self.ramp_ms or 0.0) / 1e3
 
     @property
     def cpu_rate(self):
@@ -234,30 +268,59 @@ class Run:
         return c / w if c is not None and w else None
 
     @property
+    def cpu_basis(self):
+        """What tasks_per_cpu_s rests on: "window" (the window's own CPU,
+        cpu_window_s), "scaled" (the whole run's, scaled to the window), or
+        None (no CPU figure)."""
+        if self.cpu_window_s and self.get("completed") is not None:
+            return "window"
+        if self.throughput is not None and self.cpu_rate:
+            return "scaled"
+        return None
+
+    @property
     def tasks_per_cpu_s(self):
-        """Tasks completed per CPU-second. The CPU figure covers the whole run
-        while completed counts only the window, so the CPU is scaled to the
-        window by wall time: throughput / cpu_rate."""
-        t, r = self.throughput, self.cpu_rate
-        if t is None or not r:
-            return None
-        return t / r
+        """Tasks completed per CPU-second: completed / cpu_window_s where the
+        file has the window's own CPU; else (older files) the whole run's CPU
+        scaled to the window by wall time, as completed counts only the
+        window: throughput / cpu_rate."""
+        basis = self.cpu_basis
+        if basis == "window":
+            return float(self.get("completed")) / self.cpu_window_s
+        if basis == "scaled":
+            return self.throughput / self.cpu_rate
+        return None
+
+    @property
+    def cpu_per_task_s(self):
+        """CPU-seconds per completed task: 1 / tasks_per_cpu_s."""
+        t = self.tasks_per_cpu_s
+        return 1.0 / t if t else None
 
     @property
     def rss_used_kb(self):
         """Peak RSS the run added over its start, in KiB: a forked run inherits
         the suite's pages, which grow as results accumulate, so the plain peak
         depends on where the run fell in the suite. Older files without
-        rss_start_kb give the plain peak."""
+        rss_start_kb give the plain peak. The worker processes' proportional
+        set size (workers_pss_kb) is added where recorded."""
         peak = self.get("rss_peak_kb")
         if not peak:
             return None
-        return peak - (self.get("rss_start_kb") or 0)
+        return peak - (self.get("rss_start_kb") or 0) + (self.workers_pss_kb or 0)
+
+    @property
+    def workers_pss_kb(self):
+        """The worker processes' proportional set size summed at the window's
+        close, in KiB (pages they share counted once); None when the run had
+        no worker processes or the file predates the field."""
+        v = self.get("workers_pss_kb")
+        return v if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 else None
 
     @property
     def rss_per_task_bytes(self):
-        """The memory the run used (rss_used_kb) over tasks in flight (closed
-        loop), in bytes."""
+        """The memory the run used (rss_used_kb) over tasks in flight (a
+        closed-loop run), in bytes."""
         kb, c = self.rss_used_kb, self.concurrency
         if not kb or not c:
             return None
@@ -289,8 +352,9 @@ class Results:
         self.context = data.get("context") or {}
         self.warnings = [str(w) for w in (data.get("warnings") or [])]
         self.run_id = str(data.get("run_id") or os.path.basename(os.path.abspath(run_dir)))
-        self.runs = [Run(r, i) for i, r in enumerate(data.get("runs") or [])
-                     if isinstance(r, dict)]
+        raw = data.get("runs") or []
+        self.registry = Registry.from_runs(raw)
+        self.runs = [Run(r, i, self.registry) for i, r in enumerate(raw) if isinstance(r, dict)]
         self.summaries = [s for s in (data.get("summaries") or []) if isinstance(s, dict)]
         self.micro = micro
         self.notes = list(notes)  # problems with side files, for the report
@@ -313,10 +377,8 @@ class Results:
 
     @property
     def models(self):
-        seen = {}
-        for r in self.runs:
-            seen.setdefault(r.model, label_sort_key(r.model, "none", 1))
-        return sorted(seen, key=lambda k: seen[k])
+        """Every model in the file, in display order."""
+        return list(self.registry.models)
 
 
 def _read_json(path, what):

@@ -1,9 +1,9 @@
-"""One look for every chart: colours per model+offload, fonts, units, saving."""
+"""One look for every chart: colours per model+offload (from the file's
+registry), fonts, units, saving."""
 
 import math
 import os
 import textwrap
-import zlib
 
 import matplotlib
 
@@ -12,27 +12,10 @@ matplotlib.use("Agg")  # headless: charts are files, never windows
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
-from .load import SINGLE_THREAD_MODELS  # noqa: E402
-
-# One colour per model+offload, the same in every chart, so a reader learns
-# it once. Offload variants are shades of the model's hue; thread counts of
-# the same model+offload share the colour and differ by line style.
-_COLOURS = {
-    ("loop", "none"): "#1f5fa8",
-    ("loop", "thread"): "#2aa7c9",
-    ("loop", "process"): "#6a51a3",
-    ("asio", "none"): "#e6750a",
-    ("asio", "thread"): "#b8860b",
-    ("asio", "process"): "#8c4a00",
-    ("fiber", "none"): "#2e8b3a",
-    ("fiber", "thread"): "#7cb342",
-    ("fiber", "process"): "#1b5e20",
-    ("pool", "none"): "#c62828",
-    ("procs", "none"): "#8e24aa",
-}
-_SPARE = ("#546e7a", "#d81b60", "#795548", "#00897b", "#5c6bc0", "#9e9d24")
-
-_MARKERS = {"loop": "o", "asio": "s", "fiber": "^", "pool": "D", "procs": "v"}
+# Colours and markers come from the results file's model traits (a model's
+# offload variants are shades of its hue; registry.py picks for a model whose
+# traits have none). Thread counts of the same model+offload share the colour
+# and differ by line style.
 _LINESTYLES = ("-", "--", "-.", ":")
 
 # Figure sizes (inches) at 150 dpi: wide enough to paste into a slide.
@@ -40,33 +23,29 @@ DPI = 150
 PANEL_W, PANEL_H = 5.2, 3.9
 
 
-def colour(model, offload="none"):
-    c = _COLOURS.get((model, offload or "none"))
-    if c:
-        return c
-    # Unknown models get a stable spare colour (crc32 is stable across runs,
-    # unlike hash()).
-    return _SPARE[zlib.crc32(("%s+%s" % (model, offload)).encode()) % len(_SPARE)]
+def colour(run):
+    """The colour of a run's model+offload, the same in every chart."""
+    return run.registry.colour(run.model, run.offload)
 
 
-def marker(model):
-    return _MARKERS.get(model, "P")
+def marker(run):
+    return run.registry.marker(run.model)
 
 
-def linestyle(model, threads, thread_counts):
-    """Line style for one thread count among those seen for a model."""
-    if model in SINGLE_THREAD_MODELS or not thread_counts:
+def linestyle(run, thread_counts):
+    """Line style for a run's thread count among those seen for its model."""
+    if not run.traits.uses_threads or not thread_counts:
         return "-"
     counts = sorted(set(thread_counts))
-    i = counts.index(threads) if threads in counts else 0
+    i = counts.index(run.threads) if run.threads in counts else 0
     return _LINESTYLES[i % len(_LINESTYLES)]
 
 
 def run_style(run, thread_counts=()):
     """plot() keyword arguments for a run's model label. Offloading variants
     get hollow markers, so a line lying on top of its model's shows both."""
-    kw = dict(color=colour(run.model, run.offload), marker=marker(run.model),
-              linestyle=linestyle(run.model, run.threads, thread_counts), label=run.label)
+    kw = dict(color=colour(run), marker=marker(run),
+              linestyle=linestyle(run, thread_counts), label=run.label)
     if run.offload != "none":
         kw.update(markerfacecolor="none", markeredgewidth=1.6, markersize=7, zorder=3)
     return kw

@@ -17,12 +17,21 @@ AFTER = os.path.join(FIXTURES, "after.json")
 
 if PLOT not in sys.path:
     sys.path.insert(0, PLOT)
+if FIXTURES not in sys.path:
+    sys.path.insert(0, FIXTURES)
+
+import make_fixtures  # noqa: E402
+
+# The registry's traits per model, as results.json records them.
+TRAITS = make_fixtures.TRAITS
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 CHART_SCRIPTS = ("throughput", "hockey", "spectrum", "stall_timeline", "decision_map",
                  "efficiency", "micro")
 FIVE_MODELS = ("loop", "asio", "fiber", "pool", "procs")
+# The full fixture's model without model_traits (an older file's run).
+UNDESCRIBED = "novel"
 
 
 def run(script, *args):

@@ -92,6 +92,33 @@ class CompareScript(unittest.TestCase):
         for name in ("compare_throughput", "compare_p99"):
             support.assert_image_pair(self, out, name)
 
+    def test_overlay_content(self):
+        # before.json is an older file (no model_traits), after.json has them:
+        # one registry for both, the recorded traits winning.
+        import compare
+        import matplotlib.pyplot as plt
+        from matplotlib import colors
+        from ccplot import load
+        a, b = load.load(support.BEFORE), load.load(support.AFTER)
+        rows, _, _ = compare.compare(a, b)
+        try:
+            fig = compare.overlay_figure(a, b, rows, "throughput")
+            axes = [ax for ax in fig.axes if ax.get_visible()]
+            self.assertEqual([ax.get_title() for ax in axes], ["block:5ms", "cpu:1ms",
+                                                               "io:10ms"])
+            for ax in axes:
+                lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+                self.assertEqual(ax.get_ylabel(), "throughput (tasks/s)")
+                self.assertEqual([ln.get_label() for ln in lines],
+                                 ["loop", "pool x2"][:len(lines)])
+                self.assertEqual(colors.to_hex(lines[0].get_color()),
+                                 support.TRAITS["loop"]["colors"]["none"])
+            labels = [t.get_text() for t in fig.legends[0].get_texts()]
+            self.assertEqual(labels, ["loop", "pool x2", "A: before", "B: after"])
+            self.assertIsNone(compare.overlay_figure(a, b, [], "p99"))
+        finally:
+            plt.close("all")
+
     def test_run_directories_and_no_overlap(self):
         p = support.run("compare", support.FULL, support.FULL)
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -29,7 +29,7 @@ class FullReport(unittest.TestCase):
         self.assertNotIn("Traceback", self.proc.stderr)
 
     def test_names_every_model(self):
-        for model in support.FIVE_MODELS:
+        for model in support.FIVE_MODELS + (support.UNDESCRIBED,):
             self.assertRegex(self.md, r"\b%s\b" % model)
         for label in ("loop+thread", "asio x2", "fiber x1", "pool x2", "pool x8", "procs x2"):
             self.assertIn(label, self.md)
@@ -48,6 +48,11 @@ class FullReport(unittest.TestCase):
 
     def test_no_wakeup_cost_when_not_measured(self):
         self.assertNotIn("wake-up", self.md)
+
+    def test_says_which_cpu_figure_was_used(self):
+        self.assertIn("Tasks per CPU-second use the CPU of the measured window alone where "
+                      "recorded (24 of 28 bars), else CPU per wall second scaled to the window.",
+                      self.md)
 
     def test_context_header(self):
         for text in ("Example CPU 3000", "Linux 6.1.0", "g++ 12.2.0", "Release", "1.81.0",
@@ -107,7 +112,7 @@ class OtherInputs(unittest.TestCase):
         # probe's wake-ups cost beside the CPU chart (FullReport: silent without).
         md = self.md_of(support.FULL, wakeup_cpu_us=40.0)
         self.assertIn("| CPU per wake-up | 40 us (a thread waking from a 1 ms sleep) |", md)
-        note = md.split("Tasks per CPU-second")[1].split("![efficiency]")[0]
+        note = md.split("each extra task in flight adds.")[1].split("![efficiency]")[0]
         self.assertIn("charged 40 us of CPU for each wake-up", note)
         self.assertIn("up to 1,000 times a second, which alone can cost 0.040 CPU-seconds", note)
 
