@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <functional>
@@ -30,7 +31,9 @@ volatile sig_atomic_t interrupted = 0;
 // Watches one run from a thread of its own. At the window's edges (once the
 // run knows them: a closed loop's ramp) it reads the CPU of this process and
 // of its worker processes, and at the close the workers' memory, so that the
-// window's figures are the window's alone. At the deadline it aborts the run;
+// window's figures are the window's alone. At the deadline (the timeout after
+// the run's start, and again after a closed loop's ramp, which the timeout's
+// warm-up, window and drain do not include) it aborts the run;
 // if the model has not returned `grace` after that, it calls `abandon` (the
 // forked child uses it to report what was measured and exit without joining
 // threads that may be stuck in a system call).
@@ -38,6 +41,7 @@ class run_monitor {
  public:
   run_monitor(run_context& ctx, nanoseconds limit, nanoseconds grace, std::function<void()> abandon)
       : ctx_(ctx),
+        limit_(limit),
         deadline_(clock::now() + limit),
         grace_(grace),
         abandon_(std::move(abandon)),
@@ -52,6 +56,7 @@ class run_monitor {
       std::lock_guard lock(mutex_);
       warm_end_ = w.warm_end();
       window_end_ = w.end();
+      deadline_ = std::max(deadline_, w.origin() + limit_);
     }
     cv_.notify_all();
   }
@@ -88,7 +93,7 @@ class run_monitor {
       time_point next = deadline_;
       if (phase_ == phase::warming) next = std::min(next, warm_end_);
       if (phase_ == phase::measuring) next = std::min(next, window_end_);
-      const time_point seen_warm_end = warm_end_;
+      const time_point seen_warm_end = warm_end_;  // changes once: the window opened
       cv_.wait_until(lock, next, [&] { return done_ || warm_end_ != seen_warm_end; });
       if (done_) return;
       const time_point now = clock::now();
@@ -123,7 +128,8 @@ class run_monitor {
   }
 
   run_context& ctx_;
-  const time_point deadline_;
+  const nanoseconds limit_;
+  time_point deadline_;
   const nanoseconds grace_;
   const std::function<void()> abandon_;
   mutable std::mutex mutex_;
@@ -204,6 +210,9 @@ void settle_status(run_record& r, const model_outcome& model, bool timed_out,
     if (!ctx.window().known()) {
       r.error += "; the window never opened: " + std::to_string(ctx.clients_started()) + " of " +
                  std::to_string(config.concurrency) + " clients had started";
+    } else if (r.ramp_ms >= 1000) {
+      r.error += " (after the clients' ramp of " +
+                 format_duration(std::chrono::milliseconds(std::llround(r.ramp_ms))) + ")";
     }
   }
 }
@@ -313,8 +322,10 @@ run_record run_isolated(const run_config& config, model_factory make, double rou
   ::close(fds[1]);
   const time_point started = clock::now();
   // The child reports by itself 1 s after its timeout even when its model is
-  // stuck; this bound is for a child that cannot even do that.
-  const time_point hard_deadline = started + config.effective_timeout() + std::chrono::seconds(5);
+  // stuck; this bound is for a child that cannot even do that. The timeout
+  // runs twice at most: once for a closed loop's ramp, once from the warm-up.
+  const time_point hard_deadline =
+      started + 2 * config.effective_timeout() + std::chrono::seconds(5);
   std::string text;
   bool killed = false;
   char buf[65536];
@@ -349,7 +360,7 @@ run_record run_isolated(const run_config& config, model_factory make, double rou
   }
   if (killed) {
     failed.status = run_status::timeout;
-    failed.error = "run did not finish within its timeout of " +
+    failed.error = "run did not finish within twice its timeout of " +
                    format_duration(config.effective_timeout()) +
                    " plus 5 s; its process was killed (a thread stuck in a system call?)";
     return failed;
