@@ -407,20 +407,41 @@ void summarize(const histogram& h, latency_summary& out) {
 
 }  // namespace
 
-void run_context::finish(run_record& out) {
-  std::lock_guard lock(mutex_);
+// What every thread recorded, merged.
+struct run_context::merged {
   histogram latency, uncorrected, resumes, queue_wait;
   std::vector<histogram> series;
-  std::vector<stall_event> stalls;
-  std::uint64_t errors = 0;
+  std::vector<stall_event> stalls;  // attributed resumes, raw (see shard)
+  std::uint64_t completed = 0, drained = 0, slow = 0, errors = 0, ids_unused = 0;
   std::int64_t busy_ns = 0, lag_ns = -1;
   std::size_t busy_threads = 0;
   std::string first_error;
-  out.completed = out.drained = out.slow_resumes = 0;
-  // Every shard's gathered completions into the ledger, and the ids it took
-  // but never handed out marked as done (a completion of one of those is an
-  // error: the task was never issued).
-  std::uint64_t unused = 0;
+};
+
+namespace {
+double us(std::int64_t ns) { return static_cast<double>(ns) / 1e3; }
+}  // namespace
+
+void run_context::finish(run_record& out) {
+  std::lock_guard lock(mutex_);
+  settle_ledger();
+  merged m = merge_shards();
+  count_tasks(m, out);
+  summarize_latency(m, out);
+  summarize_probe(out);
+  summarize_segments(m, out);
+  out.stall_log = stall_log(std::move(m.stalls));
+  out.series = time_series(m.series);
+  out.window_s = to_s(config_.duration);
+  out.throughput_per_s = out.window_s > 0 ? static_cast<double>(out.completed) / out.window_s : 0;
+  out.ramp_ms = window_.known() ? to_s(window_.origin() - start_) * 1e3 : 0;
+  out.model_facts = facts_;
+}
+
+// Every shard's gathered completions into the ledger, and the ids it took
+// but never handed out marked as done (a completion of one of those is an
+// error: the task was never issued).
+void run_context::settle_ledger() noexcept {
   for (const auto& s : shards_) {
     flush_marks(*s);
     for (; s->id_next < s->id_end; ++s->id_next, ++s->ids_unused) {
@@ -429,67 +450,92 @@ void run_context::finish(run_record& out) {
         record_error(*s, "task " + std::to_string(id) + " completed but never issued");
       }
     }
-    unused += s->ids_unused;
   }
+}
+
+run_context::merged run_context::merge_shards() const {
+  merged m;
   for (const auto& s : shards_) {
-    latency.merge(s->latency);
-    if (open_loop()) uncorrected.merge(s->uncorrected);
-    resumes.merge(s->resumes);
-    queue_wait.merge(s->queue_wait);
-    out.completed += s->completed;
-    out.drained += s->drained;
-    out.slow_resumes += s->slow;
-    errors += s->errors;
-    busy_ns += s->busy_ns;
-    busy_threads += s->resumes.count() > 0;
-    lag_ns = std::max(lag_ns, s->generator_lag_ns);
-    if (first_error.empty()) first_error = s->first_error;
-    if (series.size() < s->series.size()) series.resize(s->series.size());
+    m.latency.merge(s->latency);
+    if (open_loop()) m.uncorrected.merge(s->uncorrected);
+    m.resumes.merge(s->resumes);
+    m.queue_wait.merge(s->queue_wait);
+    m.completed += s->completed;
+    m.drained += s->drained;
+    m.slow += s->slow;
+    m.errors += s->errors;
+    m.ids_unused += s->ids_unused;
+    m.busy_ns += s->busy_ns;
+    m.busy_threads += s->resumes.count() > 0;
+    m.lag_ns = std::max(m.lag_ns, s->generator_lag_ns);
+    if (m.first_error.empty()) m.first_error = s->first_error;
+    if (m.series.size() < s->series.size()) m.series.resize(s->series.size());
     for (std::size_t i = 0; i < s->series.size(); ++i) {
-      if (s->series[i]) series[i].merge(*s->series[i]);
+      if (s->series[i]) m.series[i].merge(*s->series[i]);
     }
-    stalls.insert(stalls.end(), s->stalls.begin(), s->stalls.end());
+    m.stalls.insert(m.stalls.end(), s->stalls.begin(), s->stalls.end());
   }
   if (latency_in_series_) {
-    // See complete(): the window's completions are in the series from here on.
+    // See record_completion(): the window's completions are in the series
+    // from the warm-up's end on.
     for (std::size_t i = static_cast<std::size_t>(config_.warmup / config_.series_interval);
-         i < series.size(); ++i) {
-      latency.merge(series[i]);
+         i < m.series.size(); ++i) {
+      m.latency.merge(m.series[i]);
     }
   }
-  if (!open_loop()) uncorrected = latency;  // see complete()
-  out.issued = ledger_->reserved() - unused;
+  if (!open_loop()) m.uncorrected = m.latency;  // see record_completion()
+  return m;
+}
+
+// Completed, drained, issued, lost; the status those make.
+void run_context::count_tasks(const merged& m, run_record& out) const {
+  out.completed = m.completed;
+  out.drained = m.drained;
+  out.issued = ledger_->reserved() - m.ids_unused;
+  std::uint64_t errors = m.errors;
+  std::string first_error = m.first_error;
   if (const std::uint64_t lost = ledger_->missing(); lost > 0 && !aborted()) {
     errors += lost;
-    if (first_error.empty()) {
-      first_error = std::to_string(lost) + " issued tasks never completed";
-    }
+    if (first_error.empty()) first_error = std::to_string(lost) + " issued tasks never completed";
   }
   out.errors = errors;
   if (errors > 0) {
     out.status = run_status::error;
     out.error = std::to_string(errors) + " task error" + (errors == 1 ? "" : "s") +
                 "; first: " + first_error;
+  } else if (out.completed == 0 && !aborted()) {
+    // A throughput of 0 measured from nothing: the window never opened (a
+    // client never started) or no task fit in it.
+    out.status = run_status::error;
+    out.error =
+        !window_.known()
+            ? "the measured window never opened: " + std::to_string(clients_started_.load()) +
+                  " of " + std::to_string(config_.concurrency) + " clients started"
+            : "no task completed inside the measured window (" + std::to_string(out.drained) +
+                  " finished after it): lengthen --duration";
   }
+}
 
-  summarize(latency, out.latency);
-  summarize(uncorrected, out.latency_uncorrected);
+void run_context::summarize_latency(const merged& m, run_record& out) const {
+  summarize(m.latency, out.latency);
+  summarize(m.uncorrected, out.latency_uncorrected);
   out.spectrum_percentiles = {0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100};
   out.spectrum_corrected_us.clear();
   out.spectrum_uncorrected_us.clear();
   for (double p : out.spectrum_percentiles) {
-    out.spectrum_corrected_us.push_back(static_cast<double>(latency.value_at_percentile(p)) / 1e3);
-    out.spectrum_uncorrected_us.push_back(static_cast<double>(uncorrected.value_at_percentile(p)) /
-                                          1e3);
+    out.spectrum_corrected_us.push_back(us(m.latency.value_at_percentile(p)));
+    out.spectrum_uncorrected_us.push_back(us(m.uncorrected.value_at_percentile(p)));
   }
   out.offered_per_s = open_loop() ? config_.rate : 0;
   out.generator_lag_ms =
-      open_loop() ? static_cast<double>(std::max<std::int64_t>(0, lag_ns)) / 1e6 : -1;
+      open_loop() ? static_cast<double>(std::max<std::int64_t>(0, m.lag_ns)) / 1e6 : -1;
+}
 
+void run_context::summarize_probe(run_record& out) {
   // A probe still waiting for a deadline before the window's close never
   // woke: its scheduler starved it (e.g. it was held to the end). Count it as
   // late until the close, rather than as no stall at all.
-  const time_point warm_end = window_.warm_end(), window_end = window_.end();
+  const time_point window_end = window_.end();
   if (window_.known() && probe_.deadline_ < window_end) {
     const std::int64_t late = (window_end - probe_.deadline_).count();
     probe_.lateness_.record(late);
@@ -499,7 +545,6 @@ void run_context::finish(run_record& out) {
       probe_.stalls_.push_back({probe_.deadline_, late});
     }
   }
-  auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1e3; };
   const histogram& lag = probe_.lateness_;
   out.stall.samples = lag.count();
   out.stall.p50 = us(lag.value_at_percentile(50));
@@ -508,24 +553,29 @@ void run_context::finish(run_record& out) {
   out.stall.count_over_threshold = probe_.over_;
   out.stall.threshold_us = us(probe_.threshold_.count());
   out.stall.total_ms = static_cast<double>(probe_.over_total_ns_) / 1e6;
+}
 
-  out.resumes = resumes.count();
+// Cooperative models' resumes (segments); pool-like models' queue waits.
+void run_context::summarize_segments(const merged& m, run_record& out) const {
+  out.resumes = m.resumes.count();
+  out.slow_resumes = m.slow;
   out.slow_threshold_us = us(config_.slow_threshold.count());
-  out.resume_p99_us = us(resumes.value_at_percentile(99));
-  out.resume_max_us = us(resumes.max());
-  out.busy_ratio =
-      busy_threads > 0
-          ? static_cast<double>(busy_ns) /
-                (static_cast<double>(config_.duration.count()) * static_cast<double>(busy_threads))
-          : -1;
-  out.queue_waits = queue_wait.count();
-  out.queue_wait_p50_us = us(queue_wait.value_at_percentile(50));
-  out.queue_wait_p99_us = us(queue_wait.value_at_percentile(99));
-  out.queue_wait_max_us = us(queue_wait.max());
+  out.resume_p99_us = us(m.resumes.value_at_percentile(99));
+  out.resume_max_us = us(m.resumes.max());
+  out.busy_ratio = m.busy_threads > 0 ? static_cast<double>(m.busy_ns) /
+                                            (static_cast<double>(config_.duration.count()) *
+                                             static_cast<double>(m.busy_threads))
+                                      : -1;
+  out.queue_waits = m.queue_wait.count();
+  out.queue_wait_p50_us = us(m.queue_wait.value_at_percentile(50));
+  out.queue_wait_p99_us = us(m.queue_wait.value_at_percentile(99));
+  out.queue_wait_max_us = us(m.queue_wait.max());
+}
 
-  // Stall log: the attributed long resumes, plus probe stalls that no resume
-  // explains (scheduler overhead, or a model without resume segments). Keep the
-  // longest, report in time order, times in ms from the window's opening.
+// The attributed long resumes, plus probe stalls that no resume explains
+// (scheduler overhead, or a model without segments). Keeps the longest, in
+// time order, times in ms from the window's opening.
+std::vector<stall_event> run_context::stall_log(std::vector<stall_event> stalls) const {
   for (const stall_probe::event& p : probe_.stalls_) {
     const double begin = static_cast<double>((p.start - start_).count());
     const double end = begin + static_cast<double>(p.length_ns);
@@ -545,43 +595,29 @@ void run_context::finish(run_record& out) {
   std::sort(stalls.begin(), stalls.end(),
             [](const stall_event& a, const stall_event& b) { return a.at_ms < b.at_ms; });
   // Raw times count from start_; the log's from the window's opening.
-  const double window_ns = window_.known() ? static_cast<double>((warm_end - start_).count()) : 0.0;
+  const double window_ns =
+      window_.known() ? static_cast<double>((window_.warm_end() - start_).count()) : 0.0;
   for (stall_event& e : stalls) {
     e.at_ms = (e.at_ms - window_ns) / 1e6;
     e.length_ms /= 1e6;
   }
-  out.stall_log = std::move(stalls);
+  return stalls;
+}
 
-  // Time series from the run's start to the last completion, t from the window's opening.
+// From the warm-up's start to the last completion, t from the window's opening.
+time_series run_context::time_series(const std::vector<histogram>& series) const {
+  ccbench::time_series out;
   const std::size_t n = std::max(series.size(), probe_.series_max_.size());
-  const double interval_ms = static_cast<double>(config_.series_interval.count()) / 1e6;
-  out.series = {};
-  out.series.interval_ms = interval_ms;
+  out.interval_ms = static_cast<double>(config_.series_interval.count()) / 1e6;
   for (std::size_t i = 0; i < n; ++i) {
-    out.series.t_ms.push_back(static_cast<double>(i) * interval_ms -
-                              static_cast<double>(config_.warmup.count()) / 1e6);
+    out.t_ms.push_back(static_cast<double>(i) * out.interval_ms -
+                       static_cast<double>(config_.warmup.count()) / 1e6);
     const bool have = i < series.size();
-    out.series.completed.push_back(have ? series[i].count() : 0);
-    out.series.p99_us.push_back(have ? us(series[i].value_at_percentile(99)) : 0);
-    out.series.stall_max_us.push_back(i < probe_.series_max_.size() ? us(probe_.series_max_[i])
-                                                                    : 0);
+    out.completed.push_back(have ? series[i].count() : 0);
+    out.p99_us.push_back(have ? us(series[i].value_at_percentile(99)) : 0);
+    out.stall_max_us.push_back(i < probe_.series_max_.size() ? us(probe_.series_max_[i]) : 0);
   }
-
-  out.window_s = to_s(config_.duration);
-  out.throughput_per_s = out.window_s > 0 ? static_cast<double>(out.completed) / out.window_s : 0;
-  out.ramp_ms = window_.known() ? to_s(window_.origin() - start_) * 1e3 : 0;
-  out.model_facts = facts_;
-  if (out.status == run_status::ok && out.completed == 0 && !aborted()) {
-    // A throughput of 0 measured from nothing: the window never opened (a
-    // client never started) or no task fit in it.
-    out.status = run_status::error;
-    out.error =
-        !window_.known()
-            ? "the measured window never opened: " + std::to_string(clients_started_.load()) +
-                  " of " + std::to_string(config_.concurrency) + " clients started"
-            : "no task completed inside the measured window (" + std::to_string(out.drained) +
-                  " finished after it): lengthen --duration";
-  }
+  return out;
 }
 
 // ---- model_context -----------------------------------------------------------

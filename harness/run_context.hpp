@@ -300,6 +300,16 @@ class run_context {
                                                    segment& seg, time_point now,
                                                    const run_window::edges& w) noexcept;
   void close_segment(segment& seg, time_point now) noexcept;
+  // finish(), step by step.
+  struct merged;
+  void settle_ledger() noexcept;
+  merged merge_shards() const;
+  void count_tasks(const merged& m, run_record& out) const;
+  void summarize_latency(const merged& m, run_record& out) const;
+  void summarize_probe(run_record& out);
+  void summarize_segments(const merged& m, run_record& out) const;
+  std::vector<stall_event> stall_log(std::vector<stall_event> stalls) const;
+  ccbench::time_series time_series(const std::vector<histogram>& series) const;
   // close_segment() once the run is known not aborted, with `s` looked up.
   // A segment is recorded when it began in the window.
   void close_segment(shard& s, segment& seg, time_point now, const run_window::edges& w) noexcept {
