@@ -268,6 +268,108 @@ run_record run_in_process(const run_config& config, model_factory make, double r
   return record;
 }
 
+namespace {
+
+// In the forked child: its own process group (so the parent can kill it with
+// its workers), death with the parent, the run, and its record down `out`.
+[[noreturn]] void run_child(int out, pid_t parent, const run_config& config, model_factory make,
+                            double rounds_per_ns) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  signal(SIGINT, SIG_DFL);
+  auto send = [out](const run_record& r) {
+    const std::string text = record_to_json_text(r);
+    std::size_t done = 0;
+    while (done < text.size()) {
+      const ssize_t n = ::write(out, text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) _exit(3);
+      done += static_cast<std::size_t>(n);
+    }
+  };
+  const run_record r = run_in_process(config, make, rounds_per_ns, [&](const run_record& p) {
+    send(p);
+    _exit(0);  // abandon the stuck model: its threads die with the process
+  });
+  send(r);
+  _exit(0);
+}
+
+// What the parent read from the child: its record's text, whether it had to
+// be killed, and how it ended.
+struct child_report {
+  std::string text;
+  bool killed = false;
+  int wait_status = 0;
+};
+
+// Reads the child's record until EOF, killing its process group at
+// `hard_deadline` or on an interrupt; then reaps it and anything it left.
+child_report await_child(pid_t pid, int in, time_point hard_deadline) {
+  child_report out;
+  char buf[65536];
+  while (true) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(hard_deadline - clock::now());
+    if (left.count() <= 0 || interrupted) {
+      killpg(pid, SIGKILL);
+      out.killed = true;
+      break;
+    }
+    pollfd p{in, POLLIN, 0};
+    const int ready = poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 200)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const ssize_t n = ::read(in, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(in);
+  while (waitpid(pid, &out.wait_status, 0) < 0 && errno == EINTR) {
+  }
+  killpg(pid, SIGKILL);  // anything the model left behind in its group
+  return out;
+}
+
+// The record the child sent, or a failed one saying why there is none.
+run_record record_of(const child_report& c, const run_config& config, run_record failed) {
+  if (interrupted) {
+    failed.error = "interrupted";
+    return failed;
+  }
+  if (c.killed) {
+    failed.status = run_status::timeout;
+    failed.error = "run did not finish within twice its timeout of " +
+                   format_duration(config.effective_timeout()) +
+                   " plus 5 s; its process was killed (a thread stuck in a system call?)";
+    return failed;
+  }
+  if (!c.text.empty()) {
+    try {
+      run_record r = record_from_json_text(c.text);
+      r.config = config;
+      if (WIFSIGNALED(c.wait_status)) {
+        r.status = run_status::error;
+        r.error = "crashed with " + signal_name(WTERMSIG(c.wait_status)) + " during teardown";
+      }
+      return r;
+    } catch (const std::exception&) {
+      // fall through: a truncated record is a crash
+    }
+  }
+  if (WIFSIGNALED(c.wait_status)) {
+    failed.error = "model crashed with " + signal_name(WTERMSIG(c.wait_status));
+  } else {
+    failed.error = "run process exited with status " + std::to_string(WEXITSTATUS(c.wait_status)) +
+                   " without a result";
+  }
+  return failed;
+}
+
+}  // namespace
+
 run_record run_isolated(const run_config& config, model_factory make, double rounds_per_ns) {
   run_record failed;
   failed.config = config;
@@ -291,32 +393,9 @@ run_record run_isolated(const run_config& config, model_factory make, double rou
     return failed;
   }
   if (pid == 0) {
-    // Child: own process group (so the parent can kill it with its workers),
-    // and die with the parent.
     ::close(fds[0]);
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    signal(SIGINT, SIG_DFL);
-    const int out = fds[1];
-    auto send = [out](const run_record& r) {
-      const std::string text = record_to_json_text(r);
-      std::size_t done = 0;
-      while (done < text.size()) {
-        const ssize_t n = ::write(out, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) _exit(3);
-        done += static_cast<std::size_t>(n);
-      }
-    };
-    const run_record r = run_in_process(config, make, rounds_per_ns, [&](const run_record& p) {
-      send(p);
-      _exit(0);  // abandon the stuck model: its threads die with the process
-    });
-    send(r);
-    _exit(0);
+    run_child(fds[1], parent, config, make, rounds_per_ns);
   }
-
   setpgid(pid, pid);  // also from the parent, so there is no race with killpg
   running_child = pid;
   ::close(fds[1]);
@@ -324,67 +403,11 @@ run_record run_isolated(const run_config& config, model_factory make, double rou
   // The child reports by itself 1 s after its timeout even when its model is
   // stuck; this bound is for a child that cannot even do that. The timeout
   // runs twice at most: once for a closed loop's ramp, once from the warm-up.
-  const time_point hard_deadline =
-      started + 2 * config.effective_timeout() + std::chrono::seconds(5);
-  std::string text;
-  bool killed = false;
-  char buf[65536];
-  while (true) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(hard_deadline - clock::now());
-    if (left.count() <= 0 || interrupted) {
-      killpg(pid, SIGKILL);
-      killed = true;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 200)));
-    if (ready < 0 && errno != EINTR) break;
-    if (ready <= 0) continue;
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  killpg(pid, SIGKILL);  // anything the model left behind in its group
+  const child_report report =
+      await_child(pid, fds[0], started + 2 * config.effective_timeout() + std::chrono::seconds(5));
   running_child = 0;
-
   failed.wall_s = to_s(clock::now() - started);
-  if (interrupted) {
-    failed.error = "interrupted";
-    return failed;
-  }
-  if (killed) {
-    failed.status = run_status::timeout;
-    failed.error = "run did not finish within twice its timeout of " +
-                   format_duration(config.effective_timeout()) +
-                   " plus 5 s; its process was killed (a thread stuck in a system call?)";
-    return failed;
-  }
-  if (!text.empty()) {
-    try {
-      run_record r = record_from_json_text(text);
-      r.config = config;
-      if (WIFSIGNALED(status)) {
-        r.status = run_status::error;
-        r.error = "crashed with " + signal_name(WTERMSIG(status)) + " during teardown";
-      }
-      return r;
-    } catch (const std::exception&) {
-      // fall through: a truncated record is a crash
-    }
-  }
-  if (WIFSIGNALED(status)) {
-    failed.error = "model crashed with " + signal_name(WTERMSIG(status));
-  } else {
-    failed.error = "run process exited with status " + std::to_string(WEXITSTATUS(status)) +
-                   " without a result";
-  }
-  return failed;
+  return record_of(report, config, std::move(failed));
 }
 
 void interrupt_isolated_run() noexcept {
