@@ -51,6 +51,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "harness/model.hpp"
@@ -147,6 +148,17 @@ class basic_routine_set : public first_error {
   std::size_t live_ = 0;
 };
 using routine_set = basic_routine_set<>;
+
+/// What models whose coroutines are routines share: the coroutine type, and
+/// no per-coroutine state. Derive a model's primitives from it.
+struct routine_primitives {
+  template <class T>
+  using task = routine<T>;
+  struct client {
+    template <class M>
+    explicit client(M&) noexcept {}
+  };
+};
 
 /// Runs the load plan of a run on model M's primitives (see the top of this
 /// file). Construct it in the model's run(), then run probe() and the load
@@ -256,6 +268,22 @@ class driver {
   M& m_;
   const offload_plan plan_;
 };
+
+/// For models that run no scheduler on the runner's thread (a thread pool,
+/// worker processes): starts the probe on a thread of its own and the load
+/// on this one (an open loop's generator then runs here until its schedule
+/// ends: the dispatcher). A failure to start the load is kept in `live`.
+/// Returns the probe's thread: join it once `live` is empty.
+template <class M>
+std::thread start_dispatching(driver<M>& d, routine_set& live) {
+  std::thread probe([&d, &live] { live.start_here(d.probe()); });
+  try {
+    d.start_load();
+  } catch (...) {
+    live.record(std::current_exception());
+  }
+  return probe;
+}
 
 // ---- implementation --------------------------------------------------------
 

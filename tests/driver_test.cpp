@@ -23,12 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 
 template <bool Cooperative>
-struct fake_primitives {
-  template <class T>
-  using task = routine<T>;
-  struct client {
-    explicit client(fake_primitives&) noexcept {}
-  };
+struct fake_primitives : routine_primitives {
   static constexpr bool cooperative = Cooperative;
 
   run_context* ctx = nullptr;

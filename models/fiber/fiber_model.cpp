@@ -259,12 +259,7 @@ std::uint64_t run_in_process(process_pool& procs, const step& s, std::uint64_t a
 // Boost.Fiber's primitives for the driver (harness/driver.hpp). The driver's
 // coroutines are routines, each run to its end in a fiber of its own: a wait
 // suspends the fiber (sleep_until, yield, a future), never the routine.
-struct fiber_primitives {
-  template <class T>
-  using task = routine<T>;
-  struct client {
-    explicit client(fiber_primitives&) noexcept {}
-  };
+struct fiber_primitives : routine_primitives {
   static constexpr bool cooperative = true;
 
   locked_stack_pool& stacks;
@@ -331,7 +326,7 @@ class fiber_model final : public model {
     std::optional<process_pool> procs = offload_processes(ctx);
     locked_stack_pool stacks(stack_bytes);
     fiber_routines live;
-    fiber_primitives prims{stacks, live, pool ? &*pool : nullptr, procs ? &*procs : nullptr};
+    fiber_primitives prims{{}, stacks, live, pool ? &*pool : nullptr, procs ? &*procs : nullptr};
     driver<fiber_primitives> d(ctx, prims);
 
     // The runner's thread is scheduler thread 0 and makes the first fibers;

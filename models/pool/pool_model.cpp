@@ -29,12 +29,7 @@ void precise_sleeps_on_this_thread() noexcept {
 // A client's yield between tasks queues its next task in the arena's FIFO,
 // like any request handed to a pool; the generator and the probe run on
 // threads of their own and only sleep there.
-struct pool_primitives {
-  template <class T>
-  using task = routine<T>;
-  struct client {
-    explicit client(pool_primitives&) noexcept {}
-  };
+struct pool_primitives : routine_primitives {
   static constexpr bool cooperative = false;
 
   tbb::task_arena& arena;
@@ -85,17 +80,12 @@ class pool_model final : public model {
     arena.initialize();
     ctx.note("tbb", TBB_VERSION_STRING);
     routine_set live;
-    pool_primitives prims{arena, live};
+    pool_primitives prims{{}, arena, live};
     driver<pool_primitives> d(ctx, prims);
-    std::thread probe([&] { live.start_here(d.probe()); });
     // The runner's thread starts the clients (each queues its first task), or
     // is the open loop's dispatcher: it hands each arrival to the pool at its
     // intended time, as a server's acceptor would.
-    try {
-      d.start_load();
-    } catch (...) {
-      live.record(std::current_exception());
-    }
+    std::thread probe = start_dispatching(d, live);
     live.wait();
     probe.join();
     live.rethrow_if_any();

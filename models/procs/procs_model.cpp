@@ -127,12 +127,7 @@ class procs_model final : public model {
       prims.pool = &pool;
       ctx.note("workers", static_cast<double>(workers));
       driver<procs_primitives> d(ctx, prims);
-      std::thread probe([&] { live.start_here(d.probe()); });
-      try {
-        d.start_load();
-      } catch (...) {
-        live.record(std::current_exception());
-      }
+      std::thread probe = start_dispatching(d, live);
       // Checks for an abort now and then: then the pool's destructor cuts
       // the jobs still running short (a block:1h step) instead of waiting.
       while (!live.wait_for(100ms) && !ctx.aborted()) {
