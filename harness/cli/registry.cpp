@@ -5,6 +5,7 @@
 #include "models/asio/asio_model.hpp"
 #include "models/fiber/fiber_model.hpp"
 #include "models/loop/loop_model.hpp"
+#include "models/loop/tour.hpp"
 #include "models/pool/pool_model.hpp"
 #include "models/procs/procs_model.hpp"
 
@@ -26,7 +27,8 @@ const std::array<model_info, 5> all_models{{
       .color_thread = "#2aa7c9",
       .color_process = "#6a51a3",
       .marker = "o"},
-     &models::make_loop_model},
+     &models::make_loop_model,
+     &loop::run_tour_lessons},
     {"asio",
      "Boost.Asio C++20 coroutines (awaitable, co_spawn, steady_timer) on one io_context run by "
      "--threads threads",

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "harness/runner.hpp"
+#include "harness/tour.hpp"
 
 namespace ccbench {
 
@@ -13,6 +14,9 @@ struct model_info {
   std::string_view description;
   model_traits traits;  ///< recorded in every run of the model (run_record::traits)
   model_factory make;
+  /// The seed notebook's lessons on the model's own API (`ccbench tour`);
+  /// nullptr for a model without them.
+  tour_lessons tour = nullptr;
 };
 
 /// Every registered model, in the order `ccbench list` prints them.
