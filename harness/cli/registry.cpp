@@ -101,4 +101,13 @@ const model_info* find_model(std::string_view name) {
   return nullptr;
 }
 
+const model_info* first_model(const std::function<bool(const model_traits&)>& fits) {
+  for (const model_info& m : all_models) {
+    if (fits(m.traits)) return &m;
+  }
+  return nullptr;
+}
+
+const model_info& default_model() { return *find_model("loop"); }
+
 }  // namespace ccbench

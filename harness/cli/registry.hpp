@@ -1,6 +1,7 @@
 // The one place that names every model.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -23,5 +24,9 @@ struct model_info {
 std::span<const model_info> registered_models();
 /// nullptr when no model has that name.
 const model_info* find_model(std::string_view name);
+/// The first registered model whose traits `fit`; nullptr when none does.
+const model_info* first_model(const std::function<bool(const model_traits&)>& fits);
+/// The model `ccbench run` runs when --model is not given.
+const model_info& default_model();
 
 }  // namespace ccbench

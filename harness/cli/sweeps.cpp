@@ -120,12 +120,8 @@ std::vector<variant> candidates(const workload& w, int cores, int per_task) {
 
 // The first candidate of the sweeps, in registry order, whose traits `fit`;
 // nullptr when none does.
-template <class Fits>
-const model_info* first_candidate(Fits fits) {
-  for (const model_info& m : registered_models()) {
-    if (m.traits.sweep && fits(m.traits)) return &m;
-  }
-  return nullptr;
+const model_info* first_candidate(bool (*fits)(const model_traits&)) {
+  return first_model([fits](const model_traits& t) { return t.sweep && fits(t); });
 }
 
 // An event loop on one thread: a cooperative model with a single thread.
