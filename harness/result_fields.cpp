@@ -160,6 +160,7 @@ run_field required(run_field f) {
 constexpr std::string_view offload_modes[] = {"none", "thread", "process"};
 constexpr std::string_view arrival_kinds[] = {"closed", "open"};
 constexpr std::string_view run_statuses[] = {"ok", "error", "timeout"};
+constexpr std::string_view thread_sizings[] = {"one", "cores", "per_task"};
 
 // latency_us and latency_uncorrected_us: the same eight fields; summary.csv
 // has the first seven of latency_us as latency_<name>_us.
@@ -336,6 +337,17 @@ std::vector<run_field> make_run_fields() {
                },
                offload_modes});
   f.push_back(run<&R::traits, &M::sweep>("model_traits.sweep"));
+  // Any other value (or none, in files older than the field) reads as cores.
+  f.push_back(
+      {"model_traits.sweep_threads", "", field_kind::text,
+       [](const R& r) -> field_value { return std::string(to_string(r.traits.sweep_threads)); },
+       [](R& r, const field_value& v) {
+         const std::string s = value_as<std::string>(v);
+         r.traits.sweep_threads = s == "one"        ? thread_sizing::one
+                                  : s == "per_task" ? thread_sizing::per_task
+                                                    : thread_sizing::cores;
+       },
+       thread_sizings});
   f.push_back(run<&R::traits, &M::order>("model_traits.order"));
   f.push_back(omit_null(empty_is_null<&R::traits, &M::color>("model_traits.colors.none")));
   f.push_back(omit_null(empty_is_null<&R::traits, &M::color_thread>("model_traits.colors.thread")));
@@ -360,6 +372,18 @@ std::string_view to_string(run_status status) {
       return "error";
     case run_status::timeout:
       return "timeout";
+  }
+  return "?";
+}
+
+std::string_view to_string(thread_sizing sizing) {
+  switch (sizing) {
+    case thread_sizing::one:
+      return "one";
+    case thread_sizing::cores:
+      return "cores";
+    case thread_sizing::per_task:
+      return "per_task";
   }
   return "?";
 }

@@ -49,6 +49,15 @@ struct time_series {
   std::vector<double> stall_max_us;
 };
 
+/// How the built-in sweeps size a model's --threads.
+enum class thread_sizing : std::uint8_t {
+  one,       ///< one thread: the model has one by definition (ignores --threads)
+  cores,     ///< one thread (or worker process) per core
+  per_task,  ///< a thread per task in flight where the sweep asks for that (the classic
+             ///< thread-per-request server), else one per core
+};
+std::string_view to_string(thread_sizing sizing);
+
 /// What the registry says of a model (harness/cli/registry.cpp). Every run
 /// carries its model's traits, so that readers of results (plot/) need no list
 /// of models of their own.
@@ -57,6 +66,7 @@ struct model_traits {
   bool cooperative = false;  ///< a non-blocking wait frees its thread for other tasks
   bool offload_thread = false, offload_process = false;  ///< --offload modes beyond none
   bool sweep = true;                                     ///< a candidate of the built-in sweeps
+  thread_sizing sweep_threads = thread_sizing::cores;    ///< its --threads in the built-in sweeps
   int order = 0;  ///< place in legends and tables (lower first)
   /// Chart colours ("#rrggbb") for offload none, thread and process, and a
   /// matplotlib marker; empty: the chart picks one.

@@ -202,19 +202,21 @@ TEST(Results, ModelTraitsAreWrittenAsTheSchemaSays) {
   r.traits.offload_thread = true;
   r.traits.offload_process = false;
   r.traits.sweep = false;
+  r.traits.sweep_threads = thread_sizing::per_task;
   r.traits.order = 3;
   r.traits.color = "#112233";
   r.traits.color_process = "#445566";
   r.traits.marker = "s";
   const auto t = nlohmann::json::parse(record_to_json_text(r))["model_traits"];
   EXPECT_EQ(t, nlohmann::json::parse(R"({"uses_threads": false, "cooperative": true,
-      "offload": ["none", "thread"], "sweep": false, "order": 3,
+      "offload": ["none", "thread"], "sweep": false, "sweep_threads": "per_task", "order": 3,
       "colors": {"none": "#112233", "process": "#445566"}, "marker": "s"})"));
   const run_record back = record_from_json_text(record_to_json_text(r));
   EXPECT_TRUE(back.traits.offload_thread);
   EXPECT_FALSE(back.traits.offload_process);
   EXPECT_EQ(back.traits.color_thread, "");
   EXPECT_EQ(back.traits.color_process, "#445566");
+  EXPECT_EQ(back.traits.sweep_threads, thread_sizing::per_task);
 }
 
 TEST(Results, ModelFactsKeepTheirTypes) {

@@ -71,6 +71,7 @@ TEST(Suite, RecordsCarryTheirModelsTraits) {
     EXPECT_EQ(rec.traits.uses_threads, want.uses_threads) << rec.config.model;
     EXPECT_EQ(rec.traits.cooperative, want.cooperative) << rec.config.model;
     EXPECT_EQ(rec.traits.offload_thread, want.offload_thread) << rec.config.model;
+    EXPECT_EQ(rec.traits.sweep_threads, want.sweep_threads) << rec.config.model;
     EXPECT_EQ(rec.traits.order, want.order) << rec.config.model;
     EXPECT_EQ(rec.traits.color, want.color) << rec.config.model;
     EXPECT_EQ(rec.traits.marker, want.marker) << rec.config.model;

@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "harness/cli/sweeps.hpp"
@@ -46,6 +50,78 @@ bisection crossover_on(int cores) {
     (pool > 1.05 * loop ? out.pool_won_us : out.loop_kept_up_us).push_back(x_s * 1e6);
   }
   return out;
+}
+
+// One line per planned run: what the sweep set, and any other field that is
+// not run_config's default.
+std::string describe(const run_config& c) {
+  const run_config d;
+  std::ostringstream line;
+  line << c.group << " | " << c.model << " " << to_string(c.options.offload) << " t"
+       << c.options.threads << " | " << c.workload << " | " << c.scenario << " | "
+       << to_string(c.arrival) << " c" << c.concurrency << " r" << c.rate << " | "
+       << format_duration(c.warmup) << " + " << format_duration(c.duration) << " rep "
+       << c.repetition;
+  auto other = [&](const char* name, auto value, auto default_value) {
+    if (value != default_value) line << " " << name << " " << value;
+  };
+  auto other_time = [&](const char* name, nanoseconds value, nanoseconds default_value) {
+    if (value != default_value) line << " " << name << " " << format_duration(value);
+  };
+  other("offload_threads", c.options.offload_threads, d.options.offload_threads);
+  other_time("timeout", c.timeout, d.timeout);
+  other_time("stall_period", c.stall_period, d.stall_period);
+  other_time("stall_threshold", c.stall_threshold, d.stall_threshold);
+  other_time("slow_threshold", c.slow_threshold, d.slow_threshold);
+  other_time("interval", c.series_interval, d.series_interval);
+  other("seed", c.seed, d.seed);
+  return line.str();
+}
+
+// Every run a sweep plans: its fixed list, then what it adds as results come
+// in. Every run added reports one task per second per thread (so the crossover
+// bisects towards its lower bound).
+std::string plan_text(std::string_view name, bool full, int cores) {
+  suite_plan plan = make_sweep(name, full, cores);
+  std::string text;
+  std::vector<run_record> done;
+  for (const run_config& c : plan.runs) text += describe(c) + "\n";
+  for (int round = 0; plan.more && round < 100; ++round) {
+    const std::vector<run_config> more = plan.more(done);
+    if (more.empty()) break;
+    for (const run_config& c : more) {
+      text += describe(c) + "\n";
+      run_record r;
+      r.config = c;
+      r.throughput_per_s = c.options.threads;
+      done.push_back(r);
+    }
+  }
+  return text;
+}
+
+// The runs `make bench` plans on 2 cores and on 16 are the ones recorded in
+// tests/sweep_plans.txt. A change that alters them on purpose rewrites that
+// file: the test writes what it planned to sweep_plans.actual.txt in its
+// working directory.
+TEST(Sweeps, BenchPlansTheRecordedRuns) {
+  std::string actual;
+  for (int cores : {2, 16}) {
+    actual += "# bench on " + std::to_string(cores) + " cores\n" + plan_text("bench", false, cores);
+  }
+  std::ifstream in(std::filesystem::path(CCBENCH_SOURCE_DIR) / "tests" / "sweep_plans.txt");
+  std::ostringstream expected;
+  expected << in.rdbuf();
+  std::ofstream("sweep_plans.actual.txt") << actual;
+  ASSERT_FALSE(expected.str().empty()) << "cannot read tests/sweep_plans.txt";
+  std::istringstream a(actual), e(expected.str());
+  std::string la, le;
+  for (int line = 1; std::getline(e, le); ++line) {
+    ASSERT_TRUE(std::getline(a, la))
+        << "planned fewer runs; expected at line " << line << ": " << le;
+    ASSERT_EQ(la, le) << "at line " << line;
+  }
+  EXPECT_FALSE(std::getline(a, la)) << "planned more runs: " << la;
 }
 
 // The loop's core is full at 10 ms / (N - 1) with N = 8 x cores clients; past

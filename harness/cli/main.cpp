@@ -52,6 +52,36 @@ nanoseconds positive_duration(const std::string& text, const std::string& flag) 
   return d;
 }
 
+// The registered models whose traits `fit`, comma-separated, in registry order.
+template <class Fits>
+std::string model_names(Fits fits) {
+  std::string names;
+  for (const model_info& m : registered_models()) {
+    if (fits(m.traits)) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  }
+  return names;
+}
+
+// `ccbench --help`'s examples, with models from the registry: the default model
+// beside one whose threads hold their tasks' waits, and one that offloads.
+std::string examples() {
+  std::string out = "Examples:\n  ccbench list\n";
+  const std::string first(default_model().name);
+  if (const model_info* m = first_model([](const model_traits& t) { return !t.cooperative; })) {
+    out += "  ccbench run --model " + first + "," + std::string(m->name) +
+           " --threads 2 --workload io:20ms --concurrency 200\n";
+  }
+  if (const model_info* m = first_model([](const model_traits& t) { return t.offload_thread; })) {
+    out += "  ccbench run --model " + std::string(m->name) +
+           " --offload none,thread --workload io:5ms,block:20ms -c 10\n";
+  }
+  return out +
+         "  ccbench sweep bench --out results/mine\n"
+         "  ccbench compare results/before results/after\n"
+         "  ccbench tour\n"
+         "Run 'ccbench COMMAND --help' for a command's flags.";
+}
+
 // Flags shared by `run` and `sweep` that say where results go.
 struct output_flags {
   std::string json, out;
@@ -82,7 +112,7 @@ struct output_flags {
 };
 
 struct run_flags {
-  std::string model = "loop";
+  std::string model = std::string(default_model().name);
   std::string threads;
   std::string offload = "none";
   std::string offload_threads = "0";
@@ -102,18 +132,20 @@ struct run_flags {
   output_flags output;
 
   void add_to(CLI::App& app) {
-    std::string names;
-    for (const model_info& m : registered_models()) {
-      names += (names.empty() ? "" : ", ") + std::string(m.name);
-    }
+    const std::string names = model_names([](const model_traits&) { return true; });
     app.add_option("-m,--model", model,
                    "Models, comma-separated: " + names + " (see `ccbench list`)")
         ->type_name("LIST")
         ->capture_default_str();
-    app.add_option("-t,--threads", threads,
-                   "Scheduler threads or workers per model, comma-separated (default: the "
-                   "number of cores); loop always has one")
-        ->type_name("LIST");
+    std::string threads_help =
+        "Scheduler threads or workers per model, comma-separated (default: the number of cores)";
+    const std::string single = model_names([](const model_traits& t) { return !t.uses_threads; });
+    if (!single.empty()) {
+      threads_help +=
+          "; " + single +
+          (single.find(',') == std::string::npos ? " always has one" : " always have one");
+    }
+    app.add_option("-t,--threads", threads, threads_help)->type_name("LIST");
     app.add_option("--offload", offload,
                    "Where event-loop models send steps that would block them: none, thread "
                    "(block steps to a thread pool, like asyncio.to_thread), process (also cpu "
@@ -274,15 +306,7 @@ int cli_main(int argc, char** argv) {
       "latency from the intended start, and scheduler stalls.",
       "ccbench"};
   app.require_subcommand(0, 1);
-  app.footer(
-      "Examples:\n"
-      "  ccbench list\n"
-      "  ccbench run --model loop,pool --threads 2 --workload io:20ms --concurrency 200\n"
-      "  ccbench run --model loop --offload none,thread --workload io:5ms,block:20ms -c 10\n"
-      "  ccbench sweep bench --out results/mine\n"
-      "  ccbench compare results/before results/after\n"
-      "  ccbench tour\n"
-      "Run 'ccbench COMMAND --help' for a command's flags.");
+  app.footer(examples());
 
   run_flags run;
   CLI::App* run_cmd = app.add_subcommand("run", "Run one configuration or a matrix of them");

@@ -5,6 +5,7 @@
 #include "models/asio/asio_model.hpp"
 #include "models/fiber/fiber_model.hpp"
 #include "models/loop/loop_model.hpp"
+#include "models/loop/tour.hpp"
 #include "models/pool/pool_model.hpp"
 #include "models/procs/procs_model.hpp"
 
@@ -20,12 +21,14 @@ const std::array<model_info, 5> all_models{{
       .offload_thread = true,
       .offload_process = true,
       .sweep = true,
+      .sweep_threads = thread_sizing::one,
       .order = 0,
       .color = "#1f5fa8",
       .color_thread = "#2aa7c9",
       .color_process = "#6a51a3",
       .marker = "o"},
-     &models::make_loop_model},
+     &models::make_loop_model,
+     &loop::run_tour_lessons},
     {"asio",
      "Boost.Asio C++20 coroutines (awaitable, co_spawn, steady_timer) on one io_context run by "
      "--threads threads",
@@ -34,6 +37,7 @@ const std::array<model_info, 5> all_models{{
       .offload_thread = true,
       .offload_process = true,
       .sweep = true,
+      .sweep_threads = thread_sizing::cores,
       .order = 1,
       .color = "#e6750a",
       .color_thread = "#b8860b",
@@ -48,6 +52,7 @@ const std::array<model_info, 5> all_models{{
       .offload_thread = true,
       .offload_process = true,
       .sweep = true,
+      .sweep_threads = thread_sizing::cores,
       .order = 2,
       .color = "#2e8b3a",
       .color_thread = "#7cb342",
@@ -61,6 +66,7 @@ const std::array<model_info, 5> all_models{{
       .offload_thread = false,
       .offload_process = false,
       .sweep = true,
+      .sweep_threads = thread_sizing::per_task,
       .order = 3,
       .color = "#c62828",
       .color_thread = "",
@@ -75,6 +81,7 @@ const std::array<model_info, 5> all_models{{
       .offload_thread = false,
       .offload_process = false,
       .sweep = true,
+      .sweep_threads = thread_sizing::cores,
       .order = 4,
       .color = "#8e24aa",
       .color_thread = "",
@@ -93,5 +100,14 @@ const model_info* find_model(std::string_view name) {
   }
   return nullptr;
 }
+
+const model_info* first_model(const std::function<bool(const model_traits&)>& fits) {
+  for (const model_info& m : all_models) {
+    if (fits(m.traits)) return &m;
+  }
+  return nullptr;
+}
+
+const model_info& default_model() { return *find_model("loop"); }
 
 }  // namespace ccbench

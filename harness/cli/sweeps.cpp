@@ -76,22 +76,57 @@ run_config make_run(const variant& v, const std::string& spec, std::string_view 
   return c;
 }
 
-// The models worth comparing on `w`: each in the form a user would deploy it
-// there (event-loop models offload blocking calls when the task has them; the
-// loop also tries CPU bursts in processes).
-std::vector<variant> candidates(const workload& w, int cores, int pool_threads) {
+// A model's --threads in a sweep (model_traits::sweep_threads): `per_task` is
+// what the sweep gives a thread-per-task model (a thread per task in flight,
+// or the cores).
+int sweep_threads(const model_traits& t, int cores, int per_task) {
+  switch (t.sweep_threads) {
+    case thread_sizing::one:
+      return 1;
+    case thread_sizing::cores:
+      return cores;
+    case thread_sizing::per_task:
+      return per_task;
+  }
+  return cores;
+}
+
+// The models worth comparing on `w`, every candidate of the sweeps in registry
+// order, each in the form a user would deploy it there: a cooperative model
+// offloads blocking calls when the task has them; one on a single thread also
+// runs as it is and, when the task computes, with CPU bursts in processes (its
+// one core cannot run them side by side). Other models run every step
+// themselves.
+std::vector<variant> candidates(const workload& w, int cores, int per_task) {
   const bool block = w.has(step_kind::block);
   const bool cpu = w.has(step_kind::cpu);
-  const offload_mode async_offload = block ? offload_mode::thread : offload_mode::none;
-  std::vector<variant> v = {{"loop", offload_mode::none, 1}};
-  if (block) v.push_back({"loop", offload_mode::thread, 1});
-  if (cpu) v.push_back({"loop", offload_mode::process, 1});
-  v.push_back({"asio", async_offload, cores});
-  v.push_back({"fiber", async_offload, cores});
-  v.push_back({"pool", offload_mode::none, pool_threads});
-  v.push_back({"procs", offload_mode::none, cores});
+  std::vector<variant> v;
+  for (const model_info& m : registered_models()) {
+    if (!m.traits.sweep) continue;
+    const int threads = sweep_threads(m.traits, cores, per_task);
+    if (!m.traits.cooperative) {
+      v.push_back({m.name, offload_mode::none, threads});
+    } else if (m.traits.sweep_threads == thread_sizing::one) {
+      v.push_back({m.name, offload_mode::none, threads});
+      if (block) v.push_back({m.name, offload_mode::thread, threads});
+      if (cpu) v.push_back({m.name, offload_mode::process, threads});
+    } else {
+      v.push_back({m.name, block ? offload_mode::thread : offload_mode::none, threads});
+    }
+  }
   std::erase_if(v, [](const variant& x) { return !available(x); });
   return v;
+}
+
+// The first candidate of the sweeps, in registry order, whose traits `fit`;
+// nullptr when none does.
+const model_info* first_candidate(bool (*fits)(const model_traits&)) {
+  return first_model([fits](const model_traits& t) { return t.sweep && fits(t); });
+}
+
+// An event loop on one thread: a cooperative model with a single thread.
+bool single_thread_loop(const model_traits& t) {
+  return t.cooperative && t.sweep_threads == thread_sizing::one;
 }
 
 std::string spec_of(double io_ns, double cpu_ns, double block_ns) {
@@ -145,8 +180,8 @@ void add_decision_map(suite_plan& plan, bool full, int cores) {
       if (cpu + block > 1.0 + 1e-9) continue;
       const std::string spec = spec_of((1 - cpu - block) * task_ns, cpu * task_ns, block * task_ns);
       const workload w = workload::parse(spec);
-      // The pool gets a thread per in-flight task, so it never queues a wait:
-      // the classic thread-per-request server.
+      // A model sized per task (the pool) gets a thread per in-flight task, so
+      // it never queues a wait: the classic thread-per-request server.
       for (const variant& v : candidates(w, cores, static_cast<int>(clients))) {
         run_config r = make_run(v, spec, "", "decision-map", p);
         r.concurrency = clients;
@@ -195,12 +230,17 @@ void add_hockey(suite_plan& plan, bool full, int cores) {
   };
 }
 
+// The single-thread event loop that can send blocking calls to threads, naive
+// and offloaded.
 void add_stalls(suite_plan& plan, bool full) {
+  const model_info* m = first_candidate(
+      [](const model_traits& t) { return single_thread_loop(t) && t.offload_thread; });
+  if (m == nullptr) return;
   pace p = pace_of(full);
   p.duration = full ? 5s : 2s;
   const std::string spec = workload::parse(find_scenario("rare-block")->spec).text();
   for (offload_mode o : {offload_mode::none, offload_mode::thread}) {
-    run_config r = make_run({"loop", o, 1}, spec, "rare-block", "stalls", p);
+    run_config r = make_run({m->name, o, 1}, spec, "rare-block", "stalls", p);
     r.arrival = arrival_kind::open;
     r.rate = 500;
     r.series_interval = 20ms;
@@ -216,7 +256,14 @@ void add_stalls(suite_plan& plan, bool full) {
 // (N - 1): 667 us on 2 cores (N = 16), 79 us on 16 (N = 128). The bisection
 // starts at 1% of the wait, or at a quarter of that point where it is lower,
 // so the crossover stays inside the range on any number of cores.
+//
+// The loop is the first single-thread event loop among the candidates, the
+// pool the first model sized a thread per task.
 void add_crossover(suite_plan& plan, bool full, int cores) {
+  const model_info* loop_model = first_candidate(single_thread_loop);
+  const model_info* pool_model = first_candidate(
+      [](const model_traits& t) { return t.sweep_threads == thread_sizing::per_task; });
+  if (loop_model == nullptr || pool_model == nullptr) return;
   struct state {
     double lo_ns = 0.1e6, hi_ns = 10e6;  // 1% and 100% of the wait
     int probes_left;
@@ -228,11 +275,16 @@ void add_crossover(suite_plan& plan, bool full, int cores) {
   const pace p = pace_of(full);
   const std::uint64_t clients = 8 * static_cast<std::uint64_t>(std::max(cores, 1));
   s->lo_ns = std::min(s->lo_ns, 10e6 / static_cast<double>(clients - 1) / 4);
-  auto probe = [p, clients](double cpu_ns) {
+  const auto per_task = static_cast<int>(clients);
+  const std::array<variant, 2> rivals = {
+      variant{loop_model->name, offload_mode::none,
+              sweep_threads(loop_model->traits, cores, per_task)},
+      variant{pool_model->name, offload_mode::none,
+              sweep_threads(pool_model->traits, cores, per_task)}};
+  auto probe = [p, clients, rivals](double cpu_ns) {
     std::vector<run_config> out;
     const std::string spec = spec_of(10e6, cpu_ns, 0);
-    for (const variant& v : {variant{"loop", offload_mode::none, 1},
-                             variant{"pool", offload_mode::none, static_cast<int>(clients)}}) {
+    for (const variant& v : rivals) {
       run_config r = make_run(v, spec, "", "crossover", p);
       r.concurrency = clients;
       out.push_back(std::move(r));
