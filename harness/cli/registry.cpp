@@ -1,7 +1,5 @@
 #include "harness/cli/registry.hpp"
 
-#include <array>
-
 #include "models/asio/asio_model.hpp"
 #include "models/fiber/fiber_model.hpp"
 #include "models/loop/loop_model.hpp"
@@ -12,7 +10,7 @@
 namespace ccbench {
 namespace {
 
-const std::array<model_info, 5> all_models{{
+const model_info all_models[] = {
     {"loop",
      "ccbench's own single-threaded C++20 coroutine event loop (epoll + timers), an asyncio "
      "analogue; ignores --threads",
@@ -88,7 +86,7 @@ const std::array<model_info, 5> all_models{{
       .color_process = "",
       .marker = "v"},
      &models::make_procs_model},
-}};
+};
 
 }  // namespace
 
