@@ -6,6 +6,7 @@
 #include "models/loop/tour.hpp"
 #include "models/pool/pool_model.hpp"
 #include "models/procs/procs_model.hpp"
+#include "models/threads/threads_model.hpp"
 
 namespace ccbench {
 namespace {
@@ -86,6 +87,21 @@ const model_info all_models[] = {
       .color_process = "",
       .marker = "v"},
      &models::make_procs_model},
+    {"threads",
+     "a thread per client (and per open-loop arrival): thread-per-request; every step runs "
+     "synchronously on its thread; ignores --threads",
+     {.uses_threads = false,
+      .cooperative = false,
+      .offload_thread = false,
+      .offload_process = false,
+      .sweep = false,
+      .sweep_threads = thread_sizing::one,
+      .order = 5,
+      .color = "",
+      .color_thread = "",
+      .color_process = "",
+      .marker = ""},
+     &models::make_threads_model},
 };
 
 }  // namespace
