@@ -17,7 +17,7 @@
 //    wait starts from, or at its completion stamp;
 //  - an exception from a step or an offload fails that task, never the run.
 //
-// The primitives a model M supplies (see models/*/ for five of them):
+// The primitives a model M supplies (models/*/ has six examples):
 //
 //   template <class T> using task = ...;   coroutine type of the driver's coroutines
 //   struct client { explicit client(M&); }; per-coroutine state (a timer, say)
