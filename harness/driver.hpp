@@ -40,6 +40,8 @@
 //                                          elsewhere (worker processes); the driver
 //                                          then runs no step itself
 //   bool keep_going()                      after a failed task: false ends the client
+//   static constexpr bool offload_frame    offloaded steps await in a coroutine of
+//                                          their own (a smaller client frame)
 #pragma once
 
 #include <chrono>
@@ -208,13 +210,19 @@ class driver {
   // closes, in one coroutine, so a frame per client, not per task. Else one
   // open-loop arrival.
   task_type<void> serve(std::optional<task> arrival);
-  // A cooperative model's step that leaves the scheduler (a block step to a
-  // thread, a cpu step to a worker process) waits in a coroutine of its own,
-  // so that its awaiter and its failure path take a frame only while such a
-  // step runs: a client's frame stays small (ten thousand of them do not fit
-  // in cache, and waking one touches every line of it). False: the task
-  // failed (reported).
+  // A step that leaves the scheduler (a block step to a thread, a cpu step to
+  // a worker process) in a coroutine of its own, for a model that asks for it
+  // (offload_frame): its awaiter and its failure path then take a frame only
+  // while such a step runs, and a client's frame stays small (ten thousand of
+  // them do not fit in cache, and waking one touches every line of it). Not
+  // for a model whose awaits finish in place (a fiber's): there each such
+  // await would nest on the stack, unless the compiler made its symmetric
+  // transfer a tail call, which sanitizer and debug builds do not. False:
+  // the task failed (reported).
   task_type<bool> elsewhere(client_state& c, const task& t, const step& s, std::uint64_t& sum);
+  // Whether M asks for elsewhere(); else serve() awaits the offload in place,
+  // and its handler fails the task if the offload throws.
+  static constexpr bool offload_frame = requires { requires M::offload_frame; };
 
   // Whether `s` suspends the task as soon as it starts (it runs nothing on
   // the scheduler thread).
@@ -431,7 +439,13 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
             ctx.resume(seg, *t, resume_stamp());
           } else {
             seg.close();
-            ok = co_await elsewhere(c, *t, s, sum);
+            if constexpr (offload_frame) {
+              ok = co_await elsewhere(c, *t, s, sum);
+            } else if (s.kind == step_kind::cpu) {
+              if constexpr (offloads_cpu) sum = co_await m_.cpu_elsewhere(c, s, sum);
+            } else {
+              if constexpr (offloads_blocks) co_await m_.block_elsewhere(c, s);
+            }
             ctx.resume(seg, *t, clock::now());
           }
         }

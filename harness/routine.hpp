@@ -35,18 +35,26 @@ struct routine_promise_base {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) const noexcept {
       routine_promise_base& p = self.promise();
-      if (p.continuation) return p.continuation;  // symmetric transfer to the awaiter
-      // Detached: the routine owns its frame. Tell the starter last, after
-      // the frame is gone, so that it may end the run at once.
-      const routine_exit on_exit = p.on_exit;
-      void* const arg = p.exit_arg;
-      std::exception_ptr error = std::move(p.error);
-      self.destroy();
-      if (on_exit != nullptr) on_exit(arg, std::move(error));
+      // Symmetric transfer to the awaiter: a tail call, so that a routine
+      // awaiting routines that finish at once (a fiber's) never grows the
+      // stack. Nothing with a destructor may live here, or the call is no
+      // longer the last thing this does (seen under ASan).
+      if (p.continuation) return p.continuation;
+      end_detached(self, p);
       return std::noop_coroutine();
     }
     void await_resume() const noexcept {}
   };
+  // Detached: the routine owns its frame. Tells the starter last, after the
+  // frame is gone, so that it may end the run at once.
+  [[gnu::noinline]] static void end_detached(std::coroutine_handle<> self,
+                                             routine_promise_base& p) noexcept {
+    const routine_exit on_exit = p.on_exit;
+    void* const arg = p.exit_arg;
+    std::exception_ptr error = std::move(p.error);
+    self.destroy();
+    if (on_exit != nullptr) on_exit(arg, std::move(error));
+  }
   final_awaiter final_suspend() const noexcept { return {}; }
 };
 

@@ -23,6 +23,8 @@ struct loop_primitives {
     explicit client(loop_primitives&) noexcept {}
   };
   static constexpr bool cooperative = true;
+  // A client's frame stays small: offloaded steps await in one of their own.
+  static constexpr bool offload_frame = true;
 
   loop::task_group* group = nullptr;
   loop::process_offload* procs = nullptr;
