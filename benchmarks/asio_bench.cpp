@@ -4,6 +4,7 @@
 // by the benchmark thread alone.
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/channel.hpp>
@@ -198,7 +199,9 @@ namespace sleepers {
 using io_executor = asio::io_context::executor_type;
 template <typename T>
 using typed_awaitable = asio::awaitable<T, io_executor>;
-using typed_timer = asio::steady_timer::rebind_executor<io_executor>::other;
+// The asio model's timer: the harness's clock (see models/asio/asio_model.cpp).
+using typed_timer =
+    asio::basic_waitable_timer<ccbench::clock, asio::wait_traits<ccbench::clock>, io_executor>;
 constexpr asio::use_awaitable_t<io_executor> typed_use_awaitable;
 
 struct tally {

@@ -28,7 +28,8 @@
 //   spawn(task<void>)                      start a coroutine of the driver concurrently
 //  optional:
 //   sleep_for(client&, nanoseconds d, time_point from)   a wait until from + d, cheaper
-//   static time_point resume_stamp()       the stamp a task resumes at after a wait
+//   time_point resume_stamp()              the stamp a task resumes at after a wait:
+//                                          the clock reading that fired it, if ours
 //                                          (default: a clock read)
 //   block_elsewhere(client&, const step&)  awaitable: run a block step off the
 //                                          scheduler (--offload thread)
@@ -256,9 +257,9 @@ class driver {
       ctx.dequeued(t);
     }
   }
-  static time_point resume_stamp() noexcept {
-    if constexpr (requires { M::resume_stamp(); }) {
-      return M::resume_stamp();
+  time_point resume_stamp() const noexcept {
+    if constexpr (requires { m_.resume_stamp(); }) {
+      return m_.resume_stamp();
     } else {
       return clock::now();
     }

@@ -4,11 +4,11 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -40,11 +40,15 @@ namespace asio = boost::asio;
 using io_executor = asio::io_context::executor_type;
 template <typename T>
 using awaitable = asio::awaitable<T, io_executor>;
-using steady_timer = asio::steady_timer::rebind_executor<io_executor>::other;
+// Asio's timers read the harness's clock (a waitable timer takes any Clock),
+// so that on one io thread a task resuming after a wait reuses the reading
+// Asio's timer queue took before it fired the timer, as the loop's tasks do:
+// a shared stamp instead of a second clock read a task (26 ns on our VM).
+// BM_asio_sleepers uses the same timer. ccbench::clock is
+// CLOCK_MONOTONIC, as steady_clock is, so the time points are steady_clock's.
+using steady_timer =
+    asio::basic_waitable_timer<ccbench::clock, asio::wait_traits<ccbench::clock>, io_executor>;
 constexpr asio::use_awaitable_t<io_executor> use_awaitable;
-
-// ccbench::clock's time points are std::chrono::steady_clock's, so probe
-// deadlines go to the timer as they are.
 static_assert(std::is_same_v<steady_timer::time_point, ccbench::time_point>);
 
 // Completes when step `s` (a block step) has run on `pool`, resuming the
@@ -131,9 +135,15 @@ struct asio_primitives {
 
   asio::io_context& io;
   first_error& errors;
+  bool one_thread = true;  // the io thread that fires a timer is the one that resumes its task
   asio::thread_pool* threads = nullptr;  // --offload thread or process
   process_pool* procs = nullptr;         // --offload process
 
+  // After a wait: on one io thread, the timer queue's clock reading before it
+  // fired (clock::last(): only later stamps can have come since, never an
+  // idle wait). On several, the thread that runs a handler may have slept
+  // since its last reading: a fresh one.
+  time_point resume_stamp() const noexcept { return one_thread ? clock::last() : clock::now(); }
   static auto sleep_until(client& c, time_point deadline) {
     c.timer.expires_at(deadline);
     return c.timer.async_wait(use_awaitable);
@@ -173,6 +183,7 @@ class asio_model final : public model {
     ctx.note("io_threads", static_cast<double>(threads));
     first_error errors;
     asio_primitives prims{io, errors};
+    prims.one_thread = threads == 1;
     // Declared after io: destroyed (stopped and joined) first, while the
     // handlers its jobs carry can still be destroyed by io.
     std::optional<asio::thread_pool> pool;
