@@ -23,6 +23,7 @@
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
+#include "models/asio/asio_idiom.hpp"
 
 namespace {
 
@@ -196,13 +197,12 @@ BENCHMARK(BM_skynet_asio)->UseRealTime()->Unit(benchmark::kMillisecond);
 // the asio model inside ccbench is held to (within 1.3x).
 namespace sleepers {
 
-using io_executor = asio::io_context::executor_type;
+// The asio model's own idiom (models/asio/asio_idiom.hpp).
+using ccbench::asio_idiom::io_executor;
 template <typename T>
-using typed_awaitable = asio::awaitable<T, io_executor>;
-// The asio model's timer: the harness's clock (see models/asio/asio_model.cpp).
-using typed_timer =
-    asio::basic_waitable_timer<ccbench::clock, asio::wait_traits<ccbench::clock>, io_executor>;
-constexpr asio::use_awaitable_t<io_executor> typed_use_awaitable;
+using typed_awaitable = ccbench::asio_idiom::awaitable<T>;
+using typed_timer = ccbench::asio_idiom::timer;
+constexpr auto typed_use_awaitable = ccbench::asio_idiom::use_awaitable;
 
 struct tally {
   ccbench::histogram latency, lateness;

@@ -28,28 +28,17 @@
 #include "harness/driver.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
+#include "models/asio/asio_idiom.hpp"
 
 namespace ccbench::models {
 namespace {
 
 namespace asio = boost::asio;
 
-// The io_context's own executor type rather than the default any_io_executor:
-// the same awaitable/co_spawn/steady_timer idiom without type erasure on every
-// timer wait and resumption, as a user tuning Asio would write it.
-using io_executor = asio::io_context::executor_type;
-template <typename T>
-using awaitable = asio::awaitable<T, io_executor>;
-// Asio's timers read the harness's clock (a waitable timer takes any Clock),
-// so that on one io thread a task resuming after a wait reuses the reading
-// Asio's timer queue took before it fired the timer, as the loop's tasks do:
-// a shared stamp instead of a second clock read a task (26 ns on our VM).
-// BM_asio_sleepers uses the same timer. ccbench::clock is
-// CLOCK_MONOTONIC, as steady_clock is, so the time points are steady_clock's.
-using steady_timer =
-    asio::basic_waitable_timer<ccbench::clock, asio::wait_traits<ccbench::clock>, io_executor>;
-constexpr asio::use_awaitable_t<io_executor> use_awaitable;
-static_assert(std::is_same_v<steady_timer::time_point, ccbench::time_point>);
+using asio_idiom::awaitable;
+using asio_idiom::io_executor;
+using asio_idiom::use_awaitable;
+using steady_timer = asio_idiom::timer;
 
 // Completes when step `s` (a block step) has run on `pool`, resuming the
 // awaiting coroutine through its own executor (the io_context), as
