@@ -376,19 +376,17 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
     // issues and reports it.
     while (t) {
       std::uint64_t sum = 0;
-      std::exception_ptr error;
+      bool ok = true;  // false: the task failed, and was reported
       try {
         sum = co_await m_.run_task(c, *t, ctx_.steps(*t));
       } catch (...) {
-        error = std::current_exception();
+        ok = false;
+        failed(ctx_, *t, std::current_exception());
       }
-      if (error) {
-        failed(ctx_, *t, std::move(error));
-        if (closed && keep_going()) {
-          t = ctx_.next_task();
-          continue;
-        }
-        break;
+      if (!ok) {
+        if (!closed || !keep_going()) break;
+        t = ctx_.next_task();
+        continue;
       }
       segment none;  // never opened: nothing ran on a scheduler of ours
       if (!closed) {
