@@ -311,19 +311,31 @@ class run_context {
   std::vector<stall_event> stall_log(std::vector<stall_event> stalls) const;
   ccbench::time_series time_series(const std::vector<histogram>& series) const;
   // close_segment() once the run is known not aborted, with `s` looked up.
-  // A segment is recorded when it began in the window.
   void close_segment(shard& s, segment& seg, time_point now, const run_window::edges& w) noexcept {
     if (seg.ctx_ == nullptr) return;  // closed already
     seg.ctx_ = nullptr;
     seg.end_step(now);
-    if (w.cover(seg.start_)) record_segment(s, seg, now);
+    record_closed(s, seg, now, w);
+  }
+  // A segment counts when it began in the window. One that began in the
+  // warm-up and ran into the window counts only in the stall log, if long:
+  // it is what held the probe whose stall reaches into the window.
+  void record_closed(shard& s, const segment& seg, time_point now,
+                     const run_window::edges& w) noexcept {
+    if (w.cover(seg.start_)) {
+      record_segment(s, seg, now);
+    } else if (seg.start_ < w.warm_end && now > w.warm_end) [[unlikely]] {
+      if (const std::int64_t length = (now - seg.start_).count();
+          length > config_.stall_threshold.count()) {
+        record_stall(s, seg, length);
+      }
+    }
   }
   void record_segment(shard& s, const segment& seg, time_point now) noexcept;
   void enter_interval(shard& s, time_point now) noexcept;
   void open_window(time_point now) noexcept;
   // Out of line: the rare case, kept off close_segment's fast path.
   [[gnu::noinline]] void record_stall(shard& s, const segment& seg, std::int64_t length) noexcept;
-  std::size_t interval_of(time_point t) const noexcept;
 
   run_config config_;
   const step_source& source_;
@@ -366,9 +378,7 @@ inline void segment::end_step(time_point now) noexcept {
 
 inline void run_context::close_segment(segment& seg, time_point now) noexcept {
   seg.end_step(now);
-  if (window_.now_known().cover(seg.start_) && !aborted()) {
-    record_segment(local_shard(), seg, now);
-  }
+  if (!aborted()) record_closed(local_shard(), seg, now, window_.now_known());
 }
 
 inline void run_context::record_segment(shard& s, const segment& seg, time_point now) noexcept {

@@ -241,5 +241,31 @@ TEST(Driver, AProbeHeldThroughTheWindowIsItsLongestStall) {
   EXPECT_GE(r.stall.max, 25'000.0);
 }
 
+TEST(Driver, AStretchThatHeldTheWindowsOpeningIsInTheStallLog) {
+  // Began in the warm-up, ended inside the window: not a resume of the window
+  // (it did not begin there), but the stall log names it as what held the
+  // scheduler across the opening.
+  run_config c = fake_run<true>::make_config("block:30ms", 1, 0);
+  c.warmup = 5ms;
+  c.duration = 60s;
+  const step_source source(workload::parse("block:30ms"), 1, 1.0);
+  run_context ctx(c, source);
+  ctx.start();
+  const std::optional<task> t = ctx.first_task();
+  ASSERT_TRUE(t);
+  segment seg;
+  ctx.resume(seg, *t, clock::now());
+  seg.step(0, step_kind::block);
+  std::this_thread::sleep_for(30ms);
+  ctx.complete(*t, 0, seg);
+  run_record r;
+  ctx.finish(r);
+  EXPECT_EQ(r.resumes, 0u) << "it did not begin in the window";
+  ASSERT_FALSE(r.stall_log.empty());
+  EXPECT_EQ(r.stall_log.front().task, static_cast<std::int64_t>(t->id));
+  EXPECT_EQ(r.stall_log.front().step, "block");
+  EXPECT_LT(r.stall_log.front().at_ms, 0.0) << "it began before the window opened";
+}
+
 }  // namespace
 }  // namespace ccbench
