@@ -14,7 +14,12 @@ void histogram::reset() noexcept {
 }
 
 void histogram::merge(const histogram& other) noexcept {
-  for (std::size_t i = 0; i < size; ++i) counts_[i] += other.counts_[i];
+  if (other.count_ == 0) return;
+  // Only the buckets between other's min and max can hold anything: a merge
+  // of a few hundred buckets rather than 4,736 (the monitor of --precision
+  // merges every thread's histogram every interval).
+  const std::size_t last = index_of(std::min(other.max_, highest_trackable));
+  for (std::size_t i = index_of(other.min_); i <= last; ++i) counts_[i] += other.counts_[i];
   count_ += other.count_;
   sum_ += other.sum_;
   min_ = std::min(min_, other.min_);
@@ -40,6 +45,28 @@ std::int64_t histogram::value_at_percentile(double p) const noexcept {
     if (seen >= rank) return std::clamp(highest_equivalent(i), min_, max_);
   }
   return max_;
+}
+
+std::int64_t histogram::lowest_equivalent(std::size_t index) noexcept {
+  const auto i = static_cast<std::int64_t>(index);
+  if (i < 2 * sub_bucket_half) return i;
+  const std::int64_t shift = (i - 2 * sub_bucket_half) / sub_bucket_half + 1;
+  const std::int64_t sub = (i - 2 * sub_bucket_half) % sub_bucket_half + sub_bucket_half;
+  return sub << shift;
+}
+
+histogram::value_range histogram::range_at_rank(std::uint64_t rank) const noexcept {
+  if (count_ == 0) return {};
+  rank = std::clamp<std::uint64_t>(rank, 1, count_);
+  std::uint64_t seen = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    seen += counts_[i];
+    if (seen >= rank) {
+      return {std::clamp(lowest_equivalent(i), min_, max_),
+              std::clamp(highest_equivalent(i), min_, max_)};
+    }
+  }
+  return {max_, max_};
 }
 
 std::uint64_t histogram::count_above(std::int64_t ns) const noexcept {

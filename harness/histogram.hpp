@@ -43,6 +43,15 @@ class histogram {
   /// [min, max] (so p=100 is the exact max). Never under-reports. 0 when empty.
   std::int64_t value_at_percentile(double p) const noexcept;
 
+  /// The bucket holding the `rank`-th smallest sample (1-based, clamped to
+  /// [1, count]): its lowest and highest equivalent values, clamped to
+  /// [min, max]. {0, 0} when empty. For order-statistic intervals
+  /// (percentile_interval.hpp).
+  struct value_range {
+    std::int64_t lowest = 0, highest = 0;
+  };
+  value_range range_at_rank(std::uint64_t rank) const noexcept;
+
   /// Number of samples strictly above `ns`, to bucket precision.
   std::uint64_t count_above(std::int64_t ns) const noexcept;
 
@@ -61,6 +70,7 @@ class histogram {
     return (static_cast<std::size_t>(shift) << sub_bucket_bits) + (u >> shift);
   }
   static std::int64_t highest_equivalent(std::size_t index) noexcept;
+  static std::int64_t lowest_equivalent(std::size_t index) noexcept;
 
   std::array<std::uint64_t, size> counts_;
   std::uint64_t count_ = 0;

@@ -183,6 +183,27 @@ void add_latency(std::vector<run_field>& out, std::string_view object, bool colu
   out.push_back(run<summary, &L::count>(path("count")));
 }
 
+// latency_ci_us: each percentile's interval as {low, high}, an unbounded side
+// null; summary.csv has them as latency_<name>_ci_low_us and _ci_high_us.
+template <auto interval>
+void add_latency_ci(std::vector<run_field>& out, std::string_view object) {
+  using I = latency_interval;
+  using P = percentile_ci;
+  out.push_back(run<interval, &I::confidence>(intern(std::string(object) + ".confidence")));
+  auto add = [&]<auto percentile>(std::string_view name) {
+    const std::string at = std::string(object) + "." + std::string(name);
+    const std::string column = "latency_" + std::string(name) + "_ci_";
+    out.push_back(negative_is_null<interval, percentile, &P::low>(intern(at + ".low"),
+                                                                  intern(column + "low_us")));
+    out.push_back(negative_is_null<interval, percentile, &P::high>(intern(at + ".high"),
+                                                                   intern(column + "high_us")));
+  };
+  add.template operator()<&I::p50>("p50");
+  add.template operator()<&I::p90>("p90");
+  add.template operator()<&I::p99>("p99");
+  add.template operator()<&I::p999>("p999");
+}
+
 std::vector<run_field> make_run_fields() {
   using R = run_record;
   using C = run_config;
@@ -211,8 +232,12 @@ std::vector<run_field> make_run_fields() {
   f.push_back(run<config, &C::concurrency>("concurrency", "concurrency"));
   f.push_back(run<config, &C::rate>("rate", "rate"));
   // The window read back is the configured one.
+  // With --precision, the window it came to (precision.min_duration_s is --duration).
   f.push_back({"duration_s", "duration_s", field_kind::number,
-               [](const R& r) -> field_value { return to_s(r.config.duration); },
+               [](const R& r) -> field_value {
+                 return r.config.precision > 0 && r.window_s > 0 ? r.window_s
+                                                                 : to_s(r.config.duration);
+               },
                [](R& r, const field_value& v) {
                  r.config.duration = from_s(value_as<double>(v));
                  r.window_s = to_s(r.config.duration);
@@ -359,6 +384,31 @@ std::vector<run_field> make_run_fields() {
   f.push_back(negative_is_null<&R::cpu_window_sys_s>("cpu_window_s.sys", "cpu_window_sys_s"));
   f.push_back(run<&R::ramp_ms>("ramp_ms", "ramp_ms"));
   f.push_back(negative_is_null<&R::workers_pss_kb>("workers_pss_kb", "workers_pss_kb"));
+  add_latency_ci<&R::latency_ci>(f, "latency_ci_us");
+  // --precision: the window ran from duration_s's minimum until the p99 was
+  // sure enough; duration_s is the window it used.
+  f.push_back({"precision.target_pct", "precision_target_pct", field_kind::number,
+               [](const R& r) -> field_value {
+                 if (r.config.precision <= 0) return std::monostate{};
+                 return r.config.precision * 100;
+               },
+               [](R& r, const field_value& v) { r.config.precision = value_as<double>(v) / 100; }});
+  f.push_back({"precision.reached_pct", "precision_reached_pct", field_kind::number,
+               [](const R& r) -> field_value {
+                 if (r.precision_reached < 0) return std::monostate{};
+                 return r.precision_reached * 100;
+               },
+               [](R& r, const field_value& v) {
+                 r.precision_reached =
+                     std::holds_alternative<std::monostate>(v) ? -1 : value_as<double>(v) / 100;
+               }});
+  f.push_back({"precision.met", "", field_kind::flag,
+               [](const R& r) -> field_value {
+                 return r.precision_reached >= 0 && r.precision_reached <= r.config.precision;
+               },
+               nullptr});
+  f.push_back(seconds<&C::duration>("precision.min_duration_s"));
+  f.push_back(seconds<&C::max_duration>("precision.max_duration_s"));
   return f;
 }
 
@@ -397,6 +447,7 @@ std::span<const field_group<run_record>> run_groups() {
   static const field_group<run_record> groups[] = {
       {"slow_resumes", [](const run_record& r) { return r.resumes > 0; }},
       {"queue_wait_us", [](const run_record& r) { return r.queue_waits > 0; }},
+      {"precision", [](const run_record& r) { return r.config.precision > 0; }},
   };
   return groups;
 }

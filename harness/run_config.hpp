@@ -56,6 +56,11 @@ struct run_config {
   nanoseconds stall_threshold{std::chrono::milliseconds(1)};
   nanoseconds slow_threshold{std::chrono::microseconds(100)};   ///< a resume this long is slow
   nanoseconds series_interval{std::chrono::milliseconds(100)};  ///< time-series bucket
+  /// --precision: keep the window open past `duration` until the p99's 95%
+  /// interval reaches no further than this fraction of it (0.05), or until
+  /// `max_duration`. 0: the window is `duration`.
+  double precision = 0;
+  nanoseconds max_duration{0};  ///< --max-duration: the longest window --precision may use
   std::uint64_t seed = 1;
   int repetition = 0;
   std::string group;       ///< which part of a sweep made this run ("" for `ccbench run`)
@@ -64,7 +69,13 @@ struct run_config {
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:
   /// three times warm-up plus window, plus 10 s for slow drains.
   nanoseconds effective_timeout() const {
-    return timeout.count() > 0 ? timeout : 3 * (warmup + duration) + std::chrono::seconds(10);
+    return timeout.count() > 0 ? timeout
+                               : 3 * (warmup + longest_window()) + std::chrono::seconds(10);
+  }
+  /// The longest the measured window may be: `max_duration` with --precision,
+  /// else `duration`.
+  nanoseconds longest_window() const {
+    return precision > 0 && max_duration > duration ? max_duration : duration;
   }
 };
 

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <bit>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <random>
 
 #include "harness/model.hpp"
+#include "harness/percentile_interval.hpp"
 #include "harness/run_record.hpp"
 
 namespace ccbench {
@@ -137,7 +139,7 @@ void run_context::start(std::function<void(const run_window&)> on_open) {
     // every model (and nothing is drawn on the hot path).
     std::mt19937_64 rng(config_.seed ^ 0x5DEECE66Dull);
     std::exponential_distribution<double> gap(config_.rate / 1e9);
-    const double end = static_cast<double>((config_.warmup + config_.duration).count());
+    const double end = static_cast<double>((config_.warmup + config_.longest_window()).count());
     double t = gap(rng);
     while (t < end && schedule_.size() < 100'000'000) {
       schedule_.push_back(nanoseconds(static_cast<std::int64_t>(t)));
@@ -148,7 +150,7 @@ void run_context::start(std::function<void(const run_window&)> on_open) {
 }
 
 void run_context::open_window(time_point now) noexcept {
-  window_.open(now, config_.warmup, config_.duration);
+  window_.open(now, config_.warmup, config_.longest_window());
   if (on_open_) on_open_(window_);
 }
 
@@ -288,6 +290,7 @@ bool run_context::complete_and_next(task& t, std::uint64_t checksum, segment& se
 // The time series counts from the warm-up's start (run_window::origin):
 // completions before it (a closed loop's ramp) are not in it.
 void run_context::enter_interval(shard& s, time_point now) noexcept {
+  if (config_.precision > 0 && s.series_now != nullptr) hand_over(s);
   s.series_now = nullptr;
   if (!window_.known()) {
     s.series_from = s.series_to = now;  // not recorded; look again next time
@@ -310,6 +313,36 @@ void run_context::enter_interval(shard& s, time_point now) noexcept {
   s.series_now = s.series[i].get();
   s.series_from = origin + static_cast<std::int64_t>(i) * config_.series_interval;
   s.series_to = s.series_from + config_.series_interval;
+}
+
+// The interval this thread leaves, if inside the window, to the monitor: it
+// never records into it again (its stamps never go back).
+void run_context::hand_over(shard& s) noexcept {
+  if (s.series_from < window_.warm_end() || s.series_now->count() == 0) return;
+  std::lock_guard lock(s.handed_over_mutex);
+  if (!s.handed_over) {
+    try {
+      s.handed_over = std::make_unique<histogram>();
+    } catch (...) {
+      return;  // out of memory: the monitor sees less, and waits longer
+    }
+  }
+  s.handed_over->merge(*s.series_now);
+}
+
+histogram run_context::window_latency_so_far() {
+  histogram out;
+  std::lock_guard lock(mutex_);
+  for (const auto& s : shards_) {
+    std::lock_guard shard_lock(s->handed_over_mutex);
+    if (s->handed_over) out.merge(*s->handed_over);
+  }
+  return out;
+}
+
+nanoseconds run_context::window_length() const noexcept {
+  if (config_.precision <= 0 || !window_.known()) return config_.duration;
+  return window_.end() - window_.warm_end();
 }
 
 void run_context::fail(const task& t, std::string_view what) noexcept {
@@ -432,7 +465,7 @@ void run_context::finish(run_record& out) {
   summarize_segments(m, out);
   out.stall_log = stall_log(std::move(m.stalls));
   out.series = time_series(m.series);
-  out.window_s = to_s(config_.duration);
+  out.window_s = to_s(window_length());
   out.throughput_per_s = out.window_s > 0 ? static_cast<double>(out.completed) / out.window_s : 0;
   out.ramp_ms = window_.known() ? to_s(window_.origin() - start_) * 1e3 : 0;
   out.model_facts = facts_;
@@ -519,6 +552,11 @@ void run_context::count_tasks(const merged& m, run_record& out) const {
 void run_context::summarize_latency(const merged& m, run_record& out) const {
   summarize(m.latency, out.latency);
   summarize(m.uncorrected, out.latency_uncorrected);
+  out.latency_ci = latency_interval_of(m.latency);
+  if (config_.precision > 0) {
+    const double reach = relative_half_width(out.latency_ci.p99, out.latency.p99);
+    out.precision_reached = std::isfinite(reach) ? reach : -1;
+  }
   out.spectrum_percentiles = {0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100};
   out.spectrum_corrected_us.clear();
   out.spectrum_uncorrected_us.clear();
@@ -562,10 +600,11 @@ void run_context::summarize_segments(const merged& m, run_record& out) const {
   out.slow_threshold_us = us(config_.slow_threshold.count());
   out.resume_p99_us = us(m.resumes.value_at_percentile(99));
   out.resume_max_us = us(m.resumes.max());
-  out.busy_ratio = m.busy_threads > 0 ? static_cast<double>(m.busy_ns) /
-                                            (static_cast<double>(config_.duration.count()) *
-                                             static_cast<double>(m.busy_threads))
-                                      : -1;
+  out.busy_ratio =
+      m.busy_threads > 0
+          ? static_cast<double>(m.busy_ns) /
+                (static_cast<double>(window_length().count()) * static_cast<double>(m.busy_threads))
+          : -1;
   out.queue_waits = m.queue_wait.count();
   out.queue_wait_p50_us = us(m.queue_wait.value_at_percentile(50));
   out.queue_wait_p99_us = us(m.queue_wait.value_at_percentile(99));

@@ -240,6 +240,19 @@ class run_context {
   /// and checks that every issued task completed exactly once.
   void finish(struct run_record& out);
 
+  /// --precision (config.precision > 0): the latencies of the window's
+  /// completions so far, as far as the threads have handed them over: each
+  /// thread hands over a time-series interval once it has moved past it, so
+  /// up to an interval per thread is missing (never extra). Any thread (the
+  /// runner's monitor): takes the shards' locks, never the hot path's. Empty
+  /// without --precision.
+  histogram window_latency_so_far();
+  /// Ends the window at `now` (--precision reached) if it ends later.
+  void close_window_at(time_point now) noexcept { window_.close(now); }
+  /// The measured window's length: `duration`, or with --precision what it
+  /// came to (closed early, or at `max_duration`).
+  nanoseconds window_length() const noexcept;
+
  private:
   friend class segment;
   class ledger;
@@ -267,6 +280,10 @@ class run_context {
     // the next one almost always falls in it too, which spares a division.
     histogram* series_now = nullptr;
     time_point series_from{}, series_to{};
+    // --precision: the window's intervals this thread has moved past, merged,
+    // for window_latency_so_far() on another thread.
+    std::mutex handed_over_mutex;
+    std::unique_ptr<histogram> handed_over;
   };
   // The calling thread's shard: a TLS load and a compare after the first call
   // on a thread; the generation (not the address) tells runs apart, as a
@@ -333,6 +350,7 @@ class run_context {
   }
   void record_segment(shard& s, const segment& seg, time_point now) noexcept;
   void enter_interval(shard& s, time_point now) noexcept;
+  void hand_over(shard& s) noexcept;
   void open_window(time_point now) noexcept;
   // Out of line: the rare case, kept off close_segment's fast path.
   [[gnu::noinline]] void record_stall(shard& s, const segment& seg, std::int64_t length) noexcept;

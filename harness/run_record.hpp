@@ -21,6 +21,19 @@ struct latency_summary {
   double min = 0;
 };
 
+/// A percentile's confidence interval in microseconds, from order statistics
+/// (harness/percentile_interval.hpp); a side is -1 when too few samples bound
+/// it: unbounded.
+struct percentile_ci {
+  double low = -1, high = -1;
+};
+
+/// The intervals of latency_summary's percentiles.
+struct latency_interval {
+  double confidence = 0;  ///< 0.95; 0 when not recorded (files from before it was)
+  percentile_ci p50, p90, p99, p999;
+};
+
 /// The stall probe's lateness over the measured window, in microseconds.
 struct stall_summary {
   double p50 = 0, p99 = 0, max = 0;
@@ -93,6 +106,10 @@ struct run_record {
   double offered_per_s = 0;             ///< open loop: the schedule's rate; closed: 0
   latency_summary latency;              ///< from intended start; completed + drained tasks
   latency_summary latency_uncorrected;  ///< from actual start (what coordinated omission shows)
+  latency_interval latency_ci;          ///< how sure each of latency's percentiles is
+  /// --precision: how far the p99's 95% interval reaches from it at the end,
+  /// relative to it (0.04: within +-4%); -1 when unbounded or not asked.
+  double precision_reached = -1;
   std::vector<double> spectrum_percentiles, spectrum_corrected_us, spectrum_uncorrected_us;
   double generator_lag_ms = -1;  ///< open loop: worst launch delay behind schedule; -1 n/a
   stall_summary stall;

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "harness/percentile_interval.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
 #include "harness/results_json.hpp"
@@ -39,8 +40,12 @@ volatile sig_atomic_t interrupted = 0;
 // threads that may be stuck in a system call).
 class run_monitor {
  public:
-  run_monitor(run_context& ctx, nanoseconds limit, nanoseconds grace, std::function<void()> abandon)
+  run_monitor(run_context& ctx, nanoseconds limit, nanoseconds grace, std::function<void()> abandon,
+              const run_config& config = {})
       : ctx_(ctx),
+        precision_(config.precision),
+        min_window_(config.duration),
+        check_every_(std::max<nanoseconds>(config.series_interval, std::chrono::milliseconds(50))),
         limit_(limit),
         deadline_(clock::now() + limit),
         grace_(grace),
@@ -56,6 +61,7 @@ class run_monitor {
       std::lock_guard lock(mutex_);
       warm_end_ = w.warm_end();
       window_end_ = w.end();
+      next_check_ = warm_end_ + min_window_;
       deadline_ = std::max(deadline_, w.origin() + limit_);
     }
     cv_.notify_all();
@@ -93,6 +99,7 @@ class run_monitor {
       time_point next = deadline_;
       if (phase_ == phase::warming) next = std::min(next, warm_end_);
       if (phase_ == phase::measuring) next = std::min(next, window_end_);
+      if (phase_ == phase::measuring && precision_ > 0) next = std::min(next, next_check_);
       const time_point seen_warm_end = warm_end_;  // changes once: the window opened
       cv_.wait_until(lock, next, [&] { return done_ || warm_end_ != seen_warm_end; });
       if (done_) return;
@@ -103,6 +110,17 @@ class run_monitor {
         lock.lock();
         at_open_ = at_open;
         phase_ = phase::measuring;
+      } else if (phase_ == phase::measuring && precision_ > 0 && now >= next_check_ &&
+                 now < window_end_) {
+        // --precision: past the minimum window, is the p99 sure enough yet?
+        lock.unlock();
+        const bool sure = precise_enough(ctx_.window_latency_so_far(), precision_);
+        lock.lock();
+        next_check_ = now + check_every_;
+        if (sure) {
+          ctx_.close_window_at(now);
+          window_end_ = now;
+        }
       } else if (phase_ == phase::measuring && now >= window_end_) {
         lock.unlock();
         const resource_snapshot at_close = usage();
@@ -127,7 +145,20 @@ class run_monitor {
     }
   }
 
+  // The window's p99 so far has a 95% interval within `precision` of it.
+  static bool precise_enough(const histogram& h, double precision) {
+    const double p99 = static_cast<double>(h.value_at_percentile(99));
+    const value_interval ci = percentile_interval(h, 99);
+    if (!ci.bounded() || p99 <= 0) return false;
+    const percentile_ci us{static_cast<double>(ci.low_ns), static_cast<double>(ci.high_ns)};
+    return relative_half_width(us, p99) <= precision;
+  }
+
   run_context& ctx_;
+  const double precision_;        // --precision; 0: the window is fixed
+  const nanoseconds min_window_;  // --duration: the window is at least this long
+  const nanoseconds check_every_;
+  time_point next_check_ = time_point::max();
   const nanoseconds limit_;
   time_point deadline_;
   const nanoseconds grace_;
@@ -251,7 +282,7 @@ run_record run_in_process(const run_config& config, model_factory make, double r
       };
     }
     run_monitor monitor(ctx, config.effective_timeout(), std::chrono::seconds(1),
-                        std::move(abandon));
+                        std::move(abandon), config);
     monitor_ptr = &monitor;
     const model_outcome outcome = run_model(*m, ctx, monitor);
     monitor.stop();

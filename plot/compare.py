@@ -108,10 +108,30 @@ def compare(a, b, alpha=0.05):
             "tp_test": tp_test, "tp_sig": tp_sig,
             "p99": (pa, pb), "p99_ratio": pb / pa if pa and pb is not None else None,
             "p99_test": p_test, "p99_sig": p_sig,
+            "p99_ci": (_p99_ci(x), _p99_ci(y)),
+            "p99_overlap": stats.intervals_overlap(_p99_ci(x), _p99_ci(y)),
         })
     only_a = sorted(set(sa) - set(sb), key=_sort)
     only_b = sorted(set(sb) - set(sa), key=_sort)
     return rows, only_a, only_b
+
+
+def _p99_ci(side):
+    """The p99's 95% interval on one side: its run's, or the envelope of its
+    repetitions' (load.Point.latency_ci); None when not recorded."""
+    ok = [r for r in side.runs if r.ok]
+    if not ok:
+        return None
+    cis = [r.latency_ci("p99") for r in ok]
+    cis = [c for c in cis if c is not None]
+    if not cis:
+        return None
+    lows, highs = [c[0] for c in cis], [c[1] for c in cis]
+    return (None if None in lows else min(lows), None if None in highs else max(highs))
+
+
+def _fmt_overlap(overlap):
+    return {True: "overlap", False: "apart", None: "n/a"}[overlap]
 
 
 def _fmt_ratio(r, sig):
@@ -123,11 +143,12 @@ def _fmt_ratio(r, sig):
 
 def table(rows):
     head = ["model", "workload", "load", "n A/B", "tasks/s A", "tasks/s B", "delta",
-            "U test", "p99 A", "p99 B", "delta", "U test"]
+            "U test", "p99 A", "p99 B", "delta", "U test", "p99 95% CIs"]
     body = [[r["label"], r["workload"], r["load"], "%d/%d" % r["n"], units.rate(r["tp"][0]),
              units.rate(r["tp"][1]), _fmt_ratio(r["tp_ratio"], r["tp_sig"]), r["tp_test"],
              units.duration_us(r["p99"][0]), units.duration_us(r["p99"][1]),
-             _fmt_ratio(r["p99_ratio"], r["p99_sig"]), r["p99_test"]] for r in rows]
+             _fmt_ratio(r["p99_ratio"], r["p99_sig"]), r["p99_test"],
+             _fmt_overlap(r.get("p99_overlap"))] for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     right = {3, 4, 5, 6, 8, 9, 10}
     lines = []
@@ -256,6 +277,9 @@ def main(argv=None):
     print("delta: B against A.  * = significant at alpha %g (Mann-Whitney U, two-sided); "
           "'n too small' = fewer than %d samples on a side (use --repetitions)."
           % (args.alpha, stats.MIN_SAMPLES))
+    print("p99 95% CIs: whether the two p99s' 95% intervals (order statistics, within "
+          "each run) overlap; 'apart' means the difference is more than sampling noise, "
+          "'overlap' that this run length cannot tell them apart.")
     faster = sum(1 for r in rows if r["tp_sig"] and r["tp_ratio"] > 1)
     slower = sum(1 for r in rows if r["tp_sig"] and r["tp_ratio"] < 1)
     print("%d configurations in both: B significantly faster in %d, slower in %d."

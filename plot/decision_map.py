@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 
 from ccplot import decision, style, text, units  # noqa: E402
-from ccplot.ranking import TIE_FRACTION  # noqa: E402
+from ccplot.ranking import TIE_FRACTION, throughput_interval  # noqa: E402
 from ccplot.slo import DEFAULT_SLO, Slo  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
@@ -39,7 +39,10 @@ def cell_text(cell):
         lines.append("only one meets SLO")
     else:
         m = cell.margin
-        lines.append("+%s vs %s" % (margin_text(m), r.label) if m >= TIE_FRACTION
+        # A cell without its own tie call (a bare margin) takes the 5% rule.
+        tie = getattr(cell, "tie", m < TIE_FRACTION)
+        lines.append("+%s%s vs %s" % (margin_text(m), margin_range(cell), r.label)
+                     if not tie
                      else "tie with %s (+%s)" % (r.label, margin_text(m)))
     return "\n".join(lines)
 
@@ -50,6 +53,30 @@ def margin_text(m):
     if m >= 0.1:
         return units.percent(m)
     return "%.1f%%" % (math.floor(m * 1000 + 1e-9) / 10)
+
+
+def margin_range(cell):
+    """" (+8-15%)": the margin's range from the two throughputs' 95%
+    intervals, where both have repetitions; "" otherwise."""
+    if not hasattr(cell.winner, "point") or not hasattr(cell.runner_up, "point"):
+        return ""
+    w, r = throughput_interval(cell.winner), throughput_interval(cell.runner_up)
+    if w is None or r is None or r[0] <= 0 or r[1] <= 0:
+        return ""
+    lo, hi = w[0] / r[1] - 1, w[1] / r[0] - 1
+    return " (%s to %s)" % (units.percent(lo), units.percent(hi))
+
+
+def tie_rule_text(cells):
+    """Which rule called the ties: the throughputs' 95% intervals overlap
+    (cells whose two best have repetitions), the fixed 5% rule, or both."""
+    rules = {c.tie_rule for c in cells if c.tie_rule is not None}
+    fixed = "< %s apart" % units.percent(TIE_FRACTION)
+    if rules == {"intervals"}:
+        return "their throughputs' 95% intervals overlap"
+    if "intervals" in rules:
+        return "95%% intervals overlap where repetitions exist, else %s" % fixed
+    return fixed + "; one run each, no intervals"
 
 
 def figure(results, args=None):
@@ -82,7 +109,7 @@ def figure(results, args=None):
             ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=fill, edgecolor="white",
                                    linewidth=2))
         box = None
-        if cell.margin is not None and cell.margin < TIE_FRACTION:
+        if cell.margin is not None and cell.tie:
             # A tie: the runner-up's colour fills the lower-right half.
             r = cell.runner_up
             rf = style.colour(r.run)
@@ -117,8 +144,8 @@ def figure(results, args=None):
     total_txt = (units.duration_us(totals[0]) if len(totals) == 1
                  else "%s to %s" % (units.duration_us(totals[0]), units.duration_us(totals[-1])))
     sub = ("colour: best throughput with %s; text: margin over the runner-up; "
-           "split: a tie (< %s)\ntask time %s, the rest non-blocking waiting; %s\n%s"
-           % (text.slo(slo), units.percent(TIE_FRACTION), total_txt,
+           "split: a tie (%s)\ntask time %s, the rest non-blocking waiting; %s\n%s"
+           % (text.slo(slo), tie_rule_text(cells), total_txt,
                "from the decision-map sweep" if source == "decision-map"
                else "cells from the scenario runs (no decision-map sweep)",
                style.context_line(results)))

@@ -50,6 +50,30 @@ def curve(runs):
     return pts, failed, sat, why
 
 
+def p99_error_bars(ax, pts, colour):
+    """Each point's p99 95% interval as an error bar (repetitions: the
+    envelope of theirs); a side too few samples bound is drawn dotted, to 3x
+    (or a third of) the p99. True when any bar was drawn."""
+    drawn = False
+    for p in pts:
+        y, ci = p.p99, p.latency_ci("p99")
+        if not y or ci is None:
+            continue
+        x, y = p.run.rate, y / 1e3
+        low = ci[0] / 1e3 if ci[0] is not None else None
+        high = ci[1] / 1e3 if ci[1] is not None else None
+        ax.vlines([x], [low if low is not None else y], [high if high is not None else y],
+                  color=colour, linewidth=1.0, zorder=3)
+        for side, end in ((low, y / 3), (high, y * 3)):
+            if side is None:
+                ax.vlines([x], [min(y, end)], [max(y, end)], color=colour, linewidth=1.0,
+                          linestyles=":", zorder=3)
+            else:
+                ax.plot([x], [side], marker="_", color=colour, markersize=6, zorder=3)
+        drawn = True
+    return drawn
+
+
 def figure(results, args=None):
     """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = hockey_runs(results)
@@ -67,6 +91,7 @@ def figure(results, args=None):
     fig, axes = style.new_figure(rows, cols, w=4.3 * cols, h=3.6 * rows, sharex=True,
                                  sharey=True)
     lo, hi = [], []
+    any_ci = False
     for ax, (name, label, rs) in zip(axes.flat, panels):
         pts, failed, sat, why = curve(rs)
         c = style.colour(rs[0])
@@ -78,6 +103,8 @@ def figure(results, args=None):
                     markersize=3.5 if key != "p99" else 5, label=text)
             lo += ys
             hi += ys
+            if key == "p99":
+                any_ci |= p99_error_bars(ax, pts, c)
         if sat is not None:
             ax.axvline(sat, color="#333333", linewidth=1.2, linestyle=(0, (4, 2)), zorder=1)
             ax.axvspan(sat, max(p.run.rate for p in pts) * 10 if pts else sat * 10,
@@ -122,6 +149,10 @@ def figure(results, args=None):
     extra.append((Patch(facecolor="#999999", alpha=0.3, edgecolor="#333333"),
                   "saturated: achieved < %.0f%% of offered,\nor p99 > %gx its low-load value"
                   % (SATURATION_ACHIEVED * 100, SATURATION_P99_JUMP)))
+    if any_ci:
+        extra.append((Line2D([], [], color="#333333", marker="_", markersize=6,
+                             linestyle="-", linewidth=1.0),
+                      "p99's 95% interval\n(dotted: unbounded)"))
     if any(not r.ok for r in runs):
         extra.append((Line2D([], [], marker="x", color="#333333", linestyle="none",
                              markersize=8, mew=2), "failed run"))

@@ -20,7 +20,7 @@ import micro  # noqa: E402
 import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
 import throughput  # noqa: E402
-from ccplot import checks, decision, limits, ranking, rules, text, units  # noqa: E402
+from ccplot import checks, decision, limits, ranking, rules, sureness, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
@@ -107,7 +107,8 @@ def wakeup_note(results):
 
 
 def candidate_row(c, verdict):
-    return [c.label, units.rate(c.throughput), text.load(c), units.duration_us(c.p99_us),
+    return [c.label, units.rate(c.throughput), text.load(c),
+            units.duration_ci_us(c.p99_us, c.point.latency_ci("p99")),
             "%.2f" % c.cpu_rate if c.cpu_rate is not None else "n/a",
             units.duration_us(c.stall_max_us) if c.stall_known else "not measured",
             text.candidate_notes(c, limits.limits(c, verdict.task_us))]
@@ -169,6 +170,9 @@ def build(results, slo, charts_dir):
               "%s. %s.%s" % (text.slo(slo), text.map_summary(decision.summarise(cells)), note))
     else:
         doc.p("Not drawn: %s." % dict(skipped).get("decision_map", "no data"))
+
+    doc.h2("How sure the numbers are")
+    doc.p(text.sureness(sureness.sureness(results.runs)))
 
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule) for rule in rules.rules(results, slo))

@@ -267,6 +267,25 @@ TEST(Results, RewriteFromRenderedRunsMatchesAFullRendering) {
   EXPECT_EQ(to_json_text(r, rendered), to_json_text(r)) << "after the runs shrank";
 }
 
+// latency_ci_us: an unbounded side is written null and read back as such; a
+// file from before intervals has none (confidence 0), not an unbounded one.
+TEST(Results, PercentileIntervalsKeepTheirUnboundedSides) {
+  run_record rec = sample().runs[0];
+  rec.latency_ci = {0.95, {900, 1100}, {1800, 2300}, {9000, -1}, {-1, -1}};
+  const auto json = nlohmann::json::parse(record_to_json_text(rec));
+  EXPECT_EQ(json["latency_ci_us"]["p99"]["low"], 9000);
+  EXPECT_TRUE(json["latency_ci_us"]["p99"]["high"].is_null());
+  EXPECT_TRUE(json["latency_ci_us"]["p999"]["low"].is_null());
+  const run_record back = record_from_json_text(json.dump());
+  EXPECT_EQ(back.latency_ci.confidence, 0.95);
+  EXPECT_EQ(back.latency_ci.p50.low, 900);
+  EXPECT_EQ(back.latency_ci.p99.high, -1);
+  EXPECT_TRUE(json["precision"].is_null()) << "no --precision";
+  auto old = json;
+  old.erase("latency_ci_us");
+  EXPECT_EQ(record_from_json_text(old.dump()).latency_ci.confidence, 0);
+}
+
 TEST(Results, CsvFlattensNestedFields) {
   const std::string csv = to_summary_csv(sample());
   const std::string header = csv.substr(0, csv.find('\n'));
@@ -288,8 +307,16 @@ TEST(Results, CsvKeepsItsColumnsInTheirOrder) {
       "error";
   const std::string header = summary_csv_header();
   EXPECT_EQ(header.substr(0, before.size()), before);
-  EXPECT_EQ(header.substr(before.size()),
-            ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb");
+  // Columns added since come after these, in the order they were added.
+  const std::string added = ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb";
+  EXPECT_EQ(header.substr(before.size(), added.size()), added);
+  EXPECT_NE(header.find(",latency_p50_ci_low_us,latency_p50_ci_high_us,latency_p90_ci_low_us,"
+                        "latency_p90_ci_high_us,latency_p99_ci_low_us,latency_p99_ci_high_us,"
+                        "latency_p999_ci_low_us,latency_p999_ci_high_us,precision_target_pct,"
+                        "precision_reached_pct",
+                        before.size() + added.size()),
+            std::string::npos)
+      << header;
 }
 
 // Splits one CSV line (no newlines inside quotes) into its cells, unquoted.

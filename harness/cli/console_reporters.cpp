@@ -22,6 +22,8 @@ std::string describe(const run_config& c, const model_traits& traits) {
   return s;
 }
 
+bool recorded(const run_record& r) { return r.latency_ci.confidence > 0; }
+
 std::string pad(std::string s, std::size_t width, bool right = false) {
   if (s.size() >= width) return s;
   const std::string fill(width - s.size(), ' ');
@@ -38,12 +40,14 @@ void print_table(std::ostream& out, const std::vector<run_record>& runs) {
   for (const run_record& r : runs) {
     const run_config& c = r.config;
     const bool ok = r.status == run_status::ok;
-    rows.push_back({{c.model, std::string(to_string(c.options.offload)),
-                     r.traits.uses_threads ? std::to_string(c.options.threads) : "-",
-                     c.scenario.empty() ? c.workload : c.scenario + " (" + c.workload + ")",
-                     load_text(c), format_rate(r.throughput_per_s), format_us(r.latency.p50),
-                     format_us(r.latency.p99), format_us(r.latency.max), format_us(r.stall.max),
-                     ok ? "ok" : std::string(to_string(r.status))}});
+    rows.push_back(
+        {{c.model, std::string(to_string(c.options.offload)),
+          r.traits.uses_threads ? std::to_string(c.options.threads) : "-",
+          c.scenario.empty() ? c.workload : c.scenario + " (" + c.workload + ")", load_text(c),
+          format_rate(r.throughput_per_s),
+          format_us_marked(r.latency.p50, r.latency_ci.p50, recorded(r)),
+          format_us_marked(r.latency.p99, r.latency_ci.p99, recorded(r)), format_us(r.latency.max),
+          format_us(r.stall.max), ok ? "ok" : std::string(to_string(r.status))}});
   }
   std::size_t width[11] = {};
   for (const row& r : rows) {
@@ -57,6 +61,14 @@ void print_table(std::ostream& out, const std::vector<run_record>& runs) {
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
+  }
+  const auto rough = std::count_if(runs.begin(), runs.end(), [](const run_record& r) {
+    return is_rough(r.latency_ci.p50, r.latency.p50, recorded(r)) ||
+           is_rough(r.latency_ci.p99, r.latency.p99, recorded(r));
+  });
+  if (rough > 0) {
+    out << "~ rough: its 95% interval is wider than +-20% of it, or unbounded (too few samples;"
+           " p99 needs 368 at least)\n";
   }
 }
 
@@ -113,8 +125,9 @@ void progress_reporter::on_run_started(const run_config& config, const model_tra
 }
 
 void progress_reporter::on_run(const run_record& r, const run_position& at, const results&) {
-  out_ << "  " << format_rate(r.throughput_per_s) << " tasks/s  p99 " << format_us(r.latency.p99)
-       << "  stall max " << format_us(r.stall.max);
+  out_ << "  " << format_rate(r.throughput_per_s) << " tasks/s  p99 "
+       << format_us_ci(r.latency.p99, r.latency_ci.p99, recorded(r)) << "  stall max "
+       << format_us(r.stall.max);
   if (r.status != run_status::ok) out_ << "  " << to_string(r.status) << ": " << r.error;
   if (at.left_s >= 5) {
     out_ << "  (~" << static_cast<int>(std::ceil(at.left_s)) << " s left"

@@ -129,6 +129,8 @@ struct run_flags {
   std::string timeout;
   std::string stall_period = "1ms";
   std::string stall_threshold = "1ms";
+  std::string precision;
+  std::string max_duration;
   output_flags output;
 
   void add_to(CLI::App& app) {
@@ -212,7 +214,44 @@ struct run_flags {
     app.add_option("--interval", interval, "Time-series interval (completions, p99, max stall)")
         ->type_name("TIME")
         ->capture_default_str();
+    app.add_option("--precision", precision,
+                   "Keep each run's window open past --duration until its p99's 95% interval "
+                   "reaches no further than PCT of it (e.g. 5%), or until --max-duration")
+        ->type_name("PCT");
+    app.add_option("--max-duration", max_duration,
+                   "With --precision: the longest window (default: 10 x --duration)")
+        ->type_name("TIME");
     output.add_to(app);
+  }
+
+  // --precision PCT and --max-duration TIME into `c` (after --duration).
+  void parse_precision(run_config& c) const {
+    if (precision.empty()) {
+      if (!max_duration.empty()) {
+        throw config_error("--max-duration '" + max_duration + "': needs --precision");
+      }
+      return;
+    }
+    std::string text = precision;
+    if (!text.empty() && text.back() == '%') text.pop_back();
+    double pct = 0;
+    std::size_t used = 0;
+    try {
+      pct = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || !(pct > 0 && pct < 100)) {
+      throw config_error("--precision '" + precision +
+                         "': expected a percentage above 0 and below 100, e.g. 5%");
+    }
+    c.precision = pct / 100;
+    c.max_duration =
+        max_duration.empty() ? 10 * c.duration : positive_duration(max_duration, "--max-duration");
+    if (c.max_duration < c.duration) {
+      throw config_error("--max-duration '" + max_duration + "': shorter than --duration '" +
+                         duration + "'");
+    }
   }
 
   std::vector<run_config> configs() const {
@@ -263,6 +302,7 @@ struct run_flags {
     if (m.base.series_interval < std::chrono::milliseconds(1)) {
       throw config_error("--interval '" + interval + "': must be at least 1ms");
     }
+    parse_precision(m.base);
     return expand(m);
   }
 };

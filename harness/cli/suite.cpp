@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -190,6 +191,31 @@ std::string format_us(double us) {
     std::snprintf(buf, sizeof buf, "%.2fs", us / 1e6);
   }
   return buf;
+}
+
+std::string format_us_ci(double us, const percentile_ci& ci, bool recorded) {
+  const std::string value = format_us(us);
+  if (!recorded) return value;
+  auto unit = [](const std::string& s) {
+    std::size_t i = s.size();
+    while (i > 0 && std::isalpha(static_cast<unsigned char>(s[i - 1]))) --i;
+    return s.substr(i);
+  };
+  std::string low = ci.low < 0 ? "unbounded" : format_us(ci.low);
+  std::string high = ci.high < 0 ? "unbounded" : format_us(ci.high);
+  const std::string u = unit(value);
+  auto strip = [&](std::string& s) {
+    if (unit(s) == u) s.resize(s.size() - u.size());
+  };
+  if ((ci.low < 0 || unit(low) == u) && (ci.high < 0 || unit(high) == u)) {
+    if (ci.low >= 0) strip(low);
+    if (ci.high >= 0) strip(high);
+  }
+  return value + " [" + low + "-" + high + "]";
+}
+
+std::string format_us_marked(double us, const percentile_ci& ci, bool recorded) {
+  return (is_rough(ci, us, recorded) ? "~" : "") + format_us(us);
 }
 
 std::string format_rate(double per_s) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/percentile_interval.hpp"
 #include "harness/results.hpp"
 
 namespace ccbench {
@@ -49,6 +50,12 @@ double planned_seconds(std::span<const run_config> runs);
 
 /// Console formatting: 850us, 12.3ms, 1.23s.
 std::string format_us(double us);
+/// A percentile and its interval: "12.3ms [11.1-14.0]" (the unit written once
+/// where all three share it), "unbounded" for a side too few samples bound,
+/// the bare value when no interval was recorded.
+std::string format_us_ci(double us, const percentile_ci& ci, bool recorded = true);
+/// "~12.3ms" when the interval is wider than +-20% (is_rough), else "12.3ms".
+std::string format_us_marked(double us, const percentile_ci& ci, bool recorded = true);
 /// 9,950 or 12.5 for small rates.
 std::string format_rate(double per_s);
 

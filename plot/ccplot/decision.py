@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .load import Run
-from .ranking import TIE_FRACTION, Candidate, Verdict, scenario_runs, task_us, verdict
+from .ranking import (TIE_FRACTION, Candidate, Verdict, scenario_runs, task_us, tie_rule,
+                      verdict)
 from .slo import Slo
 
 
@@ -32,6 +33,19 @@ class Cell:
     def margin(self) -> float | None:
         """Winner's throughput over the runner-up's, minus one (None: no runner-up)."""
         return self.verdict.margin
+
+    @property
+    def tie(self) -> bool:
+        """Winner and runner-up cannot be told apart (ranking.tie_rule)."""
+        return self.verdict.tie
+
+    @property
+    def tie_rule(self) -> str | None:
+        """How a tie was called, or would have been: "intervals" (both have
+        repetitions; their 95% intervals overlap) or "5%"; None without a
+        runner-up."""
+        w, r = self.winner, self.runner_up
+        return tie_rule(w, r) if w is not None and r is not None else None
 
 
 def decision_runs(results) -> tuple[list[Run], str]:
@@ -65,7 +79,7 @@ def decision_cells(runs: list[Run], slo: Slo) -> list[Cell]:
 @dataclass
 class Tally:
     """The cells one model label wins: how many, the margins of the clear
-    wins (at least TIE_FRACTION), and how many are ties."""
+    wins (not ties: see ranking.tie_rule), and how many are ties."""
 
     label: str
     cells: int
@@ -89,7 +103,7 @@ def summarise(cells: list[Cell]) -> MapSummary:
             wins.setdefault(c.winner.label, []).append(c)
     tallies = []
     for label, cs in sorted(wins.items(), key=lambda kv: -len(kv[1])):
-        margins = [c.margin for c in cs if c.margin is not None]
-        tallies.append(Tally(label, len(cs), [m for m in margins if m >= TIE_FRACTION],
-                             sum(1 for m in margins if m < TIE_FRACTION)))
+        tallies.append(Tally(label, len(cs),
+                             [c.margin for c in cs if c.margin is not None and not c.tie],
+                             sum(1 for c in cs if c.margin is not None and c.tie)))
     return MapSummary(len(cells), tallies, sum(1 for c in cells if c.winner is None))

@@ -212,6 +212,40 @@ class Run:
     def p99(self):
         return self.latency("p99")
 
+    def latency_ci(self, key):
+        """The 95% interval of latency_us.<key> (p50, p90, p99, p999) as (low,
+        high) in us, a side None when too few samples bound it (unbounded);
+        None when the file records no intervals (files older than
+        latency_ci_us, failed runs)."""
+        ci = self.raw.get("latency_ci_us")
+        if not isinstance(ci, dict) or not ci.get("confidence"):
+            return None
+        side = ci.get(key)
+        if not isinstance(side, dict):
+            return None
+        return (dig(side, "low"), dig(side, "high"))
+
+    def relative_half_width(self, key):
+        """How far latency_us.<key>'s interval reaches from it, relative to it
+        (its wider side): 0.1 is within +-10%; inf when a side is unbounded;
+        None when unknown (no interval recorded, or no value)."""
+        ci, v = self.latency_ci(key), self.latency(key)
+        if ci is None or v is None:
+            return None
+        lo, hi = ci
+        if lo is None or hi is None:
+            return math.inf
+        reach = max(hi - v, v - lo)
+        if reach <= 0:
+            return 0.0
+        return reach / v if v > 0 else math.inf
+
+    def rough(self, key, within=0.2):
+        """True when latency_us.<key>'s interval is wider than +-within (or
+        unbounded); False when it is within, or unknown."""
+        w = self.relative_half_width(key)
+        return w is not None and w > within
+
     @property
     def stall_known(self):
         """True when the stall probe took samples. A probe that never woke (an
@@ -461,6 +495,18 @@ class Point:
     @property
     def p99(self):
         return self.median_of(lambda r: r.p99)
+
+    def latency_ci(self, key):
+        """(low, high) of latency_us.<key> for error bars: the run's 95% interval,
+        or over repetitions the envelope of theirs (from the lowest low to the
+        highest high: wider than any one, never narrower). A side None when
+        any run leaves it unbounded; None when no run recorded one."""
+        cis = [r.latency_ci(key) for r in self.runs]
+        cis = [c for c in cis if c is not None]
+        if not cis:
+            return None
+        lows, highs = [c[0] for c in cis], [c[1] for c in cis]
+        return (None if None in lows else min(lows), None if None in highs else max(highs))
 
 
 def fold(runs, ok_only=True):

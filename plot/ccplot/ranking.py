@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from .limits import Limit, LoadBound, limits, load_bound
+from . import stats
 from .load import Point, Run, fold
 from .slo import Slo
 
@@ -178,7 +179,9 @@ class Violation:
 
 @dataclass
 class Tie:
-    """Winners within TIE_FRACTION of each other."""
+    """Winners that cannot be told apart: within TIE_FRACTION of each other
+    (rule "5%"), or, where both have repetitions, with overlapping 95%
+    intervals of their throughput (rule "intervals")."""
 
     tied: list[Candidate]
     spread: float  # the winner's throughput over the lowest tied one, minus one
@@ -186,6 +189,7 @@ class Tie:
     high: float
     load: LoadBound | None = None  # all are held back by the same load
     lower_p99: tuple[Candidate, Candidate] | None = None  # (lower, higher) when apart
+    rule: str = "5%"
 
 
 @dataclass
@@ -271,6 +275,28 @@ def _strengths(w: Candidate, r: Candidate, task: dict | None) -> list[Strength]:
     return out
 
 
+def throughput_interval(c: Candidate):
+    """The 95% interval of a candidate's throughput over its repetitions
+    (Student-t, as summaries[] give it), or None with one run."""
+    return stats.t_interval([x.throughput for x in c.point.runs if x.throughput is not None])
+
+
+def tie_rule(a: Candidate, b: Candidate) -> str:
+    """"intervals" when both have repetitions (their throughputs' 95%
+    intervals decide), else "5%" (TIE_FRACTION: one run each says nothing of
+    its run-to-run noise)."""
+    if throughput_interval(a) is not None and throughput_interval(b) is not None:
+        return "intervals"
+    return "5%"
+
+
+def tied_with(w: Candidate, c: Candidate, rule: str) -> bool:
+    """The winner w and c cannot be told apart under `rule`."""
+    if rule == "intervals":
+        return bool(stats.intervals_overlap(throughput_interval(w), throughput_interval(c)))
+    return bool(c.throughput) and (w.throughput or 0) / c.throughput < 1 + TIE_FRACTION
+
+
 def reason(v: Verdict) -> Reason:
     """The reason, computed from the data, that the winner beats the runner-up."""
     w, r, task = v.winner, v.runner_up, v.task_us
@@ -285,11 +311,14 @@ def reason(v: Verdict) -> Reason:
     if r is None:
         return Reason("only", violations=violations)
     ratio = (w.throughput or 0) / r.throughput if r.throughput else math.inf
-    if ratio < 1 + TIE_FRACTION:
+    rule = tie_rule(w, r)
+    if tied_with(w, r, rule):
         tied = [c for c in v.ranked if c.meets_slo and c.throughput
-                and (w.throughput or 0) / c.throughput < 1 + TIE_FRACTION] or [w, r]
+                and tied_with(w, c, tie_rule(w, c))] or [w, r]
+        if r not in tied:
+            tied.append(r)
         lo = min(c.throughput for c in tied)
-        tie = Tie(tied, w.throughput / lo - 1, lo, w.throughput)
+        tie = Tie(tied, w.throughput / lo - 1, lo, w.throughput, rule=rule)
         bounds = [load_bound(c, task) for c in tied]
         if all(bounds):
             tie.load = LoadBound(w.concurrency, task["total"],

@@ -54,3 +54,37 @@ def utest(x, y, alpha=0.05):
         return "n too small", None
     _, p = mann_whitney_u(x, y)
     return "p=%.3g" % p, p < alpha
+
+
+def intervals_overlap(a, b):
+    """Whether two intervals (low, high) share a point; a side None is
+    unbounded (too few samples), so it reaches to 0 or to infinity. None when
+    either interval is unknown (None)."""
+    if a is None or b is None:
+        return None
+    la, ha = a
+    lb, hb = b
+    la, lb = la if la is not None else 0.0, lb if lb is not None else 0.0
+    ha, hb = ha if ha is not None else math.inf, hb if hb is not None else math.inf
+    return la <= hb and lb <= ha
+
+
+# Two-sided 95% quantiles of Student's t by degrees of freedom (1..30); the
+# normal's 1.96 beyond.
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t_interval(samples):
+    """(low, high): the Student-t 95% interval of the mean of samples, as the
+    results' summaries[] give it; None with fewer than 2."""
+    xs = [float(x) for x in samples if x is not None]
+    n = len(xs)
+    if n < 2:
+        return None
+    mean = sum(xs) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
+    t = _T975[n - 2] if n - 1 <= len(_T975) else 1.96
+    half = t * sd / math.sqrt(n)
+    return (mean - half, mean + half)

@@ -15,6 +15,7 @@ from .ranking import (TIE_FRACTION, Candidate, OffloadsBlocking, Strength, Stall
                       UsesCores, Verdict, Violation)
 from .rules import BlockingCost, CpuPerWait, Mix, OffloadCost
 from .slo import Slo
+from .sureness import SURE_WITHIN
 
 
 def slo(s: Slo) -> str:
@@ -364,4 +365,30 @@ def workers_pss(labels: list[str]) -> str:
     """The efficiency chart's note on worker processes' memory."""
     return ("memory includes the worker processes' proportional set size (workers_pss_kb) "
             "for %s" % join(labels))
+
+
+def sureness(s) -> str:
+    """The report's sentence on how sure its p99s are (sureness.Sureness)."""
+    if s.runs == 0:
+        return "No successful runs."
+    if s.recorded == 0:
+        return ("This file records no percentile intervals (it predates latency_ci_us): how "
+                "sure each p99 is cannot be told.")
+    out = ("%d of %d p99s are within +-%d%% (their 95%% interval, from order statistics); "
+           "%d %s unbounded (fewer than 368 samples: no interval above the p99 at all)"
+           % (s.within, s.recorded, round(100 * SURE_WITHIN), s.unbounded,
+              "is" if s.unbounded == 1 else "are"))
+    if s.recorded - s.within - s.unbounded:
+        out += ", the other %d wider" % (s.recorded - s.within - s.unbounded)
+    out += ". Tables mark a number ~ when its interval is wider than +-20%."
+    if s.asked:
+        out += (" %d of %d runs that asked for a precision (--precision) reached it"
+                % (s.met, s.asked))
+        if s.missed:
+            names = ", ".join("%s %s %s" % (r.label, r.scenario, "c=%d" % r.concurrency
+                                             if not r.open_loop else "%s/s" % units.rate(r.rate))
+                              for r in s.missed[:8])
+            out += "; not: %s%s" % (names, " and more" if len(s.missed) > 8 else "")
+        out += "."
+    return out
 

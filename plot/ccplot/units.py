@@ -58,3 +58,19 @@ def bytes_(v):
         if v >= scale:
             return "%.3g %s" % (v / scale, unit)
     return "%.3g B" % v
+
+
+def duration_ci_us(v, ci):
+    """A percentile with its 95% interval: "12.3 ms [11.1-14.0]" (the unit
+    written once where the three share it), "unbounded" for a side too few
+    samples bound; the bare duration when ci is None (not recorded)."""
+    text = duration_us(v)
+    if v is None or ci is None:
+        return text
+    lo = duration_us(ci[0]) if ci[0] is not None else "unbounded"
+    hi = duration_us(ci[1]) if ci[1] is not None else "unbounded"
+    unit = text.split(" ")[-1]
+    sides = [s for s in (lo, hi) if s != "unbounded"]
+    if all(s.endswith(" " + unit) for s in sides):
+        lo, hi = (s[:-len(unit) - 1] if s != "unbounded" else s for s in (lo, hi))
+    return "%s [%s-%s]" % (text, lo, hi)
