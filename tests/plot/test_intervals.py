@@ -157,6 +157,30 @@ class Sureness(unittest.TestCase):
         self.assertIn("records no percentile intervals", text.sureness(s))
 
 
+class Compare(unittest.TestCase):
+    def test_overlap_beside_the_u_test(self):
+        import compare
+        a = results(run("loop", 1000, 10_000, latency_ci_us=ci(p99=(9_500, 10_500))),
+                    run("pool", 1000, 10_000, threads=2,
+                        latency_ci_us=ci(p99=(9_500, 10_500))),
+                    run("asio", 1000, 10_000, threads=2))
+        b = results(run("loop", 1000, 10_200, latency_ci_us=ci(p99=(9_900, 11_000))),
+                    run("pool", 1000, 20_000, threads=2,
+                        latency_ci_us=ci(p99=(19_000, 21_000))),
+                    run("asio", 1000, 10_000, threads=2))
+        rows, _, _ = compare.compare(a, b)
+        by = {r["label"]: r for r in rows}
+        self.assertIs(by["loop"]["p99_overlap"], True)
+        self.assertIs(by["pool x2"]["p99_overlap"], False)
+        self.assertIsNone(by["asio x2"]["p99_overlap"], "no intervals recorded")
+        table = compare.table(rows)
+        self.assertIn("p99 95% CIs", table.splitlines()[0])
+        lines = {ln.split()[0]: ln for ln in table.splitlines()[2:]}
+        self.assertTrue(lines["loop"].rstrip().endswith("overlap"))
+        self.assertTrue(lines["pool"].rstrip().endswith("apart"))
+        self.assertTrue(lines["asio"].rstrip().endswith("n/a"))
+
+
 def with_intervals(src_dir, dst_dir):
     """The full fixture with p99 intervals: +-5% where a run completed 2,000
     tasks or more, unbounded above below 368, +-30% between."""
