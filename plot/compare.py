@@ -111,6 +111,7 @@ def compare(a, b, alpha=0.05):
             "tp_test": tp_test, "tp_sig": tp_sig,
             "p99": (pa, pb), "p99_ratio": pb / pa if pa and pb is not None else None,
             "p99_test": p_test, "p99_sig": p_sig,
+            "tp_samples": (x.throughput, y.throughput), "p99_samples": (x.p99, y.p99),
         })
     only_a = sorted(set(sa) - set(sb), key=_sort)
     only_b = sorted(set(sb) - set(sa), key=_sort)
@@ -255,7 +256,9 @@ def compare_many(files, alpha=0.05):
         label, workload, load_ = describe(k, registry)
         row = {"key": k, "label": label, "workload": workload, "load": load_,
                "n": [], "tp": [], "tp_ratio": [], "tp_test": [], "tp_sig": [],
-               "p99": [], "p99_ratio": [], "p99_test": [], "p99_sig": []}
+               "p99": [], "p99_ratio": [], "p99_test": [], "p99_sig": [],
+               "tp_samples": [s[k].throughput if k in s else None for s in sides],
+               "p99_samples": [s[k].p99 if k in s else None for s in sides]}
         x = first[k]
         tpa, pa = median(x.throughput), median(x.p99)
         for i, s in enumerate(sides):
@@ -294,28 +297,58 @@ def pairs_of(rows):
         q = dict(r)
         q["n"] = list(r["n"])
         q["tp"], q["p99"] = list(r["tp"]), list(r["p99"])
+        q["tp_samples"], q["p99_samples"] = list(r["tp_samples"]), list(r["p99_samples"])
         for field in ("tp_ratio", "tp_test", "tp_sig", "p99_ratio", "p99_test", "p99_sig"):
             q[field] = [None, r[field]]
         out.append(q)
     return out
 
 
-def regressions(rows, pct):
+def beyond_noise(a, b, worse, alpha=0.05):
+    """(True when b's samples are worse than a's beyond their noise, why).
+
+    The Mann-Whitney U test decides where it can: both sides have enough
+    samples that fully separated ones would reach alpha (4 a side at 0.05; at
+    3 a side the smallest two-sided p is 0.081). With fewer, the change is
+    beyond noise when every sample of b is worse than every sample of a. With
+    one sample a side the noise is unknown, and the change counts as it is."""
+    a = [v for v in a or [] if v is not None]
+    b = [v for v in b or [] if v is not None]
+    if not a or not b:
+        return False, "no samples"
+    if len(a) == 1 and len(b) == 1:
+        return True, "single runs: noise unknown"
+    if len(a) >= stats.MIN_SAMPLES and len(b) >= stats.MIN_SAMPLES:
+        _, p_min = stats.mann_whitney_u(list(range(len(a))),
+                                        list(range(len(a), len(a) + len(b))))
+        if p_min < alpha:
+            _, p = stats.mann_whitney_u(a, b)
+            return p < alpha, "p=%.3g" % p
+    separated = all(worse(y, x) for x in a for y in b)
+    return separated, ("every repetition worse, %d against %d, too few for the U test"
+                       % (len(b), len(a)) if separated else "repetitions overlap")
+
+
+def regressions(rows, pct, alpha=0.05):
     """(row, file index, what) for each configuration and file that regressed
-    by more than pct% against the first file beyond noise: throughput down or
-    p99 up by more than pct%, and the U test significant where both sides have
-    enough repetitions (without them the noise is unknown and the change
-    counts as it is)."""
+    by more than pct% against the first file beyond noise (beyond_noise()):
+    throughput down, or p99 up, by more than pct% of the first file's."""
     out = []
     for r in rows:
         for i in range(1, len(r["tp"])):
             reasons = []
-            tr, ts = r["tp_ratio"][i], r["tp_sig"][i]
-            if tr is not None and tr < 1 - pct / 100.0 and ts is not False:
-                reasons.append("tasks/s %+.1f%% (%s)" % ((tr - 1) * 100, r["tp_test"][i]))
-            pr, ps = r["p99_ratio"][i], r["p99_sig"][i]
-            if pr is not None and pr > 1 + pct / 100.0 and ps is not False:
-                reasons.append("p99 %+.1f%% (%s)" % ((pr - 1) * 100, r["p99_test"][i]))
+            tr = r["tp_ratio"][i]
+            if tr is not None and tr < 1 - pct / 100.0:
+                ok, why = beyond_noise(r["tp_samples"][0], r["tp_samples"][i],
+                                       lambda y, x: y < x, alpha)
+                if ok:
+                    reasons.append("tasks/s %+.1f%% (%s)" % ((tr - 1) * 100, why))
+            pr = r["p99_ratio"][i]
+            if pr is not None and pr > 1 + pct / 100.0:
+                ok, why = beyond_noise(r["p99_samples"][0], r["p99_samples"][i],
+                                       lambda y, x: y > x, alpha)
+                if ok:
+                    reasons.append("p99 %+.1f%% (%s)" % ((pr - 1) * 100, why))
             if reasons:
                 out.append((r, i, ", ".join(reasons)))
     return out
@@ -440,7 +473,7 @@ def overlay_figure_many(files, rows, metric, registry):
     return fig
 
 
-def report_many(files, rows, registry, pct, charts):
+def report_many(files, rows, registry, pct, charts, alpha=0.05):
     """compare.md: the files, then a section per file (its host, and where it
     differs from the first beyond noise)."""
     out = ["# Comparing %d results files" % len(files), ""]
@@ -480,7 +513,7 @@ def report_many(files, rows, registry, pct, charts):
             else:
                 out.append("- no significant change against A")
             if pct is not None:
-                bad = [x for x in regressions(rows, pct) if x[1] == i]
+                bad = [x for x in regressions(rows, pct, alpha) if x[1] == i]
                 out.append("- regressions above %g%%: %s" % (
                     pct, "; ".join("%s %s %s: %s" % (r["label"], r["workload"], r["load"], w)
                                    for r, _, w in bad) or "none"))
@@ -488,9 +521,9 @@ def report_many(files, rows, registry, pct, charts):
     return "\n".join(out)
 
 
-def print_regressions(rows, pct, files):
+def print_regressions(rows, pct, files, alpha=0.05):
     """Says which configurations regressed above pct%; True when any did."""
-    bad = regressions(rows, pct)
+    bad = regressions(rows, pct, alpha)
     if not bad:
         print("--fail-above %g: no configuration regressed by more than %g%% against A "
               "beyond noise." % (pct, pct))
@@ -524,7 +557,7 @@ def main_many(files, args):
         print("only in A: %s" % "; ".join(" ".join(describe(k, registry)) for k in only_first))
     regressed = False
     if args.fail_above is not None:
-        regressed = print_regressions(rows, args.fail_above, files)
+        regressed = print_regressions(rows, args.fail_above, files, args.alpha)
     if args.out:
         try:
             charts = []
@@ -537,7 +570,8 @@ def main_many(files, args):
                 charts.append("compare_%s.png" % metric)
             md = os.path.join(args.out, "compare.md")
             with open(md, "w") as f:
-                f.write(report_many(files, rows, registry, args.fail_above, charts) + "\n")
+                f.write(report_many(files, rows, registry, args.fail_above, charts, args.alpha)
+                        + "\n")
             print(md)
         except OSError as e:
             return fail("cannot write %s: %s" % (args.out, e))
@@ -593,7 +627,7 @@ def main(argv=None):
             print("%s: %s" % (name, "; ".join(" ".join(describe(k, registry)) for k in keys)))
     regressed = False
     if args.fail_above is not None:
-        regressed = print_regressions(pairs_of(rows), args.fail_above, [a, b])
+        regressed = print_regressions(pairs_of(rows), args.fail_above, [a, b], args.alpha)
     if args.out:
         try:
             for metric in ("throughput", "p99"):

@@ -236,6 +236,22 @@ class CompareMany(unittest.TestCase):
         p = support.run("compare", support.AFTER, self.drop, "--fail-above", "25")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_beyond_noise_with_few_repetitions(self):
+        import compare
+        lower = lambda y, x: y < x  # noqa: E731
+        # 3 a side: the U test cannot reach 0.05, so the samples must not overlap.
+        self.assertEqual(compare.beyond_noise([100, 104, 98], [80, 83, 79], lower),
+                         (True, "every repetition worse, 3 against 3, too few for the U test"))
+        self.assertEqual(compare.beyond_noise([100, 130, 70], [80, 83, 79], lower),
+                         (False, "repetitions overlap"))
+        self.assertTrue(compare.beyond_noise([100], [80, 82], lower)[0])
+        self.assertEqual(compare.beyond_noise([100], [80], lower),
+                         (True, "single runs: noise unknown"))
+        # 5 a side: the U test decides.
+        ok, why = compare.beyond_noise([100, 101, 99, 102, 98], [80, 81, 79, 82, 78], lower)
+        self.assertTrue(ok)
+        self.assertEqual(why, "p=0.0122")
+
     def test_a_drop_inside_noise_does_not_trip(self):
         p = support.run("compare", support.AFTER, self.noisy, "--fail-above", "5")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
