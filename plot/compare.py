@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from ccplot import stats, style, units  # noqa: E402
 from ccplot.cli import fail  # noqa: E402
+from ccplot.doc import Doc  # noqa: E402
 from ccplot.load import LoadError, load, median  # noqa: E402
 
 
@@ -473,52 +474,47 @@ def overlay_figure_many(files, rows, metric, registry):
     return fig
 
 
-def report_many(files, rows, registry, pct, charts, alpha=0.05):
-    """compare.md: the files, then a section per file (its host, and where it
-    differs from the first beyond noise)."""
-    out = ["# Comparing %d results files" % len(files), ""]
-    out.append("Each file against the first (A); a change is significant (*) where the "
-               "Mann-Whitney U test says so at the files' repetitions.")
-    out.append("")
-    for name in charts:
-        out.append("![%s](%s)" % (name, name))
-    if charts:
-        out.append("")
+def report_many(files, rows, pct, charts, alpha=0.05):
+    """compare.md and compare.html (a ccplot Doc): the charts, then a section
+    per file (its host, machine and build, and each configuration's numbers
+    against the first file). `charts`: the PNG paths drawn."""
+    doc = Doc("Comparing %d results files" % len(files))
+    doc.p("Each file against the first (A). A change marked * is significant at alpha %g "
+          "(Mann-Whitney U, two-sided, at the files' repetitions)." % alpha)
+    for path in charts:
+        doc.image(path, os.path.splitext(os.path.basename(path))[0])
+    bad = regressions(rows, pct, alpha) if pct is not None else []
     for i, f in enumerate(files):
         ctx = f.context
-        out.append("## %s: %s" % (letter(i), ctx.get("host") or "an unknown host"))
-        out.append("")
-        out.append("- file: `%s` (run %s, started %s)" % (f.path, f.run_id,
-                                                         ctx.get("started_at") or "?"))
-        out.append("- machine: %s, %s cores, %s" % (ctx.get("cpu_model") or "?",
-                                                    ctx.get("cores") or "?",
-                                                    ctx.get("kernel") or "?"))
-        out.append("- build: %s %s, git %s" % (ctx.get("compiler") or "?",
-                                               ctx.get("build_type") or "?",
-                                               ctx.get("git") or "?"))
+        doc.h2("%s: %s" % (letter(i), ctx.get("host") or "an unknown host"))
+        doc.ul(["file: `%s` (run %s, started %s)" % (f.path, f.run_id,
+                                                     ctx.get("started_at") or "?"),
+                "machine: %s, %s cores, %s" % (ctx.get("cpu_model") or "?",
+                                               ctx.get("cores") or "?", ctx.get("kernel") or "?"),
+                "build: %s %s, git %s" % (ctx.get("compiler") or "?",
+                                          ctx.get("build_type") or "?", ctx.get("git") or "?")])
+        body = []
+        for r in rows:
+            if r["n"][i] is None:
+                continue
+            cells = [r["label"], r["workload"], r["load"], str(r["n"][i]), units.rate(r["tp"][i]),
+                     units.duration_us(r["p99"][i])]
+            if i > 0:
+                cells[4:5] = [units.rate(r["tp"][i]), _fmt_ratio(r["tp_ratio"][i],
+                                                                 r["tp_sig"][i])]
+                cells.append(_fmt_ratio(r["p99_ratio"][i], r["p99_sig"][i]))
+            body.append(cells)
         if i == 0:
-            out.append("- the baseline: %d configurations compared" % len(rows))
+            doc.table(["model", "workload", "load", "n", "tasks/s", "p99"], body, "lllrrr")
         else:
-            changed = []
-            for r in rows:
-                for metric, name in (("tp", "tasks/s"), ("p99", "p99")):
-                    ratio, sig = r[metric + "_ratio"][i], r[metric + "_sig"][i]
-                    if ratio is not None and sig:
-                        changed.append("%s %s %s: %s %+.1f%% (%s)"
-                                       % (r["label"], r["workload"], r["load"], name,
-                                          (ratio - 1) * 100, r[metric + "_test"][i]))
-            if changed:
-                out.append("- significant changes against A:")
-                out += ["    - " + c for c in changed]
-            else:
-                out.append("- no significant change against A")
+            doc.table(["model", "workload", "load", "n", "tasks/s", "against A", "p99",
+                       "against A"], body, "lllrrrrr")
             if pct is not None:
-                bad = [x for x in regressions(rows, pct, alpha) if x[1] == i]
-                out.append("- regressions above %g%%: %s" % (
+                mine = [x for x in bad if x[1] == i]
+                doc.p("Regressions above %g%% against A beyond noise: %s." % (
                     pct, "; ".join("%s %s %s: %s" % (r["label"], r["workload"], r["load"], w)
-                                   for r, _, w in bad) or "none"))
-        out.append("")
-    return "\n".join(out)
+                                   for r, _, w in mine) or "none"))
+    return doc
 
 
 def print_regressions(rows, pct, files, alpha=0.05):
@@ -567,12 +563,15 @@ def main_many(files, args):
                     continue
                 for path in style.save(fig, args.out, "compare_" + metric):
                     print(path)
-                charts.append("compare_%s.png" % metric)
-            md = os.path.join(args.out, "compare.md")
-            with open(md, "w") as f:
-                f.write(report_many(files, rows, registry, args.fail_above, charts, args.alpha)
-                        + "\n")
-            print(md)
+                charts.append(os.path.join(args.out, "compare_%s.png" % metric))
+            doc = report_many(files, rows, args.fail_above, charts, args.alpha)
+            for name, body in (("compare.md", doc.markdown(args.out)),
+                               ("compare.html", doc.html())):
+                path = os.path.join(args.out, name)
+                with open(path + ".tmp", "w", encoding="utf-8") as f:
+                    f.write(body)
+                os.replace(path + ".tmp", path)
+                print(path)
         except OSError as e:
             return fail("cannot write %s: %s" % (args.out, e))
     return 1 if regressed else 0

@@ -203,7 +203,12 @@ class CompareMany(unittest.TestCase):
             md = f.read()
         for heading in ("## A: fixture-host", "## B: noisy-host", "## C: slow-host"):
             self.assertIn(heading, md)
-        self.assertIn("loop io:10ms c=8: tasks/s -20.0% (p=0.0122)", md)
+        self.assertIn("| loop | io:10ms | c=8 | 5 | 715 | -20.0% * | 12.5 ms | +0.0% |", md)
+        self.assertIn("![compare_throughput](compare_throughput.png)", md)
+        with open(os.path.join(out, "compare.html")) as f:
+            html = f.read()
+        self.assertIn("C: slow-host", html)
+        self.assertEqual(html.count('src="data:image/png;base64,'), 2)
 
     def test_overlay_has_a_series_per_file(self):
         import compare
