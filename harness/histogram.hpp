@@ -55,6 +55,32 @@ class histogram {
   /// Number of samples strictly above `ns`, to bucket precision.
   std::uint64_t count_above(std::int64_t ns) const noexcept;
 
+  /// Calls f(value, count) for each bucket that holds samples, in increasing
+  /// order: `value` is the highest value equivalent to the bucket, clamped to
+  /// [min, max] as value_at_percentile() does.
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    for (std::size_t i = 0; i < size; ++i) {
+      if (counts_[i] == 0) continue;
+      const std::int64_t v = highest_equivalent(i);
+      f(v < min_ ? min_ : v > max_ ? max_ : v, counts_[i]);
+    }
+  }
+  /// Adds `n` samples of `ns` (a bucket read back); the sum grows by n * ns.
+  void record_n(std::int64_t ns, std::uint64_t n) noexcept {
+    if (n == 0) return;
+    if (ns < 0) ns = 0;
+    counts_[index_of(ns < highest_trackable ? ns : highest_trackable)] += n;
+    count_ += n;
+    sum_ += static_cast<std::uint64_t>(ns) * n;
+    if (ns < min_) min_ = ns;
+    if (ns > max_) max_ = ns;
+  }
+  /// HdrHistogram's terms for this layout (the .hgrm footer): sub-buckets per
+  /// bucket, and buckets to cover the highest trackable value.
+  static constexpr int hdr_sub_bucket_count = 2 * (1 << sub_bucket_bits);
+  static constexpr int hdr_bucket_count = 42 - sub_bucket_bits;
+
  private:
   static constexpr std::int64_t sub_bucket_half = std::int64_t{1} << sub_bucket_bits;  // 128
   static constexpr int buckets = 42 - sub_bucket_bits;  // powers of two above the exact range

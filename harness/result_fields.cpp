@@ -204,6 +204,30 @@ void add_latency_ci(std::vector<run_field>& out, std::string_view object) {
   add.template operator()<&I::p999>("p999");
 }
 
+std::vector<field<class_result>> make_class_fields() {
+  using K = class_result;
+  using L = latency_summary;
+  std::vector<field<class_result>> f;
+  f.push_back(member<K, &K::name>("name", "class_name"));
+  f.push_back(member<K, &K::weight>("weight", "class_weight"));
+  f.push_back(member<K, &K::share>("share", "class_share"));
+  f.push_back(member<K, &K::task_mean_us>("task_mean_us", ""));
+  f.push_back(member<K, &K::completed>("completed", "class_completed"));
+  f.push_back(member<K, &K::drained>("drained", ""));
+  // As add_latency(): the run's latency_us fields, for this class's tasks.
+  f.push_back(member<K, &K::latency, &L::p50>("latency_us.p50", "class_latency_p50_us"));
+  f.push_back(member<K, &K::latency, &L::p90>("latency_us.p90", "class_latency_p90_us"));
+  f.push_back(member<K, &K::latency, &L::p99>("latency_us.p99", "class_latency_p99_us"));
+  f.push_back(member<K, &K::latency, &L::p999>("latency_us.p999", "class_latency_p999_us"));
+  f.push_back(member<K, &K::latency, &L::max>("latency_us.max", "class_latency_max_us"));
+  f.push_back(member<K, &K::latency, &L::mean>("latency_us.mean", ""));
+  f.push_back(member<K, &K::latency, &L::min>("latency_us.min", ""));
+  f.push_back(member<K, &K::latency, &L::count>("latency_us.count", ""));
+  f.push_back(member<K, &K::stall_log_ms>("stall_log_ms", ""));
+  f.push_back(member<K, &K::stall_log_share>("stall_log_share", "class_stall_log_share"));
+  return f;
+}
+
 std::vector<run_field> make_run_fields() {
   using R = run_record;
   using C = run_config;
@@ -409,6 +433,32 @@ std::vector<run_field> make_run_fields() {
                nullptr});
   f.push_back(seconds<&C::duration>("precision.min_duration_s"));
   f.push_back(seconds<&C::max_duration>("precision.max_duration_s"));
+  // A mix's request classes (left out for a plain workload); summary.csv
+  // spreads them over class_fields()' columns.
+  f.push_back(omit_null(
+      {"classes", "classes", field_kind::classes,
+       [](const R& r) -> field_value {
+         if (r.classes.empty()) return std::monostate{};
+         return r.classes;
+       },
+       [](R& r, const field_value& v) { r.classes = value_as<std::vector<class_result>>(v); }}));
+  // The latency histogram's buckets (the .hgrm export is written from them).
+  f.push_back(run<&R::latency_bucket_ns>("latency_histogram.value_ns"));
+  f.push_back(run<&R::latency_bucket_count>("latency_histogram.count"));
+  // The user's objective (--slo) and how the run fared (harness/slo.hpp);
+  // the object is null without one.
+  f.push_back(run<config, &C::slo>("slo.objective", "slo"));
+  f.push_back(
+      {"slo.met", "slo_met", field_kind::flag,
+       [](const R& r) -> field_value {
+         if (r.slo_met < 0) return std::monostate{};
+         return r.slo_met > 0;
+       },
+       [](R& r, const field_value& v) {
+         r.slo_met = std::holds_alternative<std::monostate>(v) ? -1 : value_as<bool>(v) ? 1 : 0;
+       }});
+  f.push_back(run<&R::slo_breaches>("slo.breaches"));
+  f.push_back(run<&R::slo_worst>("slo.worst", "slo_worst"));
   return f;
 }
 
@@ -443,11 +493,17 @@ std::span<const run_field> run_fields() {
   return fields;
 }
 
+std::span<const field<class_result>> class_fields() {
+  static const std::vector<field<class_result>> fields = make_class_fields();
+  return fields;
+}
+
 std::span<const field_group<run_record>> run_groups() {
   static const field_group<run_record> groups[] = {
       {"slow_resumes", [](const run_record& r) { return r.resumes > 0; }},
       {"queue_wait_us", [](const run_record& r) { return r.queue_waits > 0; }},
       {"precision", [](const run_record& r) { return r.config.precision > 0; }},
+      {"slo", [](const run_record& r) { return !r.config.slo.empty(); }},
   };
   return groups;
 }

@@ -29,6 +29,7 @@ enum class field_kind : std::uint8_t {
   texts,         ///< a list of strings
   stall_events,  ///< a list of stall_event objects (stall_log)
   facts,         ///< an object of numbers and strings (model_facts)
+  classes,       ///< a list of class_result objects (classes), each as class_fields() says
 };
 
 /// A field's value: one alternative per field_kind, in its order, after
@@ -36,7 +37,7 @@ enum class field_kind : std::uint8_t {
 using field_value =
     std::variant<std::monostate, bool, std::int64_t, std::uint64_t, double, std::string,
                  std::vector<double>, std::vector<std::uint64_t>, std::vector<std::string>,
-                 std::vector<stall_event>, std::vector<model_fact>>;
+                 std::vector<stall_event>, std::vector<model_fact>, std::vector<class_result>>;
 
 template <class Record>
 struct field {
@@ -70,6 +71,10 @@ using context_field = field<host_context>;
 std::span<const run_field> run_fields();
 /// The objects of runs[] that are null when the run has none of them.
 std::span<const field_group<run_record>> run_groups();
+/// Every field of one entry of a run's `classes` (a mix's request classes), in
+/// results.json's order. summary.csv has a column for each with a column,
+/// holding the run's classes' values joined by ';' in the order of `class_name`.
+std::span<const field<class_result>> class_fields();
 /// Every field of the context, in results.json's order.
 std::span<const context_field> context_fields();
 /// The run field at `path` ("latency_us.p99"), or nullptr.

@@ -75,6 +75,28 @@ std::vector<model_fact> facts_from(const json& j) {
   return facts;
 }
 
+template <class Record>
+json fields_json(const Record& r, std::span<const field<Record>> fields,
+                 std::span<const field_group<Record>> groups = {});
+template <class Record>
+void fields_from(const json& j, Record& r, std::span<const field<Record>> fields);
+
+json classes_json(const std::vector<class_result>& classes) {
+  json out = json::array();
+  for (const class_result& c : classes) out.push_back(fields_json(c, class_fields()));
+  return out;
+}
+
+std::vector<class_result> classes_from(const json& j) {
+  std::vector<class_result> out;
+  for (const json& c : j) {
+    class_result r;
+    fields_from(c, r, class_fields());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 json to_json(const field_value& value) {
   return std::visit(
       [](const auto& v) -> json {
@@ -87,6 +109,8 @@ json to_json(const field_value& value) {
           return stall_log_json(v);
         } else if constexpr (std::is_same_v<V, std::vector<model_fact>>) {
           return facts_json(v);
+        } else if constexpr (std::is_same_v<V, std::vector<class_result>>) {
+          return classes_json(v);
         } else {
           return v;  // NaN in a list of numbers is written null by the serializer
         }
@@ -123,6 +147,8 @@ field_value from_json(const json& j, field_kind kind) {
       return stall_log_from(j);
     case field_kind::facts:
       return facts_from(j);
+    case field_kind::classes:
+      return classes_from(j);
   }
   return std::monostate{};
 }
@@ -155,7 +181,7 @@ const json* find(const json& root, std::string_view path) {
 
 template <class Record>
 json fields_json(const Record& r, std::span<const field<Record>> fields,
-                 std::span<const field_group<Record>> groups = {}) {
+                 std::span<const field_group<Record>> groups) {
   json out = json::object();
   for (const field<Record>& f : fields) {
     const field_group<Record>* group = nullptr;

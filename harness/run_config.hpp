@@ -64,6 +64,7 @@ struct run_config {
   std::uint64_t seed = 1;
   int repetition = 0;
   std::string group;       ///< which part of a sweep made this run ("" for `ccbench run`)
+  std::string slo;         ///< the user's objective (--slo), canonical; "" for none
   fault_injection faults;  ///< tests only: never set by the CLI, never recorded
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:

@@ -116,6 +116,7 @@ run_context::run_context(const run_config& config, const step_source& source)
   probe_.interval_ = config.series_interval;
   latency_in_series_ = config.series_interval.count() > 0 &&
                        config.warmup.count() % config.series_interval.count() == 0;
+  mixed_ = source.spec().classes().size() > 1;
 }
 
 run_context::~run_context() = default;
@@ -123,6 +124,12 @@ run_context::~run_context() = default;
 run_context::shard& run_context::add_shard() noexcept {
   std::lock_guard lock(mutex_);
   shards_.push_back(std::make_unique<shard>());
+  if (mixed_) {
+    const std::size_t n = source_.spec().classes().size();
+    shards_.back()->class_latency.resize(n);
+    shards_.back()->class_completed.resize(n);
+    shards_.back()->class_drained.resize(n);
+  }
   tls_shard_ = shards_.back().get();
   tls_generation_ = generation_;
   return *tls_shard_;
@@ -252,6 +259,8 @@ inline void run_context::record_completion(shard& s, const task& t, std::uint64_
   // A closed-loop task starts when it is issued (next_task stamps both), so
   // its uncorrected latency is its latency: finish() copies the histogram.
   if (open_loop()) s.uncorrected.record((now - t.actual_start).count());
+  if (mixed_) [[unlikely]]
+    record_class(s, t.id, latency, now < w.end);
   if (now < w.end) {
     ++s.completed;
   } else {
@@ -343,6 +352,13 @@ histogram run_context::window_latency_so_far() {
 nanoseconds run_context::window_length() const noexcept {
   if (config_.precision <= 0 || !window_.known()) return config_.duration;
   return window_.end() - window_.warm_end();
+}
+
+void run_context::record_class(shard& s, std::uint64_t id, std::int64_t latency,
+                               bool in_window) noexcept {
+  const std::size_t c = source_.class_of(id);
+  s.class_latency[c].record(latency);
+  ++(in_window ? s.class_completed[c] : s.class_drained[c]);
 }
 
 void run_context::fail(const task& t, std::string_view what) noexcept {
@@ -445,6 +461,8 @@ struct run_context::merged {
   histogram latency, uncorrected, resumes, queue_wait;
   std::vector<histogram> series;
   std::vector<stall_event> stalls;  // attributed resumes, raw (see shard)
+  std::vector<histogram> class_latency;
+  std::vector<std::uint64_t> class_completed, class_drained;
   std::uint64_t completed = 0, drained = 0, slow = 0, errors = 0, ids_unused = 0;
   std::int64_t busy_ns = 0, lag_ns = -1;
   std::size_t busy_threads = 0;
@@ -464,6 +482,7 @@ void run_context::finish(run_record& out) {
   summarize_probe(out);
   summarize_segments(m, out);
   out.stall_log = stall_log(std::move(m.stalls));
+  summarize_classes(m, out);
   out.series = time_series(m.series);
   out.window_s = to_s(window_length());
   out.throughput_per_s = out.window_s > 0 ? static_cast<double>(out.completed) / out.window_s : 0;
@@ -507,6 +526,16 @@ run_context::merged run_context::merge_shards() const {
       if (s->series[i]) m.series[i].merge(*s->series[i]);
     }
     m.stalls.insert(m.stalls.end(), s->stalls.begin(), s->stalls.end());
+    if (m.class_latency.size() < s->class_latency.size()) {
+      m.class_latency.resize(s->class_latency.size());
+      m.class_completed.resize(s->class_latency.size());
+      m.class_drained.resize(s->class_latency.size());
+    }
+    for (std::size_t c = 0; c < s->class_latency.size(); ++c) {
+      m.class_latency[c].merge(s->class_latency[c]);
+      m.class_completed[c] += s->class_completed[c];
+      m.class_drained[c] += s->class_drained[c];
+    }
   }
   if (latency_in_series_) {
     // See record_completion(): the window's completions are in the series
@@ -564,6 +593,12 @@ void run_context::summarize_latency(const merged& m, run_record& out) const {
     out.spectrum_corrected_us.push_back(us(m.latency.value_at_percentile(p)));
     out.spectrum_uncorrected_us.push_back(us(m.uncorrected.value_at_percentile(p)));
   }
+  out.latency_bucket_ns.clear();
+  out.latency_bucket_count.clear();
+  m.latency.for_each_bucket([&](std::int64_t value, std::uint64_t count) {
+    out.latency_bucket_ns.push_back(static_cast<std::uint64_t>(value));
+    out.latency_bucket_count.push_back(count);
+  });
   out.offered_per_s = open_loop() ? config_.rate : 0;
   out.generator_lag_ms =
       open_loop() ? static_cast<double>(std::max<std::int64_t>(0, m.lag_ns)) / 1e6 : -1;
@@ -609,6 +644,40 @@ void run_context::summarize_segments(const merged& m, run_record& out) const {
   out.queue_wait_p50_us = us(m.queue_wait.value_at_percentile(50));
   out.queue_wait_p99_us = us(m.queue_wait.value_at_percentile(99));
   out.queue_wait_max_us = us(m.queue_wait.max());
+}
+
+// A mix's classes: each one's tasks alone, and its part of the stall log
+// (which out.stall_log, like the run's counts and latency, must hold
+// already). A mix of one class is recorded as a plain workload.
+void run_context::summarize_classes(const merged& m, run_record& out) const {
+  out.classes.clear();
+  const workload& w = source_.spec();
+  if (w.classes().empty()) return;
+  double log_total = 0;
+  std::vector<double> log_ms(w.classes().size(), 0.0);
+  for (const stall_event& e : out.stall_log) {
+    log_total += e.length_ms;
+    if (e.task >= 0) log_ms[source_.class_of(static_cast<std::uint64_t>(e.task))] += e.length_ms;
+  }
+  for (std::size_t c = 0; c < w.classes().size(); ++c) {
+    class_result r;
+    r.name = w.classes()[c].name;
+    r.weight = w.classes()[c].weight;
+    r.share = w.share(c);
+    r.task_mean_us = to_us(w.class_task_time(c));
+    if (c < m.class_latency.size()) {
+      r.completed = m.class_completed[c];
+      r.drained = m.class_drained[c];
+      summarize(m.class_latency[c], r.latency);
+    } else if (w.classes().size() == 1) {  // a mix of one: every task is of it
+      r.completed = out.completed;
+      r.drained = out.drained;
+      r.latency = out.latency;
+    }
+    r.stall_log_ms = log_ms[c];
+    r.stall_log_share = log_total > 0 ? log_ms[c] / log_total : 0;
+    out.classes.push_back(std::move(r));
+  }
 }
 
 // The attributed long resumes, plus probe stalls that no resume explains

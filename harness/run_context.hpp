@@ -284,6 +284,9 @@ class run_context {
     // for window_latency_so_far() on another thread.
     std::mutex handed_over_mutex;
     std::unique_ptr<histogram> handed_over;
+    // A mix's classes (mixed_ only): latency and counts per class.
+    std::vector<histogram> class_latency;
+    std::vector<std::uint64_t> class_completed, class_drained;
   };
   // The calling thread's shard: a TLS load and a compare after the first call
   // on a thread; the generation (not the address) tells runs apart, as a
@@ -325,6 +328,10 @@ class run_context {
   void summarize_latency(const merged& m, run_record& out) const;
   void summarize_probe(run_record& out);
   void summarize_segments(const merged& m, run_record& out) const;
+  void summarize_classes(const merged& m, run_record& out) const;
+  // A mix's task completed in or after the window: its class's records.
+  [[gnu::noinline]] void record_class(shard& s, std::uint64_t id, std::int64_t latency,
+                                      bool in_window) noexcept;
   std::vector<stall_event> stall_log(std::vector<stall_event> stalls) const;
   ccbench::time_series time_series(const std::vector<histogram>& series) const;
   // close_segment() once the run is known not aborted, with `s` looked up.
@@ -363,6 +370,7 @@ class run_context {
   std::atomic<std::uint64_t> clients_started_{0};
   std::function<void(const run_window&)> on_open_;
   bool latency_in_series_ = false;  // see complete()
+  bool mixed_ = false;              // a mix of two request classes or more
   std::atomic<bool> aborted_{false};
   std::unique_ptr<ledger> ledger_;
   stall_probe probe_;

@@ -19,6 +19,7 @@ struct latency_summary {
   double p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0, mean = 0;
   std::uint64_t count = 0;
   double min = 0;
+  bool operator==(const latency_summary&) const = default;
 };
 
 /// A percentile's confidence interval in microseconds, from order statistics
@@ -51,6 +52,20 @@ struct stall_event {
   std::string step;        ///< "io", "cpu", "block" or "" when unknown
   std::int32_t step_index = -1;
   bool operator==(const stall_event&) const = default;
+};
+
+/// One request class of a mix (`--mix`), measured: its tasks alone.
+struct class_result {
+  std::string name;
+  double weight = 0;        ///< as given
+  double share = 0;         ///< weight over the sum of the weights (the expected share of tasks)
+  double task_mean_us = 0;  ///< expected time of one of its tasks with no queueing
+  std::uint64_t completed = 0;  ///< its tasks finished inside the measured window
+  std::uint64_t drained = 0;    ///< its tasks finished after the window's close
+  latency_summary latency;      ///< from intended start, as run_record::latency
+  double stall_log_ms = 0;      ///< summed length of the stall-log entries of its tasks
+  double stall_log_share = 0;   ///< that over the summed length of the whole stall log
+  bool operator==(const class_result&) const = default;
 };
 
 /// Per-interval view of a run, for timeline charts.
@@ -143,6 +158,17 @@ struct run_record {
   std::string error;
   /// Facts the model reports about itself (e.g. "offload_threads": 6).
   std::vector<model_fact> model_facts;
+  /// A mix's request classes, in the order given; empty for a plain workload.
+  std::vector<class_result> classes;
+  /// The latency histogram itself (the one `latency` summarizes): each bucket
+  /// that holds samples, as its highest equivalent value (clamped to the
+  /// recorded min and max) and its count, in increasing order. What the .hgrm
+  /// export (harness/hgrm.hpp) is written from.
+  std::vector<std::uint64_t> latency_bucket_ns, latency_bucket_count;
+  /// Against config.slo (harness/slo.hpp): 1 met, 0 broken, -1 no objective.
+  int slo_met = -1;
+  std::uint64_t slo_breaches = 0;
+  std::string slo_worst;  ///< the worst breach, "" when met
 };
 
 }  // namespace ccbench

@@ -24,11 +24,25 @@ step_source::step_source(workload w, std::uint64_t seed, double rounds_per_ns,
     : workload_(std::move(w)), seed_(seed), rounds_per_ns_(rounds_per_ns), faults_(faults) {
   if (faults_.every == 0) faults_.kind = step_fault::none;
   const bool faulty = faults_.kind != step_fault::none;
+  // In a mix of two classes or more, every step takes draw_random(), which
+  // leaves out the steps of the classes not drawn for the task.
+  const bool mixed = workload_.classes().size() > 1;
+  if (mixed) {
+    double cumulative = 0;
+    for (std::size_t c = 0; c < workload_.classes().size(); ++c) {
+      cumulative += workload_.share(c);
+      class_bounds_.push_back(cumulative);
+    }
+    class_bounds_.back() = 1.0;  // no rounding gap at the top
+    for (std::size_t i = 0; i < workload_.steps().size(); ++i) {
+      step_class_.push_back(static_cast<std::uint32_t>(workload_.class_of_step(i)));
+    }
+  }
   for (const step_spec& spec : workload_.steps()) {
     const auto ns = static_cast<double>(spec.mean.count());
     const bool random = spec.exponential || spec.percent < 100.0;
     // With faults injected every step takes draw_random(), which marks them.
-    fixed_.push_back({spec.kind, random, faulty || random || spec.kind == step_kind::cpu,
+    fixed_.push_back({spec.kind, random, mixed || faulty || random || spec.kind == step_kind::cpu,
                       nanoseconds(static_cast<std::int64_t>(std::llround(ns))),
                       spec.kind == step_kind::cpu ? rounds_for(ns) : 0});
     has_cpu_ = has_cpu_ || spec.kind == step_kind::cpu;
@@ -41,6 +55,7 @@ std::uint64_t step_source::rounds_for(double ns) const noexcept {
 }
 
 bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& out) const noexcept {
+  if (!step_class_.empty() && step_class_[index] != draw_class(task_id)) return false;
   const step_spec& spec = workload_.steps()[index];
   const fixed_step& fixed = fixed_[index];
   out.kind = spec.kind;
@@ -66,6 +81,14 @@ bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& ou
   out.duration = nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
   out.rounds = spec.kind == step_kind::cpu ? rounds_for(ns) : 0;
   return true;
+}
+
+std::size_t step_source::draw_class(std::uint64_t task_id) const noexcept {
+  // Its own stream: a salt no (task, step) pair of draw_random() produces.
+  const double u = unit(splitmix64(seed_ ^ splitmix64(~task_id * 0xC1A55ull + 0x5EED)));
+  std::size_t c = 0;
+  while (c + 1 < class_bounds_.size() && u >= class_bounds_[c]) ++c;
+  return c;
 }
 
 std::uint64_t step_source::cpu_checksum(std::uint64_t task_id) const noexcept {

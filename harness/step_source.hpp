@@ -61,6 +61,13 @@ class step_source {
     return draw_random(task_id, index, out);
   }
 
+  /// The request class drawn for task `task_id` (an index into
+  /// spec().classes()), from the seed and the id alone; 0 for a plain spec.
+  /// Any thread; never blocks.
+  std::size_t class_of(std::uint64_t task_id) const noexcept {
+    return class_bounds_.empty() ? 0 : draw_class(task_id);
+  }
+
   /// The checksum a correct run of task `task_id` produces. Only cpu steps
   /// fold into it: without any it is 0, with nothing drawn.
   std::uint64_t expected_checksum(std::uint64_t task_id) const noexcept {
@@ -77,6 +84,7 @@ class step_source {
     std::uint64_t rounds;
   };
   bool draw_random(std::uint64_t task_id, std::size_t index, step& out) const noexcept;
+  std::size_t draw_class(std::uint64_t task_id) const noexcept;
   // cpu_burn rounds that take `ns` on this machine.
   std::uint64_t rounds_for(double ns) const noexcept;
 
@@ -89,6 +97,10 @@ class step_source {
   std::size_t size_ = 0;  // spec steps, kept apart: read twice for every task
   bool has_cpu_ = false;
   fault_injection faults_;
+  // A mix of two classes or more: each class's upper bound in [0, 1) of the
+  // cumulative shares, and the class of each spec step. Empty otherwise.
+  std::vector<double> class_bounds_;
+  std::vector<std::uint32_t> step_class_;
 };
 
 /// Iterates the steps of one task: `for (const step& s : task_steps(src, id))`.

@@ -46,12 +46,31 @@ std::string csv_cell(const field_value& value) {
       value);
 }
 
+// A mix's classes in one cell per class field: the classes' values joined by
+// ';' (empty for a plain workload).
+std::string class_cell(const field<class_result>& f, const std::vector<class_result>& classes) {
+  std::string joined;
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    if (i > 0) joined += ';';
+    joined += csv_cell(f.get(classes[i]));
+  }
+  return csv_field(joined);
+}
+
 }  // namespace
 
 std::string summary_csv_header() {
   std::string out;
   for (const run_field& f : run_fields()) {
     if (f.column.empty()) continue;
+    if (f.kind == field_kind::classes) {
+      for (const field<class_result>& c : class_fields()) {
+        if (c.column.empty()) continue;
+        if (!out.empty()) out += ',';
+        out += c.column;
+      }
+      continue;
+    }
     if (!out.empty()) out += ',';
     out += f.column;
   }
@@ -63,6 +82,15 @@ std::string summary_csv_row(const run_record& r) {
   bool first = true;
   for (const run_field& f : run_fields()) {
     if (f.column.empty()) continue;
+    if (f.kind == field_kind::classes) {
+      for (const field<class_result>& c : class_fields()) {
+        if (c.column.empty()) continue;
+        if (!first) out += ',';
+        first = false;
+        out += class_cell(c, r.classes);
+      }
+      continue;
+    }
     if (!first) out += ',';
     first = false;
     out += csv_cell(f.get(r));

@@ -1,6 +1,7 @@
 #include "harness/workload.hpp"
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -73,7 +74,36 @@ std::string canonical(const step_spec& s) {
   return out;
 }
 
-constexpr std::array<scenario, 7> builtin_scenarios{{
+// Parses comma-separated steps onto `out`; returns the problem, or "".
+std::string parse_steps(std::string_view body, std::vector<step_spec>& out) {
+  const std::size_t before = out.size();
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = body.find(',', start);
+    const std::string_view piece =
+        trim(body.substr(start, comma == std::string_view::npos ? body.npos : comma - start));
+    step_spec s;
+    if (std::string problem = parse_step(piece, s); !problem.empty()) return problem;
+    out.push_back(s);
+    if (out.size() - before > max_steps) {
+      return "more than " + std::to_string(max_steps) + " steps in one task";
+    }
+    if (comma == std::string_view::npos) return {};
+    start = comma + 1;
+  }
+}
+
+std::string canonical_steps(const std::vector<step_spec>& steps, std::size_t first,
+                            std::size_t end) {
+  std::string out;
+  for (std::size_t i = first; i < end; ++i) {
+    if (i > first) out += ',';
+    out += canonical(steps[i]);
+  }
+  return out;
+}
+
+constexpr std::array<scenario, 8> builtin_scenarios{{
     {"io", "io:10ms", "waiting on the network: one 10 ms non-blocking wait, no CPU"},
     {"cpu", "cpu:1ms", "pure computation: a 1 ms CPU burst"},
     {"block", "block:5ms", "a synchronous driver you can't change: a 5 ms blocking call"},
@@ -83,6 +113,9 @@ constexpr std::array<scenario, 7> builtin_scenarios{{
     {"rare-block", "io:1ms,block:100ms@0.5%",
      "fast waits with a rare slow synchronous path (0.5% of tasks block 100 ms)"},
     {"cpu-heavy", "io:1ms,cpu:5ms", "mostly computation: 1 ms wait, 5 ms CPU burst"},
+    {"api-report", "api[95]=io:2ms;report[5]=block:20ms",
+     "two request classes on one loop: a 2 ms API call (95%) and a report that blocks 20 ms "
+     "(5%); offload the report and watch the API's p99"},
 }};
 
 }  // namespace
@@ -100,37 +133,118 @@ std::string_view to_string(step_kind kind) {
 }
 
 workload workload::parse(std::string_view text) {
+  if (text.find('=') != std::string_view::npos) return parse_mix(text);
   auto fail = [&](const std::string& problem) {
     return config_error("bad workload '" + std::string(text) + "': " + problem);
   };
   workload w;
   const std::string_view body = trim(text);
   if (body.empty()) throw fail("empty (give steps such as io:10ms,cpu:200us,block:1ms)");
+  if (std::string problem = parse_steps(body, w.steps_); !problem.empty()) throw fail(problem);
+  w.text_ = canonical_steps(w.steps_, 0, w.steps_.size());
+  return w;
+}
+
+workload workload::parse_mix(std::string_view text) {
+  auto fail = [&](const std::string& problem) {
+    return config_error("bad mix '" + std::string(text) + "': " + problem);
+  };
+  workload w;
+  const std::string_view body = trim(text);
+  if (body.empty()) throw fail("empty (give classes such as api[90]=io:5ms;report[10]=cpu:20ms)");
   std::size_t start = 0;
-  while (true) {
-    const auto comma = body.find(',', start);
+  for (std::size_t n = 1;; ++n) {
+    const auto semi = body.find(';', start);
     const std::string_view piece =
-        trim(body.substr(start, comma == std::string_view::npos ? body.npos : comma - start));
-    step_spec s;
-    if (std::string problem = parse_step(piece, s); !problem.empty()) throw fail(problem);
-    w.steps_.push_back(s);
-    if (w.steps_.size() > max_steps) {
-      throw fail("more than " + std::to_string(max_steps) + " steps in one task");
+        trim(body.substr(start, semi == std::string_view::npos ? body.npos : semi - start));
+    const std::string ordinal = "class " + std::to_string(n);
+    if (piece.empty()) throw fail(ordinal + " is empty (two ';' in a row?)");
+    const auto eq = piece.find('=');
+    if (eq == std::string_view::npos) {
+      throw fail(ordinal + " '" + std::string(piece) +
+                 "' has no '=' (write NAME[WEIGHT]=STEPS, e.g. api[90]=io:5ms)");
     }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
+    std::string_view head = trim(piece.substr(0, eq));
+    request_class c;
+    if (const auto open = head.find('['); open != std::string_view::npos) {
+      if (head.back() != ']') {
+        throw fail(ordinal + " '" + std::string(head) + "': the weight must end in ']'");
+      }
+      const std::string_view weight = trim(head.substr(open + 1, head.size() - open - 2));
+      head = trim(head.substr(0, open));
+      const std::string who = head.empty() ? ordinal : "class '" + std::string(head) + "'";
+      const auto [end, ec] =
+          std::from_chars(weight.data(), weight.data() + weight.size(), c.weight);
+      if (weight.empty() || ec != std::errc() || end != weight.data() + weight.size() ||
+          !(c.weight > 0) || !std::isfinite(c.weight)) {
+        throw fail(who + ": weight '" + std::string(weight) + "' is not a positive number");
+      }
+    }
+    if (head.empty()) throw fail(ordinal + " has an empty name (write NAME[WEIGHT]=STEPS)");
+    for (const char ch : head) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '-' && ch != '.') {
+        throw fail("class name '" + std::string(head) +
+                   "' may hold only letters, digits, '_', '-' and '.'");
+      }
+    }
+    c.name = std::string(head);
+    for (const request_class& other : w.classes_) {
+      if (other.name == c.name) throw fail("duplicate class name '" + c.name + "'");
+    }
+    const std::string_view steps = trim(piece.substr(eq + 1));
+    if (steps.empty()) throw fail("class '" + c.name + "' is empty (give it steps, e.g. io:5ms)");
+    c.first = w.steps_.size();
+    if (std::string problem = parse_steps(steps, w.steps_); !problem.empty()) {
+      throw fail("class '" + c.name + "': " + problem);
+    }
+    c.count = w.steps_.size() - c.first;
+    if (w.steps_.size() > max_steps) {
+      throw fail("more than " + std::to_string(max_steps) + " steps in all classes together");
+    }
+    w.classes_.push_back(std::move(c));
+    if (semi == std::string_view::npos) break;
+    start = semi + 1;
+    if (trim(body.substr(start)).empty()) break;  // a trailing ';'
   }
-  for (std::size_t i = 0; i < w.steps_.size(); ++i) {
-    if (i) w.text_ += ',';
-    w.text_ += canonical(w.steps_[i]);
+  for (const request_class& c : w.classes_) {
+    if (!w.text_.empty()) w.text_ += ';';
+    w.text_ += c.name + "[" + format_percent(c.weight) +
+               "]=" + canonical_steps(w.steps_, c.first, c.first + c.count);
   }
   return w;
 }
 
+double workload::share(std::size_t c) const {
+  if (classes_.empty()) return 1.0;
+  double total = 0;
+  for (const request_class& k : classes_) total += k.weight;
+  return classes_[c].weight / total;
+}
+
+std::size_t workload::class_of_step(std::size_t index) const {
+  for (std::size_t c = 0; c < classes_.size(); ++c) {
+    if (index < classes_[c].first + classes_[c].count) return c;
+  }
+  return 0;
+}
+
+nanoseconds workload::class_task_time(std::size_t c) const {
+  const std::size_t first = classes_.empty() ? 0 : classes_[c].first;
+  const std::size_t end = classes_.empty() ? steps_.size() : first + classes_[c].count;
+  double total = 0;
+  for (std::size_t i = first; i < end; ++i) {
+    total += static_cast<double>(steps_[i].mean.count()) * steps_[i].percent / 100.0;
+  }
+  return nanoseconds(static_cast<std::int64_t>(std::llround(total)));
+}
+
 nanoseconds workload::mean_time(step_kind kind) const {
   double total = 0;
-  for (const step_spec& s : steps_) {
-    if (s.kind == kind) total += static_cast<double>(s.mean.count()) * s.percent / 100.0;
+  for (std::size_t i = 0; i < steps_.size(); ++i) {
+    const step_spec& s = steps_[i];
+    // In a mix, a class's steps run in its share of the tasks.
+    const double share = classes_.empty() ? 1.0 : workload::share(class_of_step(i));
+    if (s.kind == kind) total += static_cast<double>(s.mean.count()) * s.percent / 100.0 * share;
   }
   return nanoseconds(static_cast<std::int64_t>(std::llround(total)));
 }

@@ -28,11 +28,27 @@ struct step_spec {
   double percent = 100.0;    ///< `@P%`: the step runs in this share of tasks
 };
 
-/// A parsed task spec, e.g. `io:~5ms,cpu:200us,block:100ms@0.5%`.
+/// A request class of a mix: a named task shape drawn for a share of the
+/// tasks (`--mix 'api[90]=io:5ms,cpu:50us;report[10]=cpu:20ms'`).
+struct request_class {
+  std::string name;
+  double weight = 1;      ///< relative to the other classes' weights (> 0)
+  std::size_t first = 0;  ///< its steps are steps()[first, first + count)
+  std::size_t count = 0;
+};
+
+/// A parsed task spec, e.g. `io:~5ms,cpu:200us,block:100ms@0.5%`, or a mix
+/// of request classes, `api[90]=io:5ms;report[10]=cpu:20ms`: then steps()
+/// holds every class's steps one class after another, and each task runs
+/// those of the one class drawn for it (step_source).
 class workload {
  public:
-  /// Parses `text`; throws config_error "bad workload '<text>': <problem>".
+  /// Parses `text`, a spec or (when it holds '=') a mix; throws config_error
+  /// "bad workload '<text>': <problem>" or "bad mix '<text>': <problem>".
   static workload parse(std::string_view text);
+  /// Parses a mix `NAME[WEIGHT]=STEPS;...` (the weight may be left out: 1).
+  /// Throws config_error "bad mix '<text>': <problem>" naming the class.
+  static workload parse_mix(std::string_view text);
 
   /// The spec in canonical form (what results files record).
   const std::string& text() const { return text_; }
@@ -44,9 +60,19 @@ class workload {
   nanoseconds mean_task_time() const;
   bool has(step_kind kind) const;
 
+  /// The request classes of a mix; empty for a plain spec.
+  std::span<const request_class> classes() const { return classes_; }
+  /// Class `c`'s share of the tasks: its weight over the sum of the weights.
+  double share(std::size_t c) const;
+  /// Expected time per task of class `c` alone.
+  nanoseconds class_task_time(std::size_t c) const;
+  /// The class whose steps include steps()[index]; 0 for a plain spec.
+  std::size_t class_of_step(std::size_t index) const;
+
  private:
   std::string text_;
   std::vector<step_spec> steps_;
+  std::vector<request_class> classes_;
 };
 
 /// A named preset of the spec syntax (`--scenario NAME`).

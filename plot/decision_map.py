@@ -13,7 +13,7 @@ from matplotlib.patches import Patch, Polygon, Rectangle  # noqa: E402
 
 from ccplot import decision, style, text, units  # noqa: E402
 from ccplot.ranking import TIE_FRACTION, throughput_interval  # noqa: E402
-from ccplot.slo import DEFAULT_SLO, Slo  # noqa: E402
+from ccplot.slo import DEFAULT_SLO, Slo, from_runs  # noqa: E402
 from ccplot.cli import Skip, run_chart  # noqa: E402
 
 NAME = "decision_map"
@@ -81,7 +81,10 @@ def tie_rule_text(cells):
 
 def figure(results, args=None):
     """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
-    slo = getattr(args, "slo_parsed", None) or Slo.parse(DEFAULT_SLO)
+    slo = getattr(args, "slo_parsed", None)
+    if slo is None or (getattr(args, "slo", None) == DEFAULT_SLO):
+        # The runs' own objective (ccbench run --slo 'p99<...') replaces the default.
+        slo = from_runs(results.runs) or slo or Slo.parse(DEFAULT_SLO)
     runs, source = decision.decision_runs(results)
     cells = decision.decision_cells(runs, slo)
     if not cells:

@@ -20,12 +20,12 @@ import micro  # noqa: E402
 import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
 import throughput  # noqa: E402
-from ccplot import checks, decision, limits, ranking, rules, sureness, text, units  # noqa: E402
+from ccplot import checks, classes, decision, limits, ranking, rules, sureness, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
 from ccplot.load import LoadError, load  # noqa: E402
-from ccplot.slo import DEFAULT_SLO, Slo  # noqa: E402
+from ccplot.slo import DEFAULT_SLO, Slo, from_runs  # noqa: E402
 
 # (module, caption) in report order; the decision map has its own section.
 CHARTS = (
@@ -175,7 +175,35 @@ def build(results, slo, charts_dir):
     doc.p(text.sureness(sureness.sureness(results.runs)))
 
     doc.h2("Rules learned on this host")
-    doc.ul("**%s**: %s." % text.rule(rule) for rule in rules.rules(results, slo))
+    doc.ul("**%s**: %s." % text.rule(rule)
+           for rule in rules.rules(results, slo) + classes.head_of_line(results))
+
+    class_table = classes.class_rows(results)
+    if class_table:
+        doc.h2("Request classes")
+        doc.p("Each class of a mix (`--mix`) measured on its own: its tasks' latency from "
+              "their intended start, and its part of the stall log.")
+        doc.table(["model", "workload", "load", "class", "share", "tasks/s", "p50", "p99",
+                   "stall log"],
+                  [[c.run.label, c.run.scenario or c.run.workload,
+                    ("%s tasks/s offered" % units.rate(c.run.rate)) if c.run.open_loop
+                    else "c=%d" % c.run.concurrency, c.name,
+                    units.percent(c.share) if c.share is not None else "n/a",
+                    units.rate(c.throughput) if c.throughput is not None else "n/a",
+                    units.duration_us(c.p50_us) if c.p50_us is not None else "n/a",
+                    units.duration_us(c.p99_us) if c.p99_us is not None else "n/a",
+                    units.percent(c.stall_log_share) if c.stall_log_share is not None
+                    else "n/a"] for c in class_table], "llllrrrrr")
+
+    judged = [r for r in results.runs if r.slo_met is not None]
+    if judged:
+        doc.h2("Objective (--slo)")
+        broken = [r for r in judged if not r.slo_met]
+        doc.p("%d of %d runs meet `%s`." % (len(judged) - len(broken), len(judged),
+                                           judged[0].slo_objective))
+        if broken:
+            doc.ul("%s %s: breaks it, worst: %s" % (r.label, r.scenario or r.workload,
+                                                    r.get("slo.worst") or "?") for r in broken)
 
     doc.h2("Charts")
     wake = wakeup_note(results)
@@ -225,6 +253,9 @@ def main(argv=None):
         results = load(args.run_dir)
     except (LoadError, ValueError) as e:
         return fail(str(e))
+    if args.slo == DEFAULT_SLO:
+        # The runs' own objective (ccbench run --slo 'p99<...') replaces the default.
+        slo = from_runs(results.runs) or slo
     out = results.run_dir
     charts_dir = os.path.join(out, "charts")
     try:

@@ -72,6 +72,18 @@ field_value sample_value(const run_field& f, std::size_t i, const field_value& b
       return std::vector<stall_event>{{1.5, 52, 7, "block", 1}, {-3, 2, -1, "", -1}};
     case field_kind::facts:
       return std::vector<model_fact>{{"offload_threads", 6.0}, {"tbb", std::string("2022.0.0")}};
+    case field_kind::classes: {
+      class_result a, b;
+      a.name = "api";
+      a.weight = 90;
+      a.share = 0.9;
+      a.completed = 900 + i;
+      a.latency.p99 = 2500.5;
+      b.name = "report";
+      b.weight = 10;
+      b.stall_log_share = 0.75;
+      return std::vector<class_result>{a, b};
+    }
   }
   return std::monostate{};
 }
@@ -307,16 +319,15 @@ TEST(Results, CsvKeepsItsColumnsInTheirOrder) {
       "error";
   const std::string header = summary_csv_header();
   EXPECT_EQ(header.substr(0, before.size()), before);
-  // Columns added since come after these, in the order they were added.
-  const std::string added = ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb";
-  EXPECT_EQ(header.substr(before.size(), added.size()), added);
-  EXPECT_NE(header.find(",latency_p50_ci_low_us,latency_p50_ci_high_us,latency_p90_ci_low_us,"
-                        "latency_p90_ci_high_us,latency_p99_ci_low_us,latency_p99_ci_high_us,"
-                        "latency_p999_ci_low_us,latency_p999_ci_high_us,precision_target_pct,"
-                        "precision_reached_pct",
-                        before.size() + added.size()),
-            std::string::npos)
-      << header;
+  EXPECT_EQ(header.substr(before.size()),
+            ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb,"
+            "latency_p50_ci_low_us,latency_p50_ci_high_us,latency_p90_ci_low_us,"
+            "latency_p90_ci_high_us,latency_p99_ci_low_us,latency_p99_ci_high_us,"
+            "latency_p999_ci_low_us,latency_p999_ci_high_us,precision_target_pct,"
+            "precision_reached_pct,class_name,class_weight,"
+            "class_share,class_completed,class_latency_p50_us,class_latency_p90_us,"
+            "class_latency_p99_us,class_latency_p999_us,class_latency_max_us,"
+            "class_stall_log_share,slo,slo_met,slo_worst");
 }
 
 // Splits one CSV line (no newlines inside quotes) into its cells, unquoted.
@@ -344,6 +355,12 @@ TEST(Results, CsvHeaderAndRowsFollowTheTable) {
   std::set<std::string> seen;
   for (const run_field& f : run_fields()) {
     if (f.column.empty()) continue;
+    if (f.kind == field_kind::classes) {  // spread over the class fields' columns
+      for (const field<class_result>& k : class_fields()) {
+        if (!k.column.empty()) columns.emplace_back(k.column);
+      }
+      continue;
+    }
     columns.emplace_back(f.column);
     EXPECT_TRUE(seen.insert(std::string(f.column)).second) << "column twice: " << f.column;
     EXPECT_TRUE(f.kind != field_kind::numbers && f.kind != field_kind::counts &&
@@ -359,6 +376,11 @@ TEST(Results, CsvHeaderAndRowsFollowTheTable) {
   std::size_t i = 0;
   for (const run_field& f : run_fields()) {
     if (f.column.empty()) continue;
+    if (f.kind == field_kind::classes) {
+      EXPECT_EQ(cells[i], "api;report") << "class_name";
+      for (const field<class_result>& k : class_fields()) i += !k.column.empty();
+      continue;
+    }
     const std::string& cell = cells[i++];
     const field_value v = f.get(r);
     if (const auto* s = std::get_if<std::string>(&v)) {
@@ -369,6 +391,8 @@ TEST(Results, CsvHeaderAndRowsFollowTheTable) {
       EXPECT_EQ(cell, std::to_string(*u)) << f.column;
     } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
       EXPECT_EQ(cell, std::to_string(*n)) << f.column;
+    } else if (const auto* b = std::get_if<bool>(&v)) {
+      EXPECT_EQ(cell, *b ? "true" : "false") << f.column;
     } else {
       ADD_FAILURE() << f.column << ": unexpected value kind";
     }
@@ -551,6 +575,8 @@ TEST(Results, EveryFieldIsDocumentedInTheReadme) {
   ASSERT_FALSE(readme.empty()) << "cannot read results/README.md";
   expect_documented(run_fields(), documented_rows(readme, "### runs[]"), "runs[]");
   expect_documented(context_fields(), documented_rows(readme, "### context"), "context");
+  expect_documented(class_fields(), documented_rows(readme, "### runs[].classes[]"),
+                    "runs[].classes[]");
 
   // summary.csv's columns are listed, in order, after "The columns, in order:".
   const std::string intro = "The columns, in order:";

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <filesystem>
 #include <vector>
 
@@ -49,8 +50,24 @@ std::string find_plot_python() {
 }
 
 int compare_results(const std::string& a, const std::string& b, const std::string& out_dir) {
-  read_results(a);  // throws config_error naming the file when it is not results
-  read_results(b);
+  return compare_results(std::vector<std::string>{a, b}, out_dir, "");
+}
+
+int compare_results(const std::vector<std::string>& files, const std::string& out_dir,
+                    const std::string& fail_above) {
+  if (files.size() < 2) throw config_error("compare: give two results files or more");
+  // Each throws config_error naming the file when it is not results.
+  for (const std::string& f : files) read_results(f);
+  if (!fail_above.empty()) {
+    double pct = -1;
+    const auto [end, ec] =
+        std::from_chars(fail_above.data(), fail_above.data() + fail_above.size(), pct);
+    if (ec != std::errc() || end != fail_above.data() + fail_above.size() || !(pct >= 0) ||
+        pct >= 1000) {
+      throw config_error("--fail-above '" + fail_above +
+                         "': expected a percentage from 0 to 1000, e.g. 5");
+    }
+  }
   const std::filesystem::path script =
       std::filesystem::path(CCBENCH_SOURCE_DIR) / "plot" / "compare.py";
   if (!std::filesystem::exists(script)) {
@@ -63,8 +80,10 @@ int compare_results(const std::string& a, const std::string& b, const std::strin
         "compare: no python3 with matplotlib and numpy found (run `make deps`, or apt-get "
         "install python3-matplotlib python3-numpy)");
   }
-  std::vector<std::string> args = {python, script.string(), a, b};
+  std::vector<std::string> args = {python, script.string()};
+  args.insert(args.end(), files.begin(), files.end());
   if (!out_dir.empty()) args.insert(args.end(), {"-o", out_dir});
+  if (!fail_above.empty()) args.insert(args.end(), {"--fail-above", fail_above});
   const int rc = spawn_and_wait(args, false);
   if (rc < 0) throw config_error("compare: cannot run " + python);
   return rc;

@@ -72,6 +72,38 @@ void print_table(std::ostream& out, const std::vector<run_record>& runs) {
   }
 }
 
+// A mix's request classes, one row per run and class: each class's own
+// throughput and latency, and its part of the stall log.
+void print_classes(std::ostream& out, const std::vector<run_record>& runs) {
+  constexpr int n = 9;
+  std::vector<std::array<std::string, n>> rows;
+  rows.push_back(
+      {"model", "offload", "load", "class", "share", "tasks/s", "p50", "p99", "stall log"});
+  for (const run_record& r : runs) {
+    for (const class_result& k : r.classes) {
+      char share[32], stall[32];
+      std::snprintf(share, sizeof share, "%.0f%%", 100 * k.share);
+      std::snprintf(stall, sizeof stall, "%.0f%%", 100 * k.stall_log_share);
+      rows.push_back(
+          {r.config.model, std::string(to_string(r.config.options.offload)), load_text(r.config),
+           k.name, share,
+           format_rate(r.window_s > 0 ? static_cast<double>(k.completed) / r.window_s : 0.0),
+           format_us(k.latency.p50), format_us(k.latency.p99), stall});
+    }
+  }
+  if (rows.size() == 1) return;
+  out << "\nper request class:\n";
+  std::size_t width[n] = {};
+  for (const auto& r : rows) {
+    for (int i = 0; i < n; ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  for (const auto& r : rows) {
+    std::string line;
+    for (int i = 0; i < n; ++i) line += pad(r[i], width[i], i >= 4) + (i < n - 1 ? "  " : "");
+    out << line << '\n';
+  }
+}
+
 // Repetitions: median and 95% interval of throughput and p99, and the CV.
 void print_summaries(std::ostream& out, const std::vector<config_summary>& summaries) {
   out << "\nrepetitions (median [95% interval], coefficient of variation):\n";
@@ -129,6 +161,8 @@ void progress_reporter::on_run(const run_record& r, const run_position& at, cons
        << format_us_ci(r.latency.p99, r.latency_ci.p99, recorded(r)) << "  stall max "
        << format_us(r.stall.max);
   if (r.status != run_status::ok) out_ << "  " << to_string(r.status) << ": " << r.error;
+  if (r.slo_met == 0) out_ << "  breaks --slo: " << r.slo_worst;
+  if (r.slo_met == 1) out_ << "  meets --slo";
   if (at.left_s >= 5) {
     out_ << "  (~" << static_cast<int>(std::ceil(at.left_s)) << " s left"
          << (at.more ? " and more" : "") << ")";
@@ -140,6 +174,7 @@ void progress_reporter::on_interrupted() { out_ << "  interrupted\n"; }
 
 void console_table_reporter::on_end(const results& final_results) {
   if (!final_results.runs.empty()) print_table(out_, final_results.runs);
+  if (!final_results.runs.empty()) print_classes(out_, final_results.runs);
   if (!final_results.summaries.empty()) print_summaries(out_, final_results.summaries);
 }
 

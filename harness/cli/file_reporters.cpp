@@ -1,5 +1,7 @@
 #include "harness/cli/file_reporters.hpp"
 
+#include "harness/error.hpp"
+#include "harness/hgrm.hpp"
 #include "harness/results_json.hpp"
 #include "harness/run_directory.hpp"
 #include "harness/summary_csv.hpp"
@@ -41,6 +43,14 @@ void run_directory_reporter::on_run(const run_record& record, const run_position
                                     const results& so_far) {
   json_.on_run(record, at, so_far);
   csv_.on_run(record, at, so_far);
+  // The run's latency histogram for HdrHistogram's tools: hgrm/NNN-....hgrm.
+  if (!record.latency_bucket_ns.empty() && !so_far.runs.empty()) {
+    const std::filesystem::path hgrm = dir_ / "hgrm";
+    std::error_code ec;
+    std::filesystem::create_directories(hgrm, ec);
+    if (ec) throw io_error("cannot create '" + hgrm.string() + "': " + ec.message());
+    write_file_atomic(hgrm / hgrm_file_name(so_far.runs.size() - 1, record), latency_hgrm(record));
+  }
 }
 
 void run_directory_reporter::on_end(const results& final_results) {

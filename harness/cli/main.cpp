@@ -13,8 +13,10 @@
 #include "harness/cli/sweeps.hpp"
 #include "harness/cli/tour.hpp"
 #include "harness/error.hpp"
+#include "harness/slo.hpp"
 #include "harness/step_work.hpp"
 #include "harness/workload.hpp"
+#include "harness/workload_file.hpp"
 
 namespace ccbench {
 namespace {
@@ -111,12 +113,37 @@ struct output_flags {
   }
 };
 
+// Every class an objective names is in every workload of the run.
+void check_slo_classes(const slo& objective, const std::string& text,
+                       const std::vector<named_workload>& workloads) {
+  for (const slo_term& t : objective.terms()) {
+    if (t.class_name.empty()) continue;
+    for (const named_workload& w : workloads) {
+      const workload parsed = workload::parse(w.spec);
+      std::string names;
+      bool found = false;
+      for (const request_class& c : parsed.classes()) {
+        names += (names.empty() ? "" : ", ") + c.name;
+        found |= c.name == t.class_name;
+      }
+      if (!found) {
+        throw config_error(
+            "bad --slo '" + text + "': class '" + t.class_name + "' is not in workload '" + w.spec +
+            "'" +
+            (names.empty() ? " (it has no classes: use --mix)" : " (its classes: " + names + ")"));
+      }
+    }
+  }
+}
+
 struct run_flags {
   std::string model = std::string(default_model().name);
   std::string threads;
   std::string offload = "none";
   std::string offload_threads = "0";
   std::vector<std::string> workloads;
+  std::vector<std::string> mixes;
+  std::vector<std::string> workload_files;
   std::string scenario;
   std::string concurrency = "64";
   std::string rate;
@@ -131,6 +158,7 @@ struct run_flags {
   std::string stall_threshold = "1ms";
   std::string precision;
   std::string max_duration;
+  std::string slo_text;
   output_flags output;
 
   void add_to(CLI::App& app) {
@@ -166,6 +194,19 @@ struct run_flags {
                    "distribution, @P% after it runs the step in P% of tasks. Repeat the flag "
                    "for several workloads")
         ->type_name("SPEC")
+        ->expected(1);
+    app.add_option("--mix", mixes,
+                   "Request classes: tasks of several shapes, each a NAME[WEIGHT]=STEPS in the "
+                   "--workload language, separated by ';', e.g. "
+                   "'api[90]=io:5ms,cpu:50us;report[10]=cpu:20ms'; WEIGHT is a class's share of "
+                   "the tasks, relative to the others, drawn per task from --seed; latency is "
+                   "reported per class. Repeat the flag for several mixes")
+        ->type_name("MIX")
+        ->expected(1);
+    app.add_option("--workload-file", workload_files,
+                   "The same mix from a JSON file: {\"classes\": [{\"name\": \"api\", "
+                   "\"weight\": 90, \"steps\": \"io:5ms\"}, ...]} (see docs/cli.md)")
+        ->type_name("FILE")
         ->expected(1);
     app.add_option("-s,--scenario", scenario,
                    "Named workloads, comma-separated (see `ccbench list`); default io when no "
@@ -221,6 +262,12 @@ struct run_flags {
     app.add_option("--max-duration", max_duration,
                    "With --precision: the longest window (default: 10 x --duration)")
         ->type_name("TIME");
+    app.add_option("--slo", slo_text,
+                   "Your objective, terms comma-separated: p50 p90 p99 p999 max mean stall "
+                   "stall_p99 '<' a time, tput '>' tasks/s; CLASS.p99<10ms for a --mix class. "
+                   "Each run is marked as meeting or breaking it (the worst breach named); the "
+                   "exit status is 1 when any run breaks it. E.g. 'p99<20ms,stall<5ms,tput>1000'")
+        ->type_name("SLO");
     output.add_to(app);
   }
 
@@ -270,6 +317,11 @@ struct run_flags {
     m.offload_threads =
         static_cast<int>(parse_count(offload_threads, "--offload-threads", 0, 16384));
     for (const std::string& w : workloads) m.workloads.push_back({workload::parse(w).text(), ""});
+    for (const std::string& w : mixes) m.workloads.push_back({workload::parse_mix(w).text(), ""});
+    for (const std::string& f : workload_files) {
+      workload_file file = read_workload_file(f);
+      m.workloads.push_back({std::move(file.mix), std::move(file.name)});
+    }
     if (!scenario.empty()) {
       for (const std::string& s : split_list(scenario, "--scenario")) {
         const ccbench::scenario* sc = find_scenario(s);
@@ -303,6 +355,9 @@ struct run_flags {
       throw config_error("--interval '" + interval + "': must be at least 1ms");
     }
     parse_precision(m.base);
+    const slo objective = slo::parse(slo_text);
+    m.base.slo = objective.text();
+    check_slo_classes(objective, slo_text, m.workloads);
     return expand(m);
   }
 };
@@ -326,7 +381,9 @@ int list_everything() {
                "  block   a blocking system call that holds the OS thread running it\n"
                "  Durations take ns, us, ms or s; ~ draws from an exponential distribution "
                "(io:~10ms);\n"
-               "  @P% runs the step in P percent of tasks (block:100ms@0.5%).\n";
+               "  @P% runs the step in P percent of tasks (block:100ms@0.5%).\n"
+               "  --mix 'api[90]=io:5ms;report[10]=cpu:20ms' mixes request classes, each "
+               "reported\n  on its own.\n";
   std::cout << "\nScenarios (--scenario):\n";
   for (const scenario& s : scenarios()) {
     std::cout << "  " << s.name << std::string(s.name.size() < 12 ? 12 - s.name.size() : 1, ' ')
@@ -368,15 +425,27 @@ int cli_main(int argc, char** argv) {
   sweep_cmd->add_flag("--full", full, "The long version of the sweep");
   sweep_out.add_to(*sweep_cmd);
 
-  std::string compare_a, compare_b, compare_out;
+  std::string compare_a, compare_b, compare_out, compare_fail_above;
+  std::vector<std::string> compare_more;
   CLI::App* compare_cmd = app.add_subcommand(
       "compare",
-      "Compare two results files (two hosts, or before and after a change): a table of deltas "
-      "per configuration, a Mann-Whitney U test where repetitions exist, overlay charts");
+      "Compare results files (two or more hosts, or commits) against the first: a table of "
+      "deltas per configuration, a Mann-Whitney U test where repetitions exist, overlay charts");
   compare_cmd->add_option("a", compare_a, "Baseline: results.json or a run directory")->required();
   compare_cmd->add_option("b", compare_b, "Contender: results.json or a run directory")->required();
-  compare_cmd->add_option("-o,--out", compare_out, "Write the overlay charts into DIR")
+  compare_cmd->add_option("more", compare_more, "More contenders, each compared with the baseline")
+      ->type_name("C ...");
+  compare_cmd
+      ->add_option("-o,--out", compare_out,
+                   "Write the overlay charts into DIR (and, with three files or more, "
+                   "compare.md with a section per host)")
       ->type_name("DIR");
+  compare_cmd
+      ->add_option("--fail-above", compare_fail_above,
+                   "Exit 1 when a configuration's throughput fell, or its p99 rose, by more "
+                   "than PCT percent against the baseline beyond noise (the U test significant "
+                   "where repetitions allow): a CI gate")
+      ->type_name("PCT");
   std::string tour_scale = "1";
   std::string tour_json;
   CLI::App* tour_cmd = app.add_subcommand(
@@ -411,7 +480,11 @@ int cli_main(int argc, char** argv) {
     plan.runs = run.configs();
     return run_suite(std::move(plan), run.output.options());
   }
-  if (*compare_cmd) return compare_results(compare_a, compare_b, compare_out);
+  if (*compare_cmd) {
+    std::vector<std::string> files = {compare_a, compare_b};
+    files.insert(files.end(), compare_more.begin(), compare_more.end());
+    return compare_results(files, compare_out, compare_fail_above);
+  }
   if (*tour_cmd) {
     tour_options o;
     o.scale = parse_tour_scale(tour_scale, "--scale");

@@ -15,6 +15,7 @@
 #include "harness/cli/registry.hpp"
 #include "harness/error.hpp"
 #include "harness/run_directory.hpp"
+#include "harness/slo.hpp"
 #include "harness/statistics.hpp"
 #include "harness/step_work.hpp"
 
@@ -113,7 +114,8 @@ results prepare_results(const suite_options& opts, reporter& report) {
 
 struct plan_outcome {
   bool interrupted = false;
-  bool any_failed = false;  ///< some run ended with status error or timeout
+  bool any_failed = false;              ///< some run ended with status error or timeout
+  std::vector<std::string> slo_broken;  ///< each run that broke its --slo, and how
 };
 
 // Runs the plan in order, each run in a child process unless --in-process,
@@ -143,7 +145,9 @@ plan_outcome run_plan(suite_plan& plan, const suite_options& opts, results& res,
       break;
     }
     r.traits = m->traits;
+    apply_slo(r);
     outcome.any_failed |= r.status != run_status::ok;
+    if (r.slo_met == 0) outcome.slo_broken.push_back(short_name(r.config) + ": " + r.slo_worst);
     res.runs.push_back(std::move(r));
     report.on_run(res.runs.back(), at, res);
   }
@@ -169,11 +173,16 @@ void finish_results(const plan_outcome& outcome, results& res, reporter& report)
 
 int exit_status(const plan_outcome& outcome, const suite_options& opts) {
   if (outcome.interrupted) return 130;
-  if (outcome.any_failed) {
-    if (!opts.quiet) std::cerr << "ccbench: some runs failed (status error or timeout above)\n";
-    return 1;
+  if (outcome.any_failed && !opts.quiet) {
+    std::cerr << "ccbench: some runs failed (status error or timeout above)\n";
   }
-  return 0;
+  // Said even with --quiet: it is why the exit status is 1.
+  if (!outcome.slo_broken.empty()) {
+    const std::size_t n = outcome.slo_broken.size();
+    std::cerr << "ccbench: " << n << (n == 1 ? " run breaks" : " runs break") << " the --slo:\n";
+    for (const std::string& s : outcome.slo_broken) std::cerr << "  " << s << '\n';
+  }
+  return outcome.any_failed || !outcome.slo_broken.empty() ? 1 : 0;
 }
 
 }  // namespace

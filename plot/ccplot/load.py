@@ -371,6 +371,27 @@ class Run:
             return out
         return workload_means_us(self.workload)
 
+    @property
+    def classes(self):
+        """A mix's request classes (--mix): a list of dicts as results.json has
+        them (name, weight, share, task_mean_us, completed, latency_us, ...);
+        [] for a plain workload or an older file."""
+        c = self.raw.get("classes")
+        return [x for x in c if isinstance(x, dict)] if isinstance(c, list) else []
+
+    def class_named(self, name):
+        return next((c for c in self.classes if c.get("name") == name), None)
+
+    @property
+    def slo_objective(self):
+        """The --slo the run was checked against ("" for none)."""
+        return self.get("slo.objective") or ""
+
+    @property
+    def slo_met(self):
+        """True, False, or None without an objective."""
+        return self.get("slo.met")
+
     def __repr__(self):
         return "Run(%s %s c=%s rate=%s %s)" % (self.label, self.scenario, self.concurrency,
                                                 self.rate, self.status)

@@ -17,6 +17,7 @@ class Slo:
 
     factor: float | None = None
     absolute_us: float | None = None
+    source: str = ""  # where the limit came from when not the report's --slo ("ccbench run --slo")
 
     @classmethod
     def parse(cls, text: str) -> "Slo":
@@ -38,3 +39,19 @@ class Slo:
         if not task_total_us:
             return None
         return self.factor * task_total_us
+
+
+_P99_TERM = re.compile(r"(?:^|,)\s*p99\s*<=?\s*([0-9]*\.?[0-9]+)\s*(ns|us|ms|s)\s*(?:,|$)")
+
+
+def from_runs(runs) -> "Slo | None":
+    """The run-wide p99 limit of the objective the runs were checked against
+    (`ccbench run --slo 'p99<20ms,...'`), when they all share one; None
+    otherwise. Class terms (api.p99) do not count: they are not the run's."""
+    objectives = {r.slo_objective for r in runs}
+    if len(objectives) != 1:
+        return None
+    m = _P99_TERM.search(objectives.pop())
+    if not m:
+        return None
+    return Slo(absolute_us=float(m.group(1)) * _UNIT_US[m.group(2)], source="ccbench run --slo")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from . import units
 from .checks import GeneratorLag, ProbeBlind, SlowRamp
+from .classes import HeadOfLine
 from .decision import MapSummary
 from .efficiency import CpuBasis
 from .limits import (BlockingCalls, Computing, HeldWorkers, Limit, LoadBound, OneCore,
@@ -20,7 +21,8 @@ from .sureness import SURE_WITHIN
 
 def slo(s: Slo) -> str:
     if s.absolute_us is not None:
-        return "p99 under %s" % units.duration_us(s.absolute_us)
+        return "p99 under %s" % units.duration_us(s.absolute_us) + (
+            " (the runs' objective, from `%s`)" % s.source if s.source else "")
     return "p99 under %gx the task's own duration" % s.factor
 
 
@@ -325,7 +327,26 @@ def rule(r) -> tuple[str, str]:
         return blocking_cost(r)
     if isinstance(r, OffloadCost):
         return offload_cost(r)
+    if isinstance(r, HeadOfLine):
+        return head_of_line(r)
     raise TypeError("no words for %r" % (r,))
+
+
+def head_of_line(r: HeadOfLine) -> tuple[str, str]:
+    """"with `report` on the loop, `api`'s p99 went from A to B; offloaded, C"."""
+    alone = (" from %s (its own task time)" % units.duration_us(r.alone_us)
+             if r.alone_us else "")
+    line = ("with `%s` on the %s, `%s`'s p99 went%s to %s (%s, %s)"
+            % (r.heavy, r.model, r.victim, alone, units.duration_us(r.on_loop_us), r.workload,
+               r.load))
+    if r.offloaded_us is not None:
+        times = r.on_loop_us / r.offloaded_us if r.offloaded_us else None
+        line += "; offloaded to a %s, %s" % (r.offload, units.duration_us(r.offloaded_us))
+        if times and times >= 1.5:
+            line += " (%.0fx lower)" % times if times >= 10 else " (%.1fx lower)" % times
+    else:
+        line += "; no offloaded run to compare (add --offload none,thread)"
+    return "Head-of-line blocking", line
 
 
 def check(c) -> str:

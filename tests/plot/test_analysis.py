@@ -7,12 +7,12 @@ import types
 import unittest
 
 import support  # puts plot/ on sys.path
-from ccplot import decision, load, microbench, ranking, rules, saturation, text
+from ccplot import classes, decision, load, microbench, ranking, rules, saturation, text
 from ccplot.efficiency import efficiency_rows
 from ccplot.limits import (BlockingCalls, Computing, HeldWorkers, LoadBound, OneCore,
                            ProbeNeverRan, ProbeStalls, Workers, limits)
 from ccplot.ranking import OffloadsBlocking, UsesCores
-from ccplot.slo import Slo
+from ccplot.slo import Slo, from_runs
 
 
 def run(model, tp, p99, conc=8, workload="cpu:1ms", scenario="cpu", offload="none", threads=1,
@@ -444,6 +444,69 @@ class Rules(unittest.TestCase):
         self.assertEqual((rule.bench, rule.micro_ns, rule.floor_ns),
                          ("BM_loop_offload", 30_000.0, 15_000.0))
         self.assertIn("2.0x this machine's futex round trip of 15 us", text.rule(rule)[1])
+
+
+def mix_run(offload, api_p99, report_p99, rep=0, stall_share=0.0):
+    """A loop run of the api-report mix at 400 tasks/s."""
+    r = run("loop", 400, max(api_p99, report_p99), workload="api[95]=io:2ms;report[5]=block:20ms",
+            scenario="api-report", offload=offload, repetition=rep, duration_s=3.0)
+    r.update({"arrival": "open", "rate": 400.0, "concurrency": 0})
+    r["classes"] = [
+        {"name": "api", "weight": 95, "share": 0.95, "task_mean_us": 2000, "completed": 1140,
+         "latency_us": {"p50": 2100, "p99": api_p99}, "stall_log_share": stall_share},
+        {"name": "report", "weight": 5, "share": 0.05, "task_mean_us": 20000, "completed": 60,
+         "latency_us": {"p50": 21000, "p99": report_p99}, "stall_log_share": 0.9},
+    ]
+    return r
+
+
+class RequestClasses(unittest.TestCase):
+    def test_rows_per_class(self):
+        res = results(mix_run("none", 45000, 60000), mix_run("thread", 2300, 21000))
+        rows = classes.class_rows(res)
+        self.assertEqual([(r.run.offload, r.name) for r in rows],
+                         [("none", "api"), ("none", "report"), ("thread", "api"),
+                          ("thread", "report")])
+        self.assertAlmostEqual(rows[0].throughput, 380.0)
+        self.assertEqual(rows[0].p99_us, 45000)
+        self.assertEqual(classes.class_rows(results(run("loop", 1, 1))), [])
+
+    def test_head_of_line_rule(self):
+        res = results(mix_run("none", 40000, 60000), mix_run("none", 50000, 60000, rep=1),
+                      mix_run("thread", 2300, 21000), mix_run("thread", 2500, 21000, rep=1))
+        (rule,) = classes.head_of_line(res)
+        self.assertEqual((rule.victim, rule.heavy, rule.offload), ("api", "report", "thread"))
+        self.assertEqual(rule.alone_us, 2000)
+        self.assertEqual(rule.on_loop_us, 45000)  # the median of the repetitions
+        self.assertEqual(rule.offloaded_us, 2400)
+        title, words = text.rule(rule)
+        self.assertEqual(title, "Head-of-line blocking")
+        self.assertEqual(words, "with `report` on the loop, `api`'s p99 went from 2 ms (its own "
+                                "task time) to 45 ms (api-report, 400 tasks/s); offloaded to a "
+                                "thread, 2.4 ms (19x lower)")
+        # Without an offloaded run it says what to add.
+        (alone,) = classes.head_of_line(results(mix_run("none", 40000, 60000)))
+        self.assertIn("add --offload none,thread", text.rule(alone)[1])
+        # A threaded model is not an event loop.
+        pool = mix_run("none", 40000, 60000)
+        pool["model"], pool["model_traits"] = "pool", support.TRAITS["pool"]
+        self.assertEqual(classes.head_of_line(results(pool)), [])
+
+
+class ObjectiveFromRuns(unittest.TestCase):
+    def test_the_runs_p99_limit_replaces_the_default(self):
+        a = run("loop", 100, 5000, slo={"objective": "p99<20ms,tput>10", "met": True})
+        b = run("pool", 100, 5000, slo={"objective": "p99<20ms,tput>10", "met": False,
+                                        "worst": "tput"})
+        s = from_runs(results(a, b).runs)
+        self.assertEqual(s.absolute_us, 20000)
+        self.assertEqual(text.slo(s), "p99 under 20 ms (the runs' objective, from "
+                                      "`ccbench run --slo`)")
+        self.assertIsNone(from_runs(results(run("loop", 1, 1)).runs))
+        c = run("loop", 100, 5000, slo={"objective": "api.p99<1ms"})
+        self.assertIsNone(from_runs(results(c).runs), "a class's p99 is not the run's")
+        d = run("loop", 100, 5000, slo={"objective": "p99<1ms"})
+        self.assertIsNone(from_runs(results(a, d).runs), "two objectives: none of them")
 
 
 class Loader(unittest.TestCase):

@@ -144,5 +144,127 @@ class CompareScript(unittest.TestCase):
         self.assertEqual(p.returncode, 2)  # argparse: missing B
 
 
+def _variant(tmp, name, host, factors):
+    """after.json with each configuration's throughput samples multiplied:
+    factors maps (model, workload) to one factor per repetition (or one for
+    all); written as tmp/name.json."""
+    import copy
+    import json
+    with open(support.AFTER) as f:
+        doc = json.load(f)
+    doc = copy.deepcopy(doc)
+    doc["run_id"] = name
+    doc["context"]["host"] = host
+
+    def factor(model, workload, rep):
+        f = factors.get((model, workload), factors.get("*", 1.0))
+        return f[rep % len(f)] if isinstance(f, list) else f
+    for r in doc["runs"]:
+        r["throughput_per_s"] *= factor(r["model"], r["workload"], r.get("repetition") or 0)
+    for s in doc.get("summaries", []):
+        k = s["key"]
+        smp = s["samples"]["throughput_per_s"]
+        s["samples"]["throughput_per_s"] = [v * factor(k["model"], k["workload"], i)
+                                            for i, v in enumerate(smp)]
+    path = os.path.join(tmp, name + ".json")
+    with open(path, "w") as f:
+        json.dump(doc, f)
+    return path
+
+
+class CompareMany(unittest.TestCase):
+    """Three files or more, and --fail-above."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="ccplot-compare-many-")
+        # A 20% drop everywhere; and a 7% median drop on loop io whose
+        # repetitions spread from -20% to +10% (inside noise).
+        cls.drop = _variant(cls.tmp, "drop", "slow-host", {"*": 0.8})
+        cls.noisy = _variant(cls.tmp, "noisy", "noisy-host",
+                             {("loop", "io:10ms"): [1.10, 0.80, 0.93, 1.04, 0.85]})
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_three_way_table_charts_and_report(self):
+        out = os.path.join(self.tmp, "three")
+        p = support.run("compare", support.AFTER, self.noisy, self.drop, "-o", out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("C: %s  (drop, slow-host," % self.drop, p.stdout)
+        block = p.stdout.split("loop  io:10ms  c=8\n")[1].split("\n\n")[0].splitlines()
+        self.assertEqual([x.split()[0] for x in block], ["file", "A", "B", "C"])
+        self.assertRegex(block[3], r"slow-host +5 +715 +-20\.0% \* +p=0\.0122")
+        self.assertNotIn("*", block[2], "the noisy file's 7% drop is not significant")
+        for name in ("compare_throughput", "compare_p99"):
+            support.assert_image_pair(self, out, name)
+        with open(os.path.join(out, "compare.md")) as f:
+            md = f.read()
+        for heading in ("## A: fixture-host", "## B: noisy-host", "## C: slow-host"):
+            self.assertIn(heading, md)
+        self.assertIn("| loop | io:10ms | c=8 | 5 | 715 | -20.0% * | 12.5 ms | +0.0% |", md)
+        self.assertIn("![compare_throughput](compare_throughput.png)", md)
+        with open(os.path.join(out, "compare.html")) as f:
+            html = f.read()
+        self.assertIn("C: slow-host", html)
+        self.assertEqual(html.count('src="data:image/png;base64,'), 2)
+
+    def test_overlay_has_a_series_per_file(self):
+        import compare
+        import matplotlib.pyplot as plt
+        from ccplot import load
+        files = [load.load(x) for x in (support.AFTER, self.noisy, self.drop)]
+        rows, _, registry = compare.compare_many(files)
+        try:
+            fig = compare.overlay_figure_many(files, rows, "throughput", registry)
+            labels = [t.get_text() for t in fig.legends[0].get_texts()]
+            self.assertEqual(labels[-3:], ["A: after", "B: noisy", "C: drop"])
+            ax = next(a for a in fig.axes if a.get_title() == "io:10ms")
+            # Each model at one load: a marker per file.
+            marks = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None"]
+            self.assertEqual(len(marks), 2 * 3)
+        finally:
+            plt.close("all")
+
+    def test_fail_above_trips_on_a_drop_beyond_noise(self):
+        p = support.run("compare", support.AFTER, self.noisy, self.drop, "--fail-above", "5")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("--fail-above 5:", p.stdout)
+        self.assertIn("C (%s): loop io:10ms c=8: tasks/s -20.0%% (p=0.0122)" % self.drop,
+                      p.stdout)
+        self.assertNotIn("B (%s)" % self.noisy, p.stdout)
+        # Two files: the same table as before, and the gate.
+        p = support.run("compare", support.AFTER, self.drop, "--fail-above", "5")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("B (%s): loop io:10ms c=8: tasks/s -20.0%%" % self.drop, p.stdout)
+        p = support.run("compare", support.AFTER, self.drop, "--fail-above", "25")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_beyond_noise_with_few_repetitions(self):
+        import compare
+        lower = lambda y, x: y < x  # noqa: E731
+        # 3 a side: the U test cannot reach 0.05, so the samples must not overlap.
+        self.assertEqual(compare.beyond_noise([100, 104, 98], [80, 83, 79], lower),
+                         (True, "every repetition worse, 3 against 3, too few for the U test"))
+        self.assertEqual(compare.beyond_noise([100, 130, 70], [80, 83, 79], lower),
+                         (False, "repetitions overlap"))
+        self.assertTrue(compare.beyond_noise([100], [80, 82], lower)[0])
+        self.assertEqual(compare.beyond_noise([100], [80], lower),
+                         (True, "single runs: noise unknown"))
+        # 5 a side: the U test decides.
+        ok, why = compare.beyond_noise([100, 101, 99, 102, 98], [80, 81, 79, 82, 78], lower)
+        self.assertTrue(ok)
+        self.assertEqual(why, "p=0.0122")
+
+    def test_a_drop_inside_noise_does_not_trip(self):
+        p = support.run("compare", support.AFTER, self.noisy, "--fail-above", "5")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("no configuration regressed by more than 5%", p.stdout)
+        p = support.run("compare", support.AFTER, self.noisy, "--fail-above", "-1")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--fail-above", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
