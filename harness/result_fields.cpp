@@ -359,6 +359,12 @@ std::vector<run_field> make_run_fields() {
   f.push_back(negative_is_null<&R::cpu_window_sys_s>("cpu_window_s.sys", "cpu_window_sys_s"));
   f.push_back(run<&R::ramp_ms>("ramp_ms", "ramp_ms"));
   f.push_back(negative_is_null<&R::workers_pss_kb>("workers_pss_kb", "workers_pss_kb"));
+  f.push_back(negative_is_null<&R::host_steal_s>("host_noise.steal_s", "host_steal_s"));
+  f.push_back(
+      negative_is_null<&R::host_foreign_cpu_s>("host_noise.foreign_cpu_s", "host_foreign_cpu_s"));
+  f.push_back(negative_is_null<&R::host_cpus>("host_noise.cpus", "host_cpus"));
+  f.push_back(run<config, &C::cpus>("cpus", "cpus"));
+  f.push_back(empty_is_null<&R::cpu_set>("cpu_set"));
   return f;
 }
 

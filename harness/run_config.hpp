@@ -58,7 +58,8 @@ struct run_config {
   nanoseconds series_interval{std::chrono::milliseconds(100)};  ///< time-series bucket
   std::uint64_t seed = 1;
   int repetition = 0;
-  std::string group;       ///< which part of a sweep made this run ("" for `ccbench run`)
+  std::string group;  ///< which part of a sweep made this run ("" for `ccbench run`)
+  int cpus = 0;  ///< --cpus: the run may use only the first k CPUs it is allowed (0: all of them)
   fault_injection faults;  ///< tests only: never set by the CLI, never recorded
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:

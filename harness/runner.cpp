@@ -15,8 +15,11 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "harness/cpu_set.hpp"
+#include "harness/host_noise.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
 #include "harness/results_json.hpp"
@@ -80,6 +83,14 @@ class run_monitor {
     r.cpu_window_user_s = window_cpu_.user_s;
     r.cpu_window_sys_s = window_cpu_.sys_s;
     r.workers_pss_kb = workers_pss_kb_;
+    if (stat_open_ && stat_close_) {
+      static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+      const host_noise n = host_noise::between(*stat_open_, *stat_close_,
+                                               window_cpu_.user_s + window_cpu_.sys_s, tick_s);
+      r.host_steal_s = n.steal_s;
+      r.host_foreign_cpu_s = n.foreign_cpu_s;
+      r.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+    }
   }
 
  private:
@@ -100,12 +111,15 @@ class run_monitor {
       if (phase_ == phase::warming && now >= warm_end_) {
         lock.unlock();
         const resource_snapshot at_open = usage();
+        const std::optional<proc_stat_times> stat_open = proc_stat_times::now();
         lock.lock();
         at_open_ = at_open;
+        stat_open_ = stat_open;
         phase_ = phase::measuring;
       } else if (phase_ == phase::measuring && now >= window_end_) {
         lock.unlock();
         const resource_snapshot at_close = usage();
+        const std::optional<proc_stat_times> stat_close = proc_stat_times::now();
         std::int64_t pss = -1;  // -1: no worker process
         for (const pid_t pid : live_worker_pids()) {
           if (const std::int64_t kb = pss_kb(pid); kb >= 0)
@@ -113,6 +127,7 @@ class run_monitor {
         }
         lock.lock();
         window_cpu_ = at_close - at_open_;
+        stat_close_ = stat_close;
         workers_pss_kb_ = pss;
         phase_ = phase::closed;
       } else if (now >= deadline_) {
@@ -140,6 +155,8 @@ class run_monitor {
   time_point warm_end_ = time_point::max(), window_end_ = time_point::max();
   phase phase_ = phase::warming;
   resource_snapshot at_open_, window_cpu_;
+  // The machine's CPU at the window's edges: the host's noise (host_noise.hpp).
+  std::optional<proc_stat_times> stat_open_, stat_close_;
   std::int64_t workers_pss_kb_ = -1;
   std::thread thread_;  // last: starts once the rest is set
 };
@@ -225,6 +242,12 @@ run_record run_in_process(const run_config& config, model_factory make, double r
   record.config = config;
   const time_point wall0 = clock::now();
   try {
+    // --cpus: this thread, and every thread and process the run starts from
+    // it (the monitor, the model's), keeps to the first k CPUs; restored after
+    // the run for --in-process.
+    const cpu_restriction restricted(config.cpus > 0 ? first_cpus(config.cpus)
+                                                     : std::vector<int>{});
+    record.cpu_set = format_cpu_list(allowed_cpus());
     const step_source source(workload::parse(config.workload), config.seed, rounds_per_ns,
                              config.faults);
     fill_task_means(record, source.spec());
