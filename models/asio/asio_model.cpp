@@ -226,17 +226,19 @@ class asio_model final : public model {
 void run_asio_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
                     first_error& errors) noexcept {
   try {
-    pin_this_thread(cpu);
     set_precise_timer_slack();
     asio::io_context io(1);  // one thread: Asio's private queue, without the lock
     asio_primitives prims{io, errors};
     prims.one_thread = true;
+    // The offload pools are made before the pin, as `shards` makes its: they
+    // may run on any of the run's CPUs.
     std::optional<asio::thread_pool> pool;
     if (ctx.options().offload != offload_mode::none) {
       prims.threads = &pool.emplace(static_cast<std::size_t>(offload_thread_count(ctx.options())));
     }
     std::optional<process_pool> procs;
     if (ctx.options().offload == offload_mode::process) prims.procs = &procs.emplace(offload_procs);
+    pin_this_thread(cpu);
     driver<asio_primitives> d(ctx, prims, share);
     prims.spawn(d.probe());
     d.start_load();

@@ -43,8 +43,6 @@ void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
                first_error& errors) noexcept {
   try {
     out.cpu = cpu;
-    pin_this_thread(cpu);  // a refused pin shows in cpus_seen
-    out.cpus_seen = allowed_cpus();
     set_precise_timer_slack();
     const double cpu0 = thread_cpu_s();
     {
@@ -53,12 +51,19 @@ void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
       loop::event_loop loop(opts);
       loop::driver_primitives prims;
       // Declared after the loop: destroyed before it, once every client is done.
+      // Made before the pin: its dispatcher thread and the worker processes it
+      // forks (replacements too) may run on any of the run's CPUs, as the
+      // loop's do, so that a cpu step sent away is not held to the shard's
+      // one core (the loop's to_thread threads, made later, are pinned with it:
+      // they only sleep through blocking calls).
       std::optional<process_pool> procs;
       std::optional<loop::process_offload> to_procs;
       if (ctx.options().offload == offload_mode::process) {
         procs.emplace(offload_procs);
         prims.procs = &to_procs.emplace(*procs);
       }
+      pin_this_thread(cpu);  // a refused pin shows in cpus_seen
+      out.cpus_seen = allowed_cpus();
       loop_driver d(ctx, prims, share);
       loop.run(loop::drive(d, prims));
       out.completed = loop_driver::completed_on_this_thread(ctx);
