@@ -87,11 +87,32 @@ std::string host_noise_warning(const run_record& r) {
 
 std::vector<std::string> host_noise_warnings(const std::vector<run_record>& runs) {
   std::vector<std::string> out;
+  const run_record* worst = nullptr;
+  double worst_taken = -1;
+  int ok = 0;
   for (const run_record& r : runs) {
     if (r.status != run_status::ok) continue;
+    ++ok;
     if (std::string w = host_noise_warning(r); !w.empty()) {
       out.push_back(short_name(r.config) + ": " + w);
+      const double taken =
+          host_noise_shares::of(r.host_steal_s, r.host_foreign_cpu_s, r.window_s, r.host_cpus)
+              .taken;
+      if (taken > worst_taken) {
+        worst_taken = taken;
+        worst = &r;
+      }
     }
+  }
+  // A busy host makes most runs noisy: one line then, not one per run (each
+  // run's figures are in its record).
+  if (out.size() > max_host_noise_warnings) {
+    const std::size_t n = out.size();
+    out.clear();
+    out.push_back(std::to_string(n) + " of " + std::to_string(ok) +
+                  " runs had a noisy host (steal over 2% or other processes over 5% of a core; "
+                  "each run's host_noise has its figures); the worst, " +
+                  short_name(worst->config) + ": " + host_noise_warning(*worst));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // run's own used. A neighbour's load must not be read as a model's cost.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,7 +64,10 @@ struct host_noise_shares {
 /// figures are unknown): "the host took N% of the CPU during this run; ...".
 std::string host_noise_warning(const run_record& r);
 
-/// host_noise_warning() for every run that has one, each prefixed with the run.
+/// host_noise_warning() for every run that has one, each prefixed with the
+/// run; over max_host_noise_warnings of them, one line that counts them and
+/// names the worst.
 std::vector<std::string> host_noise_warnings(const std::vector<run_record>& runs);
+inline constexpr std::size_t max_host_noise_warnings = 5;
 
 }  // namespace ccbench

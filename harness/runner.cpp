@@ -87,8 +87,13 @@ class run_monitor {
       static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
       const host_noise n = host_noise::between(*stat_open_, *stat_close_,
                                                window_cpu_.user_s + window_cpu_.sys_s, tick_s);
-      r.host_steal_s = n.steal_s;
-      r.host_foreign_cpu_s = n.foreign_cpu_s;
+      // The readings are taken when this thread wakes at the edges, later on a
+      // busy host: the figures are for the time between them, scaled to the
+      // window's length, so that their share of the window is right.
+      const double read_s = to_s(stat_close_at_ - stat_open_at_);
+      const double scale = read_s > 0 ? to_s(window_end_ - warm_end_) / read_s : 1.0;
+      r.host_steal_s = n.steal_s * scale;
+      r.host_foreign_cpu_s = n.foreign_cpu_s * scale;
       r.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
     }
   }
@@ -112,14 +117,17 @@ class run_monitor {
         lock.unlock();
         const resource_snapshot at_open = usage();
         const std::optional<proc_stat_times> stat_open = proc_stat_times::now();
+        const time_point stat_open_at = clock::now();
         lock.lock();
         at_open_ = at_open;
         stat_open_ = stat_open;
+        stat_open_at_ = stat_open_at;
         phase_ = phase::measuring;
       } else if (phase_ == phase::measuring && now >= window_end_) {
         lock.unlock();
         const resource_snapshot at_close = usage();
         const std::optional<proc_stat_times> stat_close = proc_stat_times::now();
+        const time_point stat_close_at = clock::now();
         std::int64_t pss = -1;  // -1: no worker process
         for (const pid_t pid : live_worker_pids()) {
           if (const std::int64_t kb = pss_kb(pid); kb >= 0)
@@ -128,6 +136,7 @@ class run_monitor {
         lock.lock();
         window_cpu_ = at_close - at_open_;
         stat_close_ = stat_close;
+        stat_close_at_ = stat_close_at;
         workers_pss_kb_ = pss;
         phase_ = phase::closed;
       } else if (now >= deadline_) {
@@ -157,6 +166,7 @@ class run_monitor {
   resource_snapshot at_open_, window_cpu_;
   // The machine's CPU at the window's edges: the host's noise (host_noise.hpp).
   std::optional<proc_stat_times> stat_open_, stat_close_;
+  time_point stat_open_at_{}, stat_close_at_{};
   std::int64_t workers_pss_kb_ = -1;
   std::thread thread_;  // last: starts once the rest is set
 };

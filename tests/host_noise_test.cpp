@@ -114,6 +114,18 @@ TEST(HostNoise, QuietOrUnknownHostsAreNotWarnedAbout) {
   EXPECT_TRUE(host_noise_warnings({failed}).empty());
 }
 
+TEST(HostNoise, ABusyHostIsOneWarningNotOnePerRun) {
+  std::vector<run_record> runs;
+  for (int i = 0; i < 8; ++i) runs.push_back(noisy_run(0, 0.1 + 0.1 * i));  // worst: 0.8 s
+  runs.push_back(noisy_run(0, 0));
+  const std::vector<std::string> w = host_noise_warnings(runs);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("8 of 9 runs had a noisy host"), std::string::npos) << w[0];
+  EXPECT_NE(w[0].find("other processes 80% of a core"), std::string::npos) << w[0];
+  runs.resize(5);
+  EXPECT_EQ(host_noise_warnings(runs).size(), 5u);
+}
+
 TEST(HostNoise, EveryRunRecordsIt) {
   run_config c;
   c.model = "loop";
