@@ -163,6 +163,21 @@ struct routine_primitives {
   };
 };
 
+/// The part of a run's load one driver runs: share `index` of `count`. A
+/// model of several schedulers that share nothing (shards: a loop per core)
+/// runs one driver per scheduler, each with its own share: concurrency / count
+/// closed-loop clients (the first concurrency % count shares one more), or the
+/// open-loop arrivals index, index + count, ... each at its intended start;
+/// and its own stall probe. The default is the whole load.
+struct load_share {
+  std::size_t index = 0, count = 1;
+
+  /// Closed-loop clients of this share out of `concurrency`.
+  std::uint64_t clients(std::uint64_t concurrency) const noexcept {
+    return concurrency / count + (index < concurrency % count ? 1 : 0);
+  }
+};
+
 /// Runs the load plan of a run on model M's primitives (see the top of this
 /// file). Construct it in the model's run(), then run probe() and the load
 /// (start_load()) on the model's scheduler until they have all returned.
@@ -182,11 +197,23 @@ class driver {
 
   /// Throws std::invalid_argument when the run asks for an offload that M
   /// has no primitive for (the registry's traits keep the CLI from it).
-  driver(model_context& ctx, M& m) : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())) {
+  driver(model_context& ctx, M& m) : driver(ctx, m, load_share{}) {}
+  /// A driver of one share of the load (see load_share); call
+  /// use_shares(ctx, share.count) once first.
+  driver(model_context& ctx, M& m, load_share share)
+      : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())), share_(share) {
     if ((plan_.block && !offloads_blocks) || (plan_.cpu && !offloads_cpu)) {
       throw std::invalid_argument("--offload " + std::string(to_string(ctx.options().offload)) +
                                   ": this model cannot offload those steps");
     }
+  }
+  /// Prepares the run for `count` drivers of one share each (a probe each).
+  /// Call on the runner's thread before any of them runs.
+  static void use_shares(model_context& ctx, std::size_t count) { ctx.ctx_.use_probes(count); }
+  /// Tasks the calling thread completed inside the window so far: a share's
+  /// throughput, when its scheduler is this one thread.
+  static std::uint64_t completed_on_this_thread(model_context& ctx) noexcept {
+    return ctx.ctx_.completed_on_this_thread();
   }
   driver(const driver&) = delete;
   driver& operator=(const driver&) = delete;
@@ -276,6 +303,7 @@ class driver {
   run_context& ctx_;
   M& m_;
   const offload_plan plan_;
+  const load_share share_;
 };
 
 /// For models that run no scheduler on the runner's thread (a thread pool,
@@ -310,7 +338,7 @@ void driver<M>::failed(run_context& ctx, const task& t, std::exception_ptr e) no
 template <class M>
 auto driver<M>::probe() -> task_type<void> {
   client_state c(m_);
-  stall_probe& p = ctx_.probe();
+  stall_probe& p = ctx_.probe(share_.index);
   while (!ctx_.stopping()) {
     if constexpr (requires { m_.wake_probe(c, p); }) {
       co_await m_.wake_probe(c, p);
@@ -327,7 +355,8 @@ void driver<M>::start_load() {
     if (ctx_.open_loop()) {
       m_.spawn(generator());
     } else {
-      for (std::uint64_t i = 0; i < ctx_.concurrency(); ++i) m_.spawn(client());
+      const std::uint64_t n = share_.clients(ctx_.concurrency());
+      for (std::uint64_t i = 0; i < n; ++i) m_.spawn(client());
     }
   } catch (...) {
     ctx_.close_window();
@@ -338,6 +367,17 @@ void driver<M>::start_load() {
 template <class M>
 auto driver<M>::generator() -> task_type<void> {
   client_state c(m_);
+  if (share_.count > 1) {
+    // One share of the schedule: every count-th arrival, at its intended start.
+    for (std::size_t i = share_.index;; i += share_.count) {
+      std::optional<task> t = ctx_.arrival(i);
+      if (!t) break;
+      co_await m_.sleep_until(c, t->intended_start);
+      ctx_.launched(*t);
+      m_.spawn(serve(*t));
+    }
+    co_return;
+  }
   while (std::optional<task> t = ctx_.next_arrival()) {
     co_await m_.sleep_until(c, t->intended_start);
     ctx_.launched(*t);

@@ -459,6 +459,12 @@ std::vector<run_field> make_run_fields() {
        }});
   f.push_back(run<&R::slo_breaches>("slo.breaches"));
   f.push_back(run<&R::slo_worst>("slo.worst", "slo_worst"));
+  f.push_back(negative_is_null<&R::host_steal_s>("host_noise.steal_s", "host_steal_s"));
+  f.push_back(
+      negative_is_null<&R::host_foreign_cpu_s>("host_noise.foreign_cpu_s", "host_foreign_cpu_s"));
+  f.push_back(negative_is_null<&R::host_cpus>("host_noise.cpus", "host_cpus"));
+  f.push_back(run<config, &C::cpus>("cpus", "cpus"));
+  f.push_back(empty_is_null<&R::cpu_set>("cpu_set"));
   return f;
 }
 

@@ -202,6 +202,25 @@ void run_context::flush_marks(shard& s) noexcept {
   s.mark_bits = 0;
 }
 
+void run_context::use_probes(std::size_t n) {
+  while (extra_probes_.size() + 1 < n) {
+    auto p = std::make_unique<stall_probe>();
+    p->period_ = probe_.period_;
+    p->threshold_ = probe_.threshold_;
+    p->interval_ = probe_.interval_;
+    p->window_ = &window_;
+    p->deadline_ = start_ + p->period_;
+    extra_probes_.push_back(std::move(p));
+  }
+}
+
+std::optional<task> run_context::arrival(std::size_t i) noexcept {
+  if (aborted() || i >= schedule_.size()) return std::nullopt;
+  const time_point when = start_ + schedule_[i];
+  if (when >= window_.end()) return std::nullopt;
+  return task{issue(), when, when};
+}
+
 std::optional<task> run_context::next_arrival() noexcept {
   if (aborted()) return std::nullopt;
   const std::size_t i = next_arrival_.fetch_add(1, std::memory_order_relaxed);
@@ -609,15 +628,34 @@ void run_context::summarize_probe(run_record& out) {
   // woke: its scheduler starved it (e.g. it was held to the end). Count it as
   // late until the close, rather than as no stall at all.
   const time_point window_end = window_.end();
-  if (window_.known() && probe_.deadline_ < window_end) {
-    const std::int64_t late = (window_end - probe_.deadline_).count();
-    probe_.lateness_.record(late);
-    if (late > probe_.threshold_.count()) {
-      ++probe_.over_;
-      probe_.over_total_ns_ += late;
-      probe_.stalls_.push_back({probe_.deadline_, late});
+  auto settle = [&](stall_probe& p) {
+    if (window_.known() && p.deadline_ < window_end) {
+      const std::int64_t late = (window_end - p.deadline_).count();
+      p.lateness_.record(late);
+      if (late > p.threshold_.count()) {
+        ++p.over_;
+        p.over_total_ns_ += late;
+        p.stalls_.push_back({p.deadline_, late});
+      }
+    }
+  };
+  settle(probe_);
+  // Several probes (use_probes()): one summary, one stall log and one
+  // timeline of them all, the worst per interval.
+  for (const std::unique_ptr<stall_probe>& p : extra_probes_) {
+    settle(*p);
+    probe_.lateness_.merge(p->lateness_);
+    probe_.over_ += p->over_;
+    probe_.over_total_ns_ += p->over_total_ns_;
+    probe_.stalls_.insert(probe_.stalls_.end(), p->stalls_.begin(), p->stalls_.end());
+    if (probe_.series_max_.size() < p->series_max_.size()) {
+      probe_.series_max_.resize(p->series_max_.size(), 0);
+    }
+    for (std::size_t i = 0; i < p->series_max_.size(); ++i) {
+      probe_.series_max_[i] = std::max(probe_.series_max_[i], p->series_max_[i]);
     }
   }
+  extra_probes_.clear();  // merged: a second finish() does not count them twice
   const histogram& lag = probe_.lateness_;
   out.stall.samples = lag.count();
   out.stall.p50 = us(lag.value_at_percentile(50));

@@ -203,6 +203,20 @@ class run_context {
   // ---- for the driver: instruments -------------------------------------------
 
   stall_probe& probe() noexcept { return probe_; }
+  /// Probe `i` of those use_probes() made (0 is probe()): one per scheduler
+  /// that shares nothing with the others (shards).
+  stall_probe& probe(std::size_t i) noexcept { return i == 0 ? probe_ : *extra_probes_[i - 1]; }
+  /// Makes probes 1 .. n-1 beside probe(), each due one period after the
+  /// run's start. Call after start() and before any driver runs; finish()
+  /// merges them all into the one stall summary.
+  void use_probes(std::size_t n);
+  /// Open loop, for a driver that runs one share of the schedule: arrival `i`
+  /// of it (next_arrival() takes them in order from every thread instead).
+  /// nullopt past its end, past the window's close, or once aborted.
+  std::optional<task> arrival(std::size_t i) noexcept;
+  /// Tasks the calling thread completed inside the window so far (one
+  /// scheduler's share of the throughput, for a model of several).
+  std::uint64_t completed_on_this_thread() noexcept { return local_shard().completed; }
   /// Cooperative models: `t` resumes on this scheduler thread at `now` (a
   /// stamp this thread just took, with nothing run since), into `seg`, which
   /// must not be open (see segment).
@@ -374,6 +388,7 @@ class run_context {
   std::atomic<bool> aborted_{false};
   std::unique_ptr<ledger> ledger_;
   stall_probe probe_;
+  std::vector<std::unique_ptr<stall_probe>> extra_probes_;  // use_probes()
   std::vector<nanoseconds> schedule_;  // open loop: intended starts after start_
   std::atomic<std::size_t> next_arrival_{0};
 

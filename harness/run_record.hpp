@@ -153,6 +153,14 @@ struct run_record {
   /// summed at the window's close, so that pages they share with the run's
   /// process or each other count once. -1 when the run had none.
   std::int64_t workers_pss_kb = -1;
+  /// The host's noise over the measured window (harness/host_noise.hpp): CPU
+  /// time stolen from the machine's CPUs, and CPU used by processes other
+  /// than the run's own, over `host_cpus` online CPUs. -1 when unknown.
+  double host_steal_s = -1, host_foreign_cpu_s = -1;
+  int host_cpus = -1;
+  /// The CPUs the run's process could use ("0-1", cpuset(7) format): the first
+  /// config.cpus allowed ones under --cpus, else every allowed one.
+  std::string cpu_set;
   double wall_s = 0;  ///< the whole run: setup, warm-up, window, drain, teardown
   run_status status = run_status::ok;
   std::string error;

@@ -15,9 +15,12 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "harness/percentile_interval.hpp"
+#include "harness/cpu_set.hpp"
+#include "harness/host_noise.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
 #include "harness/results_json.hpp"
@@ -86,6 +89,19 @@ class run_monitor {
     r.cpu_window_user_s = window_cpu_.user_s;
     r.cpu_window_sys_s = window_cpu_.sys_s;
     r.workers_pss_kb = workers_pss_kb_;
+    if (stat_open_ && stat_close_) {
+      static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+      const host_noise n = host_noise::between(*stat_open_, *stat_close_,
+                                               window_cpu_.user_s + window_cpu_.sys_s, tick_s);
+      // The readings are taken when this thread wakes at the edges, later on a
+      // busy host: the figures are for the time between them, scaled to the
+      // window's length, so that their share of the window is right.
+      const double read_s = to_s(stat_close_at_ - stat_open_at_);
+      const double scale = read_s > 0 ? to_s(window_end_ - warm_end_) / read_s : 1.0;
+      r.host_steal_s = n.steal_s * scale;
+      r.host_foreign_cpu_s = n.foreign_cpu_s * scale;
+      r.host_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+    }
   }
 
  private:
@@ -107,8 +123,12 @@ class run_monitor {
       if (phase_ == phase::warming && now >= warm_end_) {
         lock.unlock();
         const resource_snapshot at_open = usage();
+        const std::optional<proc_stat_times> stat_open = proc_stat_times::now();
+        const time_point stat_open_at = clock::now();
         lock.lock();
         at_open_ = at_open;
+        stat_open_ = stat_open;
+        stat_open_at_ = stat_open_at;
         phase_ = phase::measuring;
       } else if (phase_ == phase::measuring && precision_ > 0 && now >= next_check_ &&
                  now < window_end_) {
@@ -124,6 +144,8 @@ class run_monitor {
       } else if (phase_ == phase::measuring && now >= window_end_) {
         lock.unlock();
         const resource_snapshot at_close = usage();
+        const std::optional<proc_stat_times> stat_close = proc_stat_times::now();
+        const time_point stat_close_at = clock::now();
         std::int64_t pss = -1;  // -1: no worker process
         for (const pid_t pid : live_worker_pids()) {
           if (const std::int64_t kb = pss_kb(pid); kb >= 0)
@@ -131,6 +153,8 @@ class run_monitor {
         }
         lock.lock();
         window_cpu_ = at_close - at_open_;
+        stat_close_ = stat_close;
+        stat_close_at_ = stat_close_at;
         workers_pss_kb_ = pss;
         phase_ = phase::closed;
       } else if (now >= deadline_) {
@@ -171,6 +195,9 @@ class run_monitor {
   time_point warm_end_ = time_point::max(), window_end_ = time_point::max();
   phase phase_ = phase::warming;
   resource_snapshot at_open_, window_cpu_;
+  // The machine's CPU at the window's edges: the host's noise (host_noise.hpp).
+  std::optional<proc_stat_times> stat_open_, stat_close_;
+  time_point stat_open_at_{}, stat_close_at_{};
   std::int64_t workers_pss_kb_ = -1;
   std::thread thread_;  // last: starts once the rest is set
 };
@@ -256,6 +283,12 @@ run_record run_in_process(const run_config& config, model_factory make, double r
   record.config = config;
   const time_point wall0 = clock::now();
   try {
+    // --cpus: this thread, and every thread and process the run starts from
+    // it (the monitor, the model's), keeps to the first k CPUs; restored after
+    // the run for --in-process.
+    const cpu_restriction restricted(config.cpus > 0 ? first_cpus(config.cpus)
+                                                     : std::vector<int>{});
+    record.cpu_set = format_cpu_list(allowed_cpus());
     const step_source source(workload::parse(config.workload), config.seed, rounds_per_ns,
                              config.faults);
     fill_task_means(record, source.spec());

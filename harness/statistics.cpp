@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <numeric>
 
+#include "harness/host_noise.hpp"
+#include "harness/shard_balance.hpp"
+
 namespace ccbench {
 namespace {
 
@@ -17,7 +20,7 @@ bool same_config(const run_config& a, const run_config& b) {
   return a.model == b.model && a.options.threads == b.options.threads &&
          a.options.offload == b.options.offload && a.workload == b.workload &&
          a.arrival == b.arrival && a.concurrency == b.concurrency && a.rate == b.rate &&
-         a.group == b.group && a.duration == b.duration;
+         a.group == b.group && a.duration == b.duration && a.cpus == b.cpus;
 }
 
 std::string percent(double v) {
@@ -51,6 +54,7 @@ std::string short_name(const run_config& c) {
   std::string s = c.model;
   if (c.options.offload != offload_mode::none) s += "+" + std::string(to_string(c.options.offload));
   if (c.options.threads > 1) s += " x" + std::to_string(c.options.threads);
+  if (c.cpus > 0) s += " on " + std::to_string(c.cpus) + (c.cpus == 1 ? " cpu" : " cpus");
   s += " " + (c.scenario.empty() ? c.workload : c.scenario);
   if (c.arrival == arrival_kind::open) {
     char buf[32];
@@ -115,6 +119,8 @@ std::vector<std::string> measurement_warnings(const std::vector<run_record>& run
                 "): p99 needs at least 1,000 samples and p99.9 10,000; lengthen --duration or "
                 "raise --concurrency for those");
   }
+  for (std::string& n : host_noise_warnings(runs)) w.push_back(std::move(n));
+  for (std::string& n : shard_balance_warnings(runs)) w.push_back(std::move(n));
   for (const config_summary& s : summaries) {
     const double cv = std::max(s.throughput.cv, s.p99_us.cv);
     if (cv > 0.05) {

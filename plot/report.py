@@ -19,10 +19,12 @@ import hockey  # noqa: E402
 import micro  # noqa: E402
 import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
+import scaling  # noqa: E402
 import throughput  # noqa: E402
 from ccplot import checks, classes, decision, limits, ranking, rules, sureness, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
+from ccplot.scaling import scaling_lines  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
 from ccplot.load import LoadError, load  # noqa: E402
 from ccplot.slo import DEFAULT_SLO, Slo, from_runs  # noqa: E402
@@ -87,8 +89,30 @@ def context_rows(results):
         rows.append(("Load average (start, end)", "%s, %s" % (
             "%.2f" % la["start"] if la.get("start") is not None else "n/a",
             "%.2f" % la["end"] if la.get("end") is not None else "n/a")))
+    noise = host_noise_row(results)
+    if noise:
+        rows.append(noise)
     rows.append(("ccbench", v("ccbench_version")))
     return rows
+
+
+def host_noise_row(results):
+    """The host's noise over the runs' windows (steal, other processes' CPU),
+    as a context row, or None when no run recorded it."""
+    seen = [(r, r.host_noise) for r in results.runs if r.ok and r.host_noise]
+    if not seen:
+        return None
+    steal = max(n[0] for _, n in seen)
+    foreign = max(n[1] for _, n in seen)
+    noisy = sum(1 for _, n in seen if n[0] > 0.02 or n[1] > 0.05)
+    text = ("steal up to %.1f%% of the CPU time, other processes up to %.0f%% of a core"
+            % (100 * steal, 100 * foreign))
+    if noisy:
+        text += ("; %d of %d runs were warned about (the host took more than 2%% steal or 5%% "
+                 "of a core): compare them with care" % (noisy, len(seen)))
+    else:
+        text += " (quiet)"
+    return ("Host noise during the runs", text)
 
 
 def wakeup_note(results):
@@ -139,6 +163,48 @@ def scenario_section(doc, v):
               [candidate_row(c, v) for c in v.ranked], "lrrrrrl")
 
 
+def scaling_section(doc, results, charts_dir, drawn, skipped):
+    """`ccbench sweep scaling`: the chart, and per model the throughput per
+    core, the speed-up and the USL fit with its caveat. Nothing without it."""
+    by_workload = scaling_lines(results)
+    if not by_workload:
+        return
+    doc.h2("Scaling with cores")
+    try:
+        drawn[scaling.NAME] = next(p for p in scaling.draw(results, charts_dir)
+                                   if p.endswith(".png"))
+        doc.image(drawn[scaling.NAME], "scaling")
+    except Skip as e:
+        skipped.append((scaling.NAME, str(e)))
+    doc.p("Each model at k CPUs (`--cpus k`, its threads following k) under enough clients "
+          "to keep every core busy. The Universal Scalability Law, X(k) = lambda k / (1 + "
+          "sigma (k-1) + kappa k (k-1)), is fitted per model: sigma is contention (the share "
+          "that serialises, a shared queue), kappa coherency (the cost of keeping cores in "
+          "agreement; throughput peaks at k = sqrt((1 - sigma) / kappa)).")
+    ks = sorted({k for lines in by_workload.values() for ln in lines for k, _ in ln.points})
+    header = ["model", "workload"] + ["per core, k=%d" % k for k in ks] + [
+        "speed-up", "sigma", "kappa", "peak k", "fit"]
+    rows, caveats = [], []
+    for workload, lines in by_workload.items():
+        for ln in lines:
+            per = dict(ln.per_core)
+            f = ln.fit
+            fitted = f.lam > 0 and f.points >= 2
+            rows.append([ln.label, workload]
+                        + [units.rate(per[k]) if k in per else "-" for k in ks]
+                        + ["x%.2f at %d" % (ln.speedup, ln.points[-1][0]) if ln.speedup
+                           else "-",
+                           "%.3f" % f.sigma if fitted else "-",
+                           "%.4f" % f.kappa if fitted else "-",
+                           ("%.1f" % f.peak_k if f.peak_k else "none") if fitted else "-",
+                           "trusted (r2 %.2f)" % f.r2 if f.trusted else "not trusted"])
+            if f.caveat and f.caveat not in caveats:
+                caveats.append(f.caveat)
+    doc.table(header, rows)
+    if caveats:
+        doc.p("The fits cannot all be trusted: %s." % "; ".join(caveats))
+
+
 def build(results, slo, charts_dir):
     drawn, skipped, crashed = draw_charts(results, charts_dir, slo)
     ok = [r for r in results.runs if r.ok]
@@ -173,6 +239,7 @@ def build(results, slo, charts_dir):
 
     doc.h2("How sure the numbers are")
     doc.p(text.sureness(sureness.sureness(results.runs)))
+    scaling_section(doc, results, charts_dir, drawn, skipped)
 
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule)

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,10 +30,18 @@ void PrintTo(const variant& v, std::ostream* os) {
   *os << v.model << " x" << v.threads << "/" << to_string(v.offload);
 }
 
+// A model's name as a test name: letters, digits and _ only (asio-shards: asio_shards).
+std::string test_name(std::string name) {
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  }
+  return name;
+}
+
 // e.g. loop_none, asio1_thread, fiber2_process, pool2_none.
 std::string variant_name(const testing::TestParamInfo<variant>& info) {
   const bool threaded = find_model(info.param.model)->traits.uses_threads;
-  return info.param.model + (threaded ? std::to_string(info.param.threads) : "") + "_" +
+  return test_name(info.param.model) + (threaded ? std::to_string(info.param.threads) : "") + "_" +
          std::string(to_string(info.param.offload));
 }
 
@@ -242,7 +251,9 @@ TEST_P(StallProbe, OffloadedBlockLeavesTheSchedulerResponsive) {
   EXPECT_LT(r.stall.max, 40'000.0);
 }
 
-std::string model_name(const testing::TestParamInfo<std::string>& param) { return param.param; }
+std::string model_name(const testing::TestParamInfo<std::string>& param) {
+  return test_name(param.param);
+}
 
 INSTANTIATE_TEST_SUITE_P(OffloadingModels, StallProbe, testing::ValuesIn(offloading_models()),
                          model_name);

@@ -1,6 +1,7 @@
 // Open loop, the stall log, resumes, queue waits, time series and repetitions.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <memory>
 #include <numeric>
 #include <vector>
@@ -60,7 +61,13 @@ std::vector<std::string> model_names() {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, OpenLoop, testing::ValuesIn(model_names()),
-                         [](const testing::TestParamInfo<std::string>& p) { return p.param; });
+                         [](const testing::TestParamInfo<std::string>& p) {
+                           std::string name = p.param;  // letters, digits and _ only
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
 
 TEST(CoordinatedOmission, CorrectedLatencyShowsWhatItHides) {
   run_config c = base("loop", "io:1ms,block:50ms@2%");

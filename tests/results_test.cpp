@@ -327,7 +327,8 @@ TEST(Results, CsvKeepsItsColumnsInTheirOrder) {
             "precision_reached_pct,class_name,class_weight,"
             "class_share,class_completed,class_latency_p50_us,class_latency_p90_us,"
             "class_latency_p99_us,class_latency_p999_us,class_latency_max_us,"
-            "class_stall_log_share,slo,slo_met,slo_worst");
+            "class_stall_log_share,slo,slo_met,slo_worst,host_steal_s,"
+            "host_foreign_cpu_s,host_cpus,cpus");
 }
 
 // Splits one CSV line (no newlines inside quotes) into its cells, unquoted.

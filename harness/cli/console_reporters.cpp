@@ -13,10 +13,17 @@ std::string load_text(const run_config& c) {
   return format_rate(c.rate) + "/s";
 }
 
+// --cpus k: " on k cpus"; "" when the run was not restricted.
+std::string cpus_text(const run_config& c) {
+  if (c.cpus <= 0) return "";
+  return " on " + std::to_string(c.cpus) + (c.cpus == 1 ? " cpu" : " cpus");
+}
+
 std::string describe(const run_config& c, const model_traits& traits) {
   std::string s = c.model;
   if (c.options.offload != offload_mode::none) s += "+" + std::string(to_string(c.options.offload));
   if (traits.uses_threads) s += " x" + std::to_string(c.options.threads);
+  s += cpus_text(c);
   s += "  " + (c.scenario.empty() ? c.workload : c.scenario) + "  " + load_text(c);
   if (c.repetition > 0) s += "  rep " + std::to_string(c.repetition + 1);
   return s;
@@ -42,7 +49,7 @@ void print_table(std::ostream& out, const std::vector<run_record>& runs) {
     const bool ok = r.status == run_status::ok;
     rows.push_back(
         {{c.model, std::string(to_string(c.options.offload)),
-          r.traits.uses_threads ? std::to_string(c.options.threads) : "-",
+          (r.traits.uses_threads ? std::to_string(c.options.threads) : "-") + cpus_text(c),
           c.scenario.empty() ? c.workload : c.scenario + " (" + c.workload + ")", load_text(c),
           format_rate(r.throughput_per_s),
           format_us_marked(r.latency.p50, r.latency_ci.p50, recorded(r)),

@@ -12,6 +12,7 @@
 #include "harness/cli/suite.hpp"
 #include "harness/cli/sweeps.hpp"
 #include "harness/cli/tour.hpp"
+#include "harness/cpu_set.hpp"
 #include "harness/error.hpp"
 #include "harness/slo.hpp"
 #include "harness/step_work.hpp"
@@ -139,6 +140,7 @@ void check_slo_classes(const slo& objective, const std::string& text,
 struct run_flags {
   std::string model = std::string(default_model().name);
   std::string threads;
+  std::string cpus;
   std::string offload = "none";
   std::string offload_threads = "0";
   std::vector<std::string> workloads;
@@ -176,6 +178,11 @@ struct run_flags {
           (single.find(',') == std::string::npos ? " always has one" : " always have one");
     }
     app.add_option("-t,--threads", threads, threads_help)->type_name("LIST");
+    app.add_option("--cpus", cpus,
+                   "Restrict each run to the first k CPUs this process may use (by affinity, "
+                   "before the model starts), comma-separated: a matrix over core counts. "
+                   "Without --threads a model's threads follow k")
+        ->type_name("LIST");
     app.add_option("--offload", offload,
                    "Where event-loop models send steps that would block them: none, thread "
                    "(block steps to a thread pool, like asyncio.to_thread), process (also cpu "
@@ -304,8 +311,15 @@ struct run_flags {
   std::vector<run_config> configs() const {
     matrix_spec m;
     m.models = split_list(model, "--model");
+    if (!cpus.empty()) {
+      for (const std::string& k : split_list(cpus, "--cpus")) {
+        const int n = static_cast<int>(parse_count(k, "--cpus", 1, 4096));
+        first_cpus(n);  // throws config_error when fewer CPUs are allowed
+        m.cpus.push_back(n);
+      }
+    }
     if (threads.empty()) {
-      m.threads = {machine_cores()};
+      if (m.cpus.empty()) m.threads = {machine_cores()};
     } else {
       for (const std::string& t : split_list(threads, "--threads")) {
         m.threads.push_back(static_cast<int>(parse_count(t, "--threads", 1, 16384)));

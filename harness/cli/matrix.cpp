@@ -1,6 +1,7 @@
 #include "harness/cli/matrix.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "harness/cli/registry.hpp"
 #include "harness/error.hpp"
@@ -22,6 +23,28 @@ std::vector<std::string> split_list(const std::string& text, const std::string& 
   }
   return out;
 }
+
+namespace {
+
+// The (--cpus k, --threads t) pairs a model runs at: k = 0 without --cpus. A
+// model's default --threads follows k (k threads on k CPUs); one that ignores
+// --threads runs with 1.
+std::vector<std::pair<int, int>> cpus_and_threads(const matrix_spec& spec,
+                                                  const model_traits& traits) {
+  std::vector<std::pair<int, int>> out;
+  for (const int k : spec.cpus.empty() ? std::vector<int>{0} : spec.cpus) {
+    if (!traits.uses_threads) {
+      out.emplace_back(k, 1);
+    } else if (spec.threads.empty()) {
+      out.emplace_back(k, std::max(k, 1));
+    } else {
+      for (const int t : spec.threads) out.emplace_back(k, t);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<run_config> expand(const matrix_spec& spec) {
   std::vector<const model_info*> models;
@@ -72,9 +95,9 @@ std::vector<run_config> expand(const matrix_spec& spec) {
                 (o == offload_mode::process && !m->traits.offload_process)) {
               continue;
             }
-            std::vector<int> threads = m->traits.uses_threads ? spec.threads : std::vector<int>{1};
-            for (int t : threads) {
+            for (const auto& [k, t] : cpus_and_threads(spec, m->traits)) {
               run_config cfg = spec.base;
+              cfg.cpus = k;
               cfg.model = std::string(m->name);
               cfg.options.threads = t;
               cfg.options.offload = o;
@@ -89,7 +112,7 @@ std::vector<run_config> expand(const matrix_spec& spec) {
                 return x.repetition == rep && x.model == cfg.model && x.options.threads == t &&
                        x.options.offload == o && x.workload == cfg.workload &&
                        x.arrival == cfg.arrival && x.concurrency == cfg.concurrency &&
-                       x.rate == cfg.rate;
+                       x.rate == cfg.rate && x.cpus == cfg.cpus;
               });
               if (!dup) out.push_back(std::move(cfg));
             }

@@ -17,7 +17,8 @@ struct named_workload {
 
 struct matrix_spec {
   std::vector<std::string> models;
-  std::vector<int> threads;
+  std::vector<int> threads;  ///< empty: each model's default follows --cpus (k threads on k CPUs)
+  std::vector<int> cpus;     ///< --cpus: CPU counts (a matrix over them); empty: every CPU
   std::vector<offload_mode> offloads;
   std::vector<named_workload> workloads;
   std::vector<std::uint64_t> concurrency;  ///< closed loop, unless `rates` is given

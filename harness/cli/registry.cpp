@@ -6,6 +6,7 @@
 #include "models/loop/tour.hpp"
 #include "models/pool/pool_model.hpp"
 #include "models/procs/procs_model.hpp"
+#include "models/shards/shards_model.hpp"
 #include "models/threads/threads_model.hpp"
 
 namespace ccbench {
@@ -102,6 +103,38 @@ const model_info all_models[] = {
       .color_process = "",
       .marker = ""},
      &models::make_threads_model},
+    {"shards",
+     "--threads copies of loop, one per core, each pinned to its own CPU and sharing nothing "
+     "(Seastar's shard per core, Node's cluster): each owns its share of the clients or "
+     "arrivals, its timers, probe and offload pools",
+     {.uses_threads = true,
+      .cooperative = true,
+      .offload_thread = true,
+      .offload_process = true,
+      .sweep = true,
+      .sweep_threads = thread_sizing::cores,
+      .order = 6,
+      .color = "#00838f",
+      .color_thread = "#4db6ac",
+      .color_process = "#004d40",
+      .marker = "h"},
+     &models::make_shards_model},
+    {"asio-shards",
+     "Boost.Asio at its multi-core best: --threads io_contexts, one per thread (Asio's "
+     "io_context-pool layout), each pinned to its own CPU and sharing nothing, where asio "
+     "shares one io_context between its threads",
+     {.uses_threads = true,
+      .cooperative = true,
+      .offload_thread = true,
+      .offload_process = true,
+      .sweep = false,
+      .sweep_threads = thread_sizing::cores,
+      .order = 7,
+      .color = "#ad1457",
+      .color_thread = "#f06292",
+      .color_process = "#6a0f3a",
+      .marker = "p"},
+     &models::make_asio_shards_model},
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "harness/cli/console_reporters.hpp"
 #include "harness/cli/file_reporters.hpp"
 #include "harness/cli/registry.hpp"
+#include "harness/cli/scaling_report.hpp"
 #include "harness/error.hpp"
 #include "harness/run_directory.hpp"
 #include "harness/slo.hpp"
@@ -92,6 +93,7 @@ reporter_list make_reporters(const suite_options& opts) {
   reporter_list list;
   if (!opts.quiet) list.add(std::make_unique<progress_reporter>(std::cerr));
   list.add(std::make_unique<console_table_reporter>(std::cout));
+  list.add(std::make_unique<scaling_reporter>(std::cout));
   if (opts.json) list.add(std::make_unique<json_file_reporter>(*opts.json, log));
   if (opts.out) list.add(std::make_unique<run_directory_reporter>(*opts.out, log));
   return list;

@@ -16,7 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::array<sweep_info, 6> builtin{{
+constexpr std::array<sweep_info, 7> builtin{{
     {"bench",
      "everything `make bench` runs, in this order: scenarios, decision-map, hockey, stalls, "
      "crossover (quick: a few minutes on 2 cores; --full: longer windows, finer grids, "
@@ -36,6 +36,10 @@ constexpr std::array<sweep_info, 6> builtin{{
     {"crossover",
      "bisection: the CPU burst per 10 ms wait at which a thread pool overtakes the loop on this "
      "host"},
+    {"scaling",
+     "every multi-core model (and the loop as the one-core line) on io-cpu and cpu at k = 1, "
+     "2, 4, ... CPUs up to the cores (--cpus k), 16 x k clients: throughput per core, speed-up "
+     "and a Universal Scalability Law fit per model; not part of bench"},
 }};
 
 // How long each run takes: quick enough for `make bench` to stay within 3
@@ -374,6 +378,41 @@ void give_precision_budget(suite_plan& plan, bool full, int cores) {
   }
 }
 
+// The core counts of the scaling sweep: 1, 2, 4, ... below `cores`, then
+// `cores` itself.
+std::vector<int> core_counts(int cores) {
+  std::vector<int> ks;
+  for (int k = 1; k < cores; k *= 2) ks.push_back(k);
+  ks.push_back(std::max(cores, 1));
+  return ks;
+}
+
+// Each multi-core model (one that --threads sizes) and each sweep candidate
+// (the loop: the one-core line) at k CPUs (--cpus k), its threads following k
+// (a model sized per task gets a thread per task in flight, as in the decision
+// map), under 16 x k clients: enough that every core has work while the
+// others' tasks wait 10 ms.
+void add_scaling(suite_plan& plan, bool full, int cores) {
+  const pace p = pace_of(full);
+  for (int rep = 0; rep < p.repetitions; ++rep) {
+    for (const char* name : {"io-cpu", "cpu"}) {
+      const std::string spec = workload::parse(find_scenario(name)->spec).text();
+      for (const int k : core_counts(cores)) {
+        const std::uint64_t clients = 16 * static_cast<std::uint64_t>(k);
+        for (const model_info& m : registered_models()) {
+          if (!m.traits.sweep && !m.traits.uses_threads) continue;
+          const int threads = sweep_threads(m.traits, k, static_cast<int>(clients));
+          run_config r = make_run({m.name, offload_mode::none, threads}, spec, name, "scaling", p);
+          r.concurrency = clients;
+          r.cpus = k;
+          r.repetition = rep;
+          plan.runs.push_back(std::move(r));
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::span<const sweep_info> sweeps() { return builtin; }
@@ -400,6 +439,10 @@ suite_plan make_sweep(std::string_view name, bool full, int cores) {
   }
   if (all || name == "crossover") {
     add_crossover(plan, full, cores);
+    known = true;
+  }
+  if (name == "scaling") {
+    add_scaling(plan, full, cores);
     known = true;
   }
   if (known) give_precision_budget(plan, full, cores);

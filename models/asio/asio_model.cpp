@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "harness/cpu_set.hpp"
 #include "harness/driver.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
@@ -217,8 +218,76 @@ class asio_model final : public model {
   }
 };
 
+// Asio's own layout for many cores (its io_context-pool example): an
+// io_context per thread, each run by that one thread, sharing nothing. Each
+// runs the driver on its share of the load with its own probe, offload pool and
+// worker processes; its thread is pinned as `shards` pins its loops, so that
+// the two differ only in the library.
+void run_asio_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
+                    first_error& errors) noexcept {
+  try {
+    set_precise_timer_slack();
+    asio::io_context io(1);  // one thread: Asio's private queue, without the lock
+    asio_primitives prims{io, errors};
+    prims.one_thread = true;
+    // The offload pools are made before the pin, as `shards` makes its: they
+    // may run on any of the run's CPUs.
+    std::optional<asio::thread_pool> pool;
+    if (ctx.options().offload != offload_mode::none) {
+      prims.threads = &pool.emplace(static_cast<std::size_t>(offload_thread_count(ctx.options())));
+    }
+    std::optional<process_pool> procs;
+    if (ctx.options().offload == offload_mode::process) prims.procs = &procs.emplace(offload_procs);
+    pin_this_thread(cpu);
+    driver<asio_primitives> d(ctx, prims, share);
+    prims.spawn(d.probe());
+    d.start_load();
+    run_io(io, errors);
+    if (pool) pool->join();
+  } catch (...) {
+    errors.record(std::current_exception());
+  }
+}
+
+class asio_shards_model final : public model {
+  void do_run(model_context& ctx) override {
+    const int n = std::max(1, ctx.options().threads);
+    set_precise_timer_slack();
+    ctx.note("asio", BOOST_LIB_VERSION);
+    ctx.note("io_contexts", static_cast<double>(n));
+    const std::vector<int> cpus = allowed_cpus();
+    int offload_procs = 0;
+    if (ctx.options().offload == offload_mode::process) {
+      // As `shards`: split over the io_contexts, two at least each.
+      offload_procs = std::max(2, offload_process_count(ctx.options()) / n);
+      ctx.note("offload_processes", static_cast<double>(offload_procs * n));
+    }
+    if (ctx.options().offload != offload_mode::none) {
+      ctx.note("offload_threads", static_cast<double>(offload_thread_count(ctx.options()) * n));
+    }
+    driver<asio_primitives>::use_shares(ctx, static_cast<std::size_t>(n));
+    first_error errors;
+    std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(n));
+    try {
+      for (int i = 0; i < n; ++i) {
+        const load_share share{static_cast<std::size_t>(i), static_cast<std::size_t>(n)};
+        threads.emplace_back(run_asio_shard, std::ref(ctx), share,
+                             cpus[static_cast<std::size_t>(i) % cpus.size()], offload_procs,
+                             std::ref(errors));
+      }
+    } catch (...) {
+      errors.record(std::current_exception());
+    }
+    for (std::thread& t : threads) t.join();
+    errors.rethrow_if_any();
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<model> make_asio_model() { return std::make_unique<asio_model>(); }
+
+std::unique_ptr<model> make_asio_shards_model() { return std::make_unique<asio_shards_model>(); }
 
 }  // namespace ccbench::models

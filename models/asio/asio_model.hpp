@@ -14,4 +14,11 @@ namespace ccbench::models {
 /// resumes on the io_context).
 std::unique_ptr<model> make_asio_model();
 
+/// `asio-shards`: Asio's own layout for many cores (its io_context-pool
+/// example): --threads io_contexts, each run by one thread of its own pinned to
+/// its own CPU (as `shards` pins its loops), sharing nothing; each owns its
+/// share of the clients or arrivals (harness/driver.hpp: load_share), its
+/// probe and its offload pool. `asio` stays one io_context run by T threads.
+std::unique_ptr<model> make_asio_shards_model();
+
 }  // namespace ccbench::models

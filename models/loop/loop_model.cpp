@@ -1,68 +1,19 @@
 #include "models/loop/loop_model.hpp"
 
 #include <optional>
-#include <span>
 #include <string>
 
 #include "harness/driver.hpp"
 #include "harness/process_pool.hpp"
 #include "models/loop/event_loop.hpp"
+#include "models/loop/loop_primitives.hpp"
 #include "models/loop/process_offload.hpp"
-#include "models/loop/task_group.hpp"
 
 namespace ccbench::models {
 namespace {
 
-// The loop's primitives for the driver (harness/driver.hpp): awaited timers,
-// yield and to_thread, a task group that the run ends with, and the worker
-// processes of --offload process awaited through process_offload.
-struct loop_primitives {
-  template <class T>
-  using task = loop::task<T>;
-  struct client {
-    explicit client(loop_primitives&) noexcept {}
-  };
-  static constexpr bool cooperative = true;
-  // A client's frame stays small: offloaded steps await in one of their own.
-  static constexpr bool offload_frame = true;
-
-  loop::task_group* group = nullptr;
-  loop::process_offload* procs = nullptr;
-
-  static auto sleep_until(client&, time_point deadline) noexcept {
-    return loop::sleep_until(deadline);
-  }
-  // A timer from a stamp the driver took: no clock read of its own.
-  static auto sleep_for(client&, nanoseconds d, time_point from) noexcept {
-    return loop::sleep_for(d, from);
-  }
-  static auto yield(client&) noexcept { return loop::yield(); }
-  // After a wait, the loop's own clock reading from just before it fired the
-  // timer, not a fresh read: since then it ran only other tasks' stretches,
-  // which stamp as they end, and its own dispatch, which the segment then
-  // counts. So a segment may start a little early, never late: it can show a
-  // stall that is the loop's, never hide one.
-  static time_point resume_stamp() noexcept { return clock::last(); }
-  void spawn(loop::task<void> t) { group->create_task(std::move(t)); }
-
-  static auto block_elsewhere(client&, const step& s) {
-    return loop::to_thread([&s] { run_step(s, 0); });
-  }
-  auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) noexcept {
-    return procs->run(std::span(&s, 1), acc);
-  }
-};
-
-// asyncio.TaskGroup: the run ends when the probe and every client (or the
-// generator and every arrival) have returned.
-loop::task<void> drive(driver<loop_primitives>& d, loop_primitives& prims) {
-  co_await loop::with_task_group([&d, &prims](loop::task_group& tg) -> loop::task<void> {
-    prims.group = &tg;
-    tg.create_task(d.probe());
-    d.start_load();
-    co_return;
-  });
-}
+using loop_primitives = loop::driver_primitives;
+using loop::drive;
 
 class loop_model final : public model {
   void do_run(model_context& ctx) override {

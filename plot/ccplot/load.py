@@ -106,6 +106,12 @@ class Run:
         return None if g is None else str(g)
 
     @property
+    def cpus(self):
+        """--cpus: the CPUs the run was restricted to (0: not restricted, or
+        a file older than the field)."""
+        return int(self.get("cpus", 0) or 0)
+
+    @property
     def arrival(self):
         return str(self.get("arrival", "closed"))
 
@@ -277,6 +283,19 @@ class Run:
             return None
         total = (u or 0.0) + (s or 0.0)
         return total if total >= 0 and (u or 0.0) >= 0 and (s or 0.0) >= 0 else None
+
+    @property
+    def host_noise(self):
+        """The host's noise over the window: (steal share of the window's CPU
+        time, other processes' CPU in cores, share of the machine taken by
+        both), or None in files older than the field or when unknown."""
+        steal, foreign = self.get("host_noise.steal_s"), self.get("host_noise.foreign_cpu_s")
+        cpus, window = self.get("host_noise.cpus"), self.get("duration_s")
+        if None in (steal, foreign, cpus, window) or cpus <= 0 or window <= 0:
+            return None
+        if steal < 0 or foreign < 0:
+            return None
+        return (steal / (window * cpus), foreign / window, (steal + foreign) / (window * cpus))
 
     @property
     def ramp_ms(self):

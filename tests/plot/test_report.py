@@ -46,6 +46,9 @@ class FullReport(unittest.TestCase):
         self.assertEqual(self.html.count('src="data:image/png;base64,'), len(images))
         self.assertNotIn('src="charts/', self.html)
 
+    def test_no_host_noise_when_not_recorded(self):
+        self.assertNotIn("Host noise", self.md)
+
     def test_no_wakeup_cost_when_not_measured(self):
         self.assertNotIn("wake-up", self.md)
 
@@ -115,6 +118,32 @@ class OtherInputs(unittest.TestCase):
         note = md.split("each extra task in flight adds.")[1].split("![efficiency]")[0]
         self.assertIn("charged 40 us of CPU for each wake-up", note)
         self.assertIn("up to 1,000 times a second, which alone can cost 0.040 CPU-seconds", note)
+
+    def test_host_noise(self):
+        # Runs that recorded the host's noise: the context shows the worst
+        # figures and how many runs were warned about (FullReport: no row).
+        tmp, run_dir = support.copy_run(support.FULL)
+        try:
+            path = os.path.join(run_dir, "results.json")
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+            for i, r in enumerate(doc["runs"]):
+                d = r.get("duration_s") or 1.0
+                # Quiet but one: 0.5% steal and 1% of a core; the first run 3%
+                # steal of 2 CPUs and 40% of a core.
+                r["host_noise"] = {"steal_s": (0.06 if i == 0 else 0.01) * d,
+                                   "foreign_cpu_s": (0.4 if i == 0 else 0.01) * d, "cpus": 2}
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            p = support.run("report", run_dir)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(os.path.join(run_dir, "report.md"), encoding="utf-8") as f:
+                md = f.read()
+        finally:
+            shutil.rmtree(tmp)
+        ok = sum(1 for r in doc["runs"] if r.get("status", "ok") == "ok")
+        self.assertIn("| Host noise during the runs | steal up to 3.0% of the CPU time, other "
+                      "processes up to 40% of a core; 1 of " + str(ok) + " runs were warned about", md)
 
     def md_of(self, src, **context):
         tmp, run_dir = support.copy_run(src)

@@ -1,0 +1,156 @@
+#include "models/shards/shards_model.hpp"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness/cpu_set.hpp"
+#include "harness/driver.hpp"
+#include "harness/process_pool.hpp"
+#include "harness/step_work.hpp"
+#include "models/loop/event_loop.hpp"
+#include "models/loop/loop_primitives.hpp"
+#include "models/loop/process_offload.hpp"
+
+namespace ccbench::models {
+namespace {
+
+using loop_driver = driver<loop::driver_primitives>;
+
+double thread_cpu_s() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// What one shard measured of itself, written by its thread before it ends.
+struct shard_outcome {
+  int cpu = -1;                // the CPU it asked for
+  std::vector<int> cpus_seen;  // its affinity after pinning, as the kernel reports it
+  std::uint64_t completed = 0;
+  double cpu_s = 0;  // its loop thread's CPU over the whole run (not its offload threads)
+};
+
+// One shard: an event loop on this thread, pinned to `cpu`, running its share
+// of the load until its clients (or its arrivals) and its probe are done.
+void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs, shard_outcome& out,
+               first_error& errors) noexcept {
+  try {
+    out.cpu = cpu;
+    set_precise_timer_slack();
+    const double cpu0 = thread_cpu_s();
+    {
+      loop::event_loop::options opts;
+      opts.offload_threads = ctx.options().offload_threads;
+      loop::event_loop loop(opts);
+      loop::driver_primitives prims;
+      // Declared after the loop: destroyed before it, once every client is done.
+      // Made before the pin: its dispatcher thread and the worker processes it
+      // forks (replacements too) may run on any of the run's CPUs, as the
+      // loop's do, so that a cpu step sent away is not held to the shard's
+      // one core (the loop's to_thread threads, made later, are pinned with it:
+      // they only sleep through blocking calls).
+      std::optional<process_pool> procs;
+      std::optional<loop::process_offload> to_procs;
+      if (ctx.options().offload == offload_mode::process) {
+        procs.emplace(offload_procs);
+        prims.procs = &to_procs.emplace(*procs);
+      }
+      pin_this_thread(cpu);  // a refused pin shows in cpus_seen
+      out.cpus_seen = allowed_cpus();
+      loop_driver d(ctx, prims, share);
+      loop.run(loop::drive(d, prims));
+      out.completed = loop_driver::completed_on_this_thread(ctx);
+    }
+    out.cpu_s = thread_cpu_s() - cpu0;
+  } catch (...) {
+    errors.record(std::current_exception());
+  }
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep) {
+  std::string s;
+  for (const std::string& i : items) s += (s.empty() ? "" : sep) + i;
+  return s;
+}
+
+// (max - min) / mean of `xs`; 0 when the mean is 0.
+double imbalance(const std::vector<double>& xs) {
+  if (xs.empty()) return 0;
+  const auto [lo, hi] = std::minmax_element(xs.begin(), xs.end());
+  double sum = 0;
+  for (const double x : xs) sum += x;
+  const double mean = sum / static_cast<double>(xs.size());
+  return mean > 0 ? (*hi - *lo) / mean : 0;
+}
+
+void note_shards(model_context& ctx, const std::vector<shard_outcome>& shards) {
+  std::vector<std::string> cpus, tasks, cpu_s;
+  std::vector<double> completed;
+  for (const shard_outcome& s : shards) {
+    cpus.push_back(format_cpu_list(s.cpus_seen));
+    tasks.push_back(std::to_string(s.completed));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s.cpu_s);
+    cpu_s.push_back(buf);
+    completed.push_back(static_cast<double>(s.completed));
+  }
+  ctx.note("shards", static_cast<double>(shards.size()));
+  ctx.note("shard_cpus", join(cpus, " "));
+  ctx.note("shard_completed", join(tasks, " "));
+  ctx.note("shard_cpu_s", join(cpu_s, " "));
+  ctx.note("shard_imbalance", imbalance(completed));
+}
+
+class shards_model final : public model {
+  void do_run(model_context& ctx) override {
+    const int n = std::max(1, ctx.options().threads);
+    // The CPUs this run may use (--cpus restricts them before the model
+    // starts): shard i on the i-th, round robin when there are more shards.
+    const std::vector<int> cpus = allowed_cpus();
+    int offload_procs = 0;
+    if (ctx.options().offload == offload_mode::process) {
+      // One worker process per core in all, as `loop` has, split over the
+      // shards; but two at least each, so that a shard whose worker dies (a
+      // crashing step) has another while it is replaced, as `loop` has on two
+      // cores.
+      const int total = offload_process_count(ctx.options());
+      offload_procs = std::max(2, total / n);
+      ctx.note("offload_processes", static_cast<double>(offload_procs * n));
+    }
+    if (ctx.options().offload != offload_mode::none) {
+      ctx.note("offload_threads", static_cast<double>(offload_thread_count(ctx.options()) * n));
+    }
+    loop_driver::use_shares(ctx, static_cast<std::size_t>(n));
+    std::vector<shard_outcome> outcomes(static_cast<std::size_t>(n));
+    first_error errors;
+    std::vector<std::thread> threads;
+    threads.reserve(outcomes.size());
+    try {
+      for (int i = 0; i < n; ++i) {
+        const load_share share{static_cast<std::size_t>(i), static_cast<std::size_t>(n)};
+        const int cpu = cpus[static_cast<std::size_t>(i) % cpus.size()];
+        threads.emplace_back(run_shard, std::ref(ctx), share, cpu, offload_procs,
+                             std::ref(outcomes[static_cast<std::size_t>(i)]), std::ref(errors));
+      }
+    } catch (...) {
+      // A shard that could not start: those that did run out their window.
+      errors.record(std::current_exception());
+    }
+    for (std::thread& t : threads) t.join();
+    note_shards(ctx, outcomes);
+    errors.rethrow_if_any();
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<model> make_shards_model() { return std::make_unique<shards_model>(); }
+
+}  // namespace ccbench::models
