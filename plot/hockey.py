@@ -59,17 +59,7 @@ def p99_error_bars(ax, pts, colour):
         y, ci = p.p99, p.latency_ci("p99")
         if not y or ci is None:
             continue
-        x, y = p.run.rate, y / 1e3
-        low = ci[0] / 1e3 if ci[0] is not None else None
-        high = ci[1] / 1e3 if ci[1] is not None else None
-        ax.vlines([x], [low if low is not None else y], [high if high is not None else y],
-                  color=colour, linewidth=1.0, zorder=3)
-        for side, end in ((low, y / 3), (high, y * 3)):
-            if side is None:
-                ax.vlines([x], [min(y, end)], [max(y, end)], color=colour, linewidth=1.0,
-                          linestyles=":", zorder=3)
-            else:
-                ax.plot([x], [side], marker="_", color=colour, markersize=6, zorder=3)
+        style.interval_bar(ax, p.run.rate, y, ci, colour)
         drawn = True
     return drawn
 

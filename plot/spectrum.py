@@ -130,7 +130,8 @@ def figure(results, args=None):
     from_summary = False
     all_ps = set()
     lo, hi = math.inf, 0.0
-    for r in chosen:
+    any_ci = False
+    for i, r in enumerate(chosen):
         ps, cor, unc, full = series(r)
         from_summary |= not full
         xs = positions(ps)
@@ -140,6 +141,13 @@ def figure(results, args=None):
                 markersize=4.5, label=r.label,
                 markerfacecolor="none" if r.offload != "none" else c)
         lo, hi = min(lo, min(cor)), max(hi, max(cor))
+        # Each summary percentile's 95% interval, the models side by side.
+        shift = (i - (len(chosen) - 1) / 2) * 0.025
+        for p, key in SUMMARY_KEYS[1:-1]:
+            ci, v = r.latency_ci(key), r.latency(key)
+            if ci is not None and v:
+                style.interval_bar(ax, nines(p) + shift, v, ci, c)
+                any_ci = True
         if unc:
             any_unc = True
             ax.plot(xs, [v / 1e3 for v in unc], color=c, linestyle="--", linewidth=1.3,
@@ -172,6 +180,9 @@ def figure(results, args=None):
     if any_unc:
         extra.append((Line2D([], [], color="#333333", linestyle="--", linewidth=1.3),
                       "uncorrected: from the actual start"))
+    if any_ci:
+        extra.append((Line2D([], [], color="#333333", marker="_", markersize=6,
+                             linewidth=1.0), "95% interval (dotted: unbounded)"))
     style.figure_legend(fig, [ax], extra=extra, ncol=min(4, len(chosen) + len(extra)))
     return fig
 

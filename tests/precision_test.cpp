@@ -29,6 +29,12 @@ run_record run(const run_config& c) {
   return run_in_process(c, find_model(c.model)->make, calibrate_cpu_burn(10ms));
 }
 
+// precision.met as results.json writes it.
+bool back_met(const run_record& r) {
+  const field_value v = find_run_field("precision.met")->get(r);
+  return std::holds_alternative<bool>(v) && std::get<bool>(v);
+}
+
 TEST(Precision, AFastRunStopsOnceItsP99IsSure) {
   // ~50,000 tasks/s on an idle core; even at a tenth of that, the 5,000 or
   // so samples a 10% p99 needs come within a few seconds, far before 20 s.
@@ -41,9 +47,9 @@ TEST(Precision, AFastRunStopsOnceItsP99IsSure) {
   EXPECT_LT(r.window_s, 10.0) << "it should stop well before --max-duration";
   ASSERT_GE(r.precision_reached, 0) << "the p99 is bounded";
   // The monitor stops on the samples handed over so far; the final figure
-  // counts them all (and the drained tasks): about as sure, a little more
-  // or less as the last completions move the p99.
-  EXPECT_LE(r.precision_reached, 0.12);
+  // counts them all (and the drained tasks), so a burst of slow tasks at the
+  // very end (a busy machine) can widen it: the results say so honestly.
+  EXPECT_EQ(r.precision_reached <= 0.10, back_met(r));
   EXPECT_NEAR(r.throughput_per_s * r.window_s, static_cast<double>(r.completed),
               static_cast<double>(r.completed) * 1e-6 + 1);
   // The results say which window it used, and how sure it came out.
@@ -54,6 +60,21 @@ TEST(Precision, AFastRunStopsOnceItsP99IsSure) {
   EXPECT_EQ(back.config.max_duration, c.max_duration);
   EXPECT_DOUBLE_EQ(back.config.precision, 0.10);
   EXPECT_NEAR(back.precision_reached, r.precision_reached, 1e-12);
+}
+
+// Several scheduler threads hand their intervals over to the monitor, each
+// under its own lock (the TSan preset runs this with Asio on two threads).
+TEST(Precision, ThreadsHandOverTheirLatenciesToTheMonitor) {
+  run_config c = base("io:~1ms", 50);
+  c.model = "asio";
+  c.options.threads = 2;
+  c.precision = 0.10;
+  c.max_duration = 20s;
+  const run_record r = run(c);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_LT(r.window_s, 10.0);
+  ASSERT_GE(r.precision_reached, 0);
+  EXPECT_EQ(r.precision_reached <= 0.10, back_met(r));
 }
 
 TEST(Precision, ASlowRunStopsAtMaxDuration) {

@@ -253,3 +253,20 @@ def finish(fig, title, sub=None, top=None):
     fig.suptitle(title, y=1 - 0.05 / h, va="top")
     if sub:
         subtitle(fig, sub, y=1 - 0.36 / h)
+
+
+def interval_bar(ax, x, y, ci, colour, scale=1e3):
+    """A percentile's 95% interval as an error bar at x: solid between its
+    bounds, a side too few samples bound dotted to 3x (or a third of) the
+    value. y and ci (low, high) in us, drawn divided by scale (ms)."""
+    y = y / scale
+    low = ci[0] / scale if ci[0] is not None else None
+    high = ci[1] / scale if ci[1] is not None else None
+    ax.vlines([x], [low if low is not None else y], [high if high is not None else y],
+              color=colour, linewidth=1.0, zorder=3)
+    for side, end in ((low, y / 3), (high, y * 3)):
+        if side is None:
+            ax.vlines([x], [min(y, end)], [max(y, end)], color=colour, linewidth=1.0,
+                      linestyles=":", zorder=3)
+        else:
+            ax.plot([x], [side], marker="_", color=colour, markersize=6, zorder=3)

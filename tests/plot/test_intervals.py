@@ -232,6 +232,15 @@ class Charts(unittest.TestCase):
         legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
         self.assertFalse(any("95% interval" in t for t in legend))
 
+    def test_spectrum_draws_the_summary_percentiles_intervals(self):
+        import spectrum
+        fig = spectrum.figure(self.res)
+        legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+        self.assertTrue(any("95% interval" in t for t in legend), legend)
+        fig = spectrum.figure(load.load(support.FULL))
+        legend = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+        self.assertFalse(any("95% interval" in t for t in legend))
+
     def test_report_counts_sure_p99s(self):
         proc = support.run("report", self.run_dir)
         self.assertEqual(proc.returncode, 0, proc.stderr)
