@@ -73,20 +73,31 @@ std::string to_hgrm(const histogram& h, std::optional<double> mean_ns) {
   return out;
 }
 
-histogram latency_histogram_of(const run_record& r) {
+namespace {
+
+histogram from_buckets(const std::vector<std::uint64_t>& value_ns,
+                       const std::vector<std::uint64_t>& count) {
   histogram h;
-  const std::size_t n = std::min(r.latency_bucket_ns.size(), r.latency_bucket_count.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    h.record_n(static_cast<std::int64_t>(r.latency_bucket_ns[i]), r.latency_bucket_count[i]);
-  }
+  const std::size_t n = std::min(value_ns.size(), count.size());
+  for (std::size_t i = 0; i < n; ++i) h.record_n(static_cast<std::int64_t>(value_ns[i]), count[i]);
   return h;
+}
+
+}  // namespace
+
+histogram latency_histogram_of(const run_record& r) {
+  return from_buckets(r.latency_bucket_ns, r.latency_bucket_count);
 }
 
 std::string latency_hgrm(const run_record& r) {
   return to_hgrm(latency_histogram_of(r), r.latency.mean * 1e3);
 }
 
-std::string hgrm_file_name(std::size_t index, const run_record& r) {
+std::string latency_hgrm(const class_result& c) {
+  return to_hgrm(from_buckets(c.latency_bucket_ns, c.latency_bucket_count), c.latency.mean * 1e3);
+}
+
+std::string hgrm_file_name(std::size_t index, const run_record& r, const std::string& class_name) {
   char head[16];
   std::snprintf(head, sizeof head, "%03zu", index + 1);
   const run_config& c = r.config;
@@ -101,6 +112,7 @@ std::string hgrm_file_name(std::size_t index, const run_record& r) {
     name += rate;
   }
   if (c.repetition > 0) name += "-rep" + std::to_string(c.repetition + 1);
+  if (!class_name.empty()) name += "-" + class_name;
   for (char& ch : name) {
     const bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                        (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';

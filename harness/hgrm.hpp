@@ -28,9 +28,13 @@ histogram latency_histogram_of(const run_record& r);
 
 /// The run's latency histogram as .hgrm text, with its exact mean and max.
 std::string latency_hgrm(const run_record& r);
+/// A request class's latency histogram (class_result) as .hgrm text.
+std::string latency_hgrm(const class_result& c);
 
 /// A file name for run `index` (0-based) of a results document:
-/// "003-loop-thread-c64.hgrm" (letters, digits, '-', '.' and '_' only).
-std::string hgrm_file_name(std::size_t index, const run_record& r);
+/// "003-loop-thread-c64.hgrm" (letters, digits, '-', '.' and '_' only); with
+/// `class_name`, that class's: "003-loop-thread-c64-api.hgrm".
+std::string hgrm_file_name(std::size_t index, const run_record& r,
+                           const std::string& class_name = "");
 
 }  // namespace ccbench

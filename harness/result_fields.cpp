@@ -225,6 +225,8 @@ std::vector<field<class_result>> make_class_fields() {
   f.push_back(member<K, &K::latency, &L::count>("latency_us.count", ""));
   f.push_back(member<K, &K::stall_log_ms>("stall_log_ms", ""));
   f.push_back(member<K, &K::stall_log_share>("stall_log_share", "class_stall_log_share"));
+  f.push_back(member<K, &K::latency_bucket_ns>("latency_histogram.value_ns", ""));
+  f.push_back(member<K, &K::latency_bucket_count>("latency_histogram.count", ""));
   return f;
 }
 

@@ -707,10 +707,16 @@ void run_context::summarize_classes(const merged& m, run_record& out) const {
       r.completed = m.class_completed[c];
       r.drained = m.class_drained[c];
       summarize(m.class_latency[c], r.latency);
+      m.class_latency[c].for_each_bucket([&](std::int64_t value, std::uint64_t count) {
+        r.latency_bucket_ns.push_back(static_cast<std::uint64_t>(value));
+        r.latency_bucket_count.push_back(count);
+      });
     } else if (w.classes().size() == 1) {  // a mix of one: every task is of it
       r.completed = out.completed;
       r.drained = out.drained;
       r.latency = out.latency;
+      r.latency_bucket_ns = out.latency_bucket_ns;
+      r.latency_bucket_count = out.latency_bucket_count;
     }
     r.stall_log_ms = log_ms[c];
     r.stall_log_share = log_total > 0 ? log_ms[c] / log_total : 0;

@@ -65,6 +65,8 @@ struct class_result {
   latency_summary latency;      ///< from intended start, as run_record::latency
   double stall_log_ms = 0;      ///< summed length of the stall-log entries of its tasks
   double stall_log_share = 0;   ///< that over the summed length of the whole stall log
+  /// Its latency histogram, as run_record::latency_bucket_ns and _count.
+  std::vector<std::uint64_t> latency_bucket_ns, latency_bucket_count;
   bool operator==(const class_result&) const = default;
 };
 

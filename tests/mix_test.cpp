@@ -10,6 +10,7 @@
 
 #include "harness/cli/registry.hpp"
 #include "harness/error.hpp"
+#include "harness/hgrm.hpp"
 #include "harness/result_fields.hpp"
 #include "harness/results_json.hpp"
 #include "harness/run_context.hpp"
@@ -183,6 +184,14 @@ TEST(Mix, RunRecordsEachClassInJsonAndCsv) {
   EXPECT_LT(fast.latency.p50, 15000) << "a 1 ms class is not timed as the 20 ms one";
   EXPECT_GE(slow.latency.p50, 20000);
   EXPECT_DOUBLE_EQ(fast.task_mean_us, 1000);
+  // Each class carries its histogram: its counts add up to the class's samples.
+  for (const class_result& k : r.classes) {
+    std::uint64_t n = 0;
+    for (std::uint64_t x : k.latency_bucket_count) n += x;
+    EXPECT_EQ(n, k.latency.count) << k.name;
+    EXPECT_NE(latency_hgrm(k).find("Total count    = "), std::string::npos);
+  }
+  EXPECT_EQ(hgrm_file_name(0, r, "slow"), "001-loop-none-c20-slow.hgrm");
   EXPECT_DOUBLE_EQ(slow.share, 0.2);
 
   results doc;

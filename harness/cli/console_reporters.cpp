@@ -111,6 +111,23 @@ void print_classes(std::ostream& out, const std::vector<run_record>& runs) {
   }
 }
 
+// The user's objective (--slo): each run meets it or breaks it, and how.
+void print_slo(std::ostream& out, const std::vector<run_record>& runs) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::string objective;
+  for (const run_record& r : runs) {
+    if (r.slo_met < 0) continue;
+    objective = r.config.slo;
+    rows.emplace_back(short_name(r.config), r.slo_met ? "meets it" : "breaks it: " + r.slo_worst);
+  }
+  if (rows.empty()) return;
+  out << "\nobjective --slo '" << objective << "':\n";
+  std::size_t width = 0;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  for (const auto& [name, verdict] : rows)
+    out << "  " << pad(name, width) << "  " << verdict << '\n';
+}
+
 // Repetitions: median and 95% interval of throughput and p99, and the CV.
 void print_summaries(std::ostream& out, const std::vector<config_summary>& summaries) {
   out << "\nrepetitions (median [95% interval], coefficient of variation):\n";
@@ -182,6 +199,7 @@ void progress_reporter::on_interrupted() { out_ << "  interrupted\n"; }
 void console_table_reporter::on_end(const results& final_results) {
   if (!final_results.runs.empty()) print_table(out_, final_results.runs);
   if (!final_results.runs.empty()) print_classes(out_, final_results.runs);
+  if (!final_results.runs.empty()) print_slo(out_, final_results.runs);
   if (!final_results.summaries.empty()) print_summaries(out_, final_results.summaries);
 }
 

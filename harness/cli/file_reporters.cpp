@@ -49,7 +49,11 @@ void run_directory_reporter::on_run(const run_record& record, const run_position
     std::error_code ec;
     std::filesystem::create_directories(hgrm, ec);
     if (ec) throw io_error("cannot create '" + hgrm.string() + "': " + ec.message());
-    write_file_atomic(hgrm / hgrm_file_name(so_far.runs.size() - 1, record), latency_hgrm(record));
+    const std::size_t index = so_far.runs.size() - 1;
+    write_file_atomic(hgrm / hgrm_file_name(index, record), latency_hgrm(record));
+    for (const class_result& c : record.classes) {
+      write_file_atomic(hgrm / hgrm_file_name(index, record, c.name), latency_hgrm(c));
+    }
   }
 }
 
