@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .decision import decision_runs
 from .load import Point, fold
 from .microbench import micro_ns
+from .python_rules import python_rules
 from .ranking import (TIE_FRACTION, Candidate, candidates, on_one_cooperative_thread,
                       scenario_runs, task_us)
 from .slo import Slo
@@ -253,4 +254,5 @@ def offload_cost(results) -> OffloadCost:
 
 
 def rules(results, slo: Slo) -> list:
-    return [cpu_per_wait(results, slo), blocking_cost(results), offload_cost(results)]
+    return [cpu_per_wait(results, slo), blocking_cost(results), offload_cost(results)] + \
+        python_rules(results)
