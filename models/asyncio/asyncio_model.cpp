@@ -22,7 +22,7 @@ namespace {
 // Message types (protocol.md; ccbench_asyncio.py has the same numbers).
 namespace msg {
 // harness -> Python
-constexpr std::uint64_t plan = 2, shape = 3, tasks = 4, no_more = 5, start = 6;
+constexpr std::uint64_t plan = 2, shape = 3, tasks = 4, no_more = 5, start = 6, tasks_shaped = 7;
 // Python -> harness
 constexpr std::uint64_t hello = 1, failed_start = 10, window = 11, done = 12, fail = 13, probe = 14,
                         need = 15, end = 16, ready = 17;
@@ -62,11 +62,14 @@ class python_model final : public model {
   }
   // The checksum the interpreter returns for a correct run of task `id`.
   std::uint64_t python_checksum(const step_source& source, std::uint64_t id) const;
-  // Appends task `id` (intended start, 0 for a closed loop) to `out`.
+  // Appends task `id` (intended start, 0 for a closed loop) to `out`, a
+  // message being built: its type, then its words.
   void encode_task(const step_source& source, std::uint64_t id, std::uint64_t intended,
                    std::vector<std::uint64_t>& out);
   // Sends `n` closed-loop tasks, or up to `n` open-loop arrivals.
   void send_tasks(foreign_run& run, std::size_t n);
+  // Queues the message `out` holds, if any, and empties it.
+  void flush_tasks(std::vector<std::uint64_t>& out);
   void replay(foreign_run& run, const python_message& m);
 
   const std::string loop_;
@@ -181,8 +184,6 @@ void python_model::encode_task(const step_source& source, std::uint64_t id, std:
     steps.insert(steps.end(), {code_of(s), static_cast<std::uint64_t>(s.duration.count()), s.seed,
                                s.kind == step_kind::cpu ? rounds_for(s.duration) : 0});
   }
-  out.push_back(id);
-  out.push_back(intended);
   if (!cpu) {
     auto it = shapes_.find(steps);
     if (it == shapes_.end() && shapes_.size() < max_shapes) {
@@ -193,12 +194,25 @@ void python_model::encode_task(const step_source& source, std::uint64_t id, std:
       it = shapes_.emplace(steps, k).first;
     }
     if (it != shapes_.end()) {
-      out.push_back(it->second);
+      // Runs of shaped tasks go as TASKS_SHAPED, [id, intended, k] each, which
+      // the interpreter unpacks with zip() rather than word by word.
+      if (!out.empty() && out.front() == msg::tasks) flush_tasks(out);
+      if (out.empty()) out.push_back(msg::tasks_shaped);
+      out.insert(out.end(), {id, intended, it->second});
       return;
     }
   }
-  out.push_back(inline_steps + steps.size() / 4);
+  if (!out.empty() && out.front() == msg::tasks_shaped) flush_tasks(out);
+  if (out.empty()) out.push_back(msg::tasks);
+  out.insert(out.end(), {id, intended, inline_steps + steps.size() / 4});
   out.insert(out.end(), steps.begin(), steps.end());
+}
+
+void python_model::flush_tasks(std::vector<std::uint64_t>& out) {
+  if (out.size() > 1) {
+    py_->send(out.front(), std::span<const std::uint64_t>(out).subspan(1));
+  }
+  out.clear();
 }
 
 void python_model::send_tasks(foreign_run& run, std::size_t n) {
@@ -219,7 +233,7 @@ void python_model::send_tasks(foreign_run& run, std::size_t n) {
     }
   }
   // Shapes first: send() keeps the order, and encode_task() queued them.
-  if (!words.empty()) py_->send(msg::tasks, words);
+  flush_tasks(words);
   if (schedule_done_) py_->send(msg::no_more, {});
 }
 

@@ -22,9 +22,10 @@ import sys
 import time
 from array import array
 from collections import deque
+from itertools import repeat
 
 # Message types (protocol.md).
-HELLO, PLAN, SHAPE, TASKS, NO_MORE, START = 1, 2, 3, 4, 5, 6
+HELLO, PLAN, SHAPE, TASKS, NO_MORE, START, TASKS_SHAPED = 1, 2, 3, 4, 5, 6, 7
 FAILED_START, WINDOW, DONE, FAIL, PROBE, NEED, END, READY = 10, 11, 12, 13, 14, 15, 16, 17
 
 IO, CPU, BLOCK = 0, 1, 2
@@ -225,6 +226,16 @@ class Client:
                         yields = not self.suspends_first(steps, self.offload)
                         i += 4 * k
                     append((tid, intended, steps, yields))
+                self.asked = False
+            elif kind == TASKS_SHAPED:
+                # [id, intended, shape] each: unpacked by zip(), in C.
+                ids, intended, refs = w[0::3], w[1::3], w[2::3]
+                if refs and refs.count(refs[0]) == len(refs):
+                    steps, yields = self.shapes[refs[0]]
+                    self.stock.extend(zip(ids, intended, repeat(steps), repeat(yields)))
+                else:
+                    shapes = self.shapes
+                    self.stock.extend((i, n) + shapes[r] for i, n, r in zip(ids, intended, refs))
                 self.asked = False
             elif kind == SHAPE:
                 steps = self.steps_of(w, 2, w[1])
