@@ -388,8 +388,8 @@ int cli_main(int argc, char** argv) {
   std::string tour_python;
   tour_cmd->add_flag(
       "--python{/usr/bin/python3}", tour_python,
-      "Also run the lessons in CPython's asyncio (in PATH, default /usr/bin/python3: "
-      "--python=PATH) and print both side by side, with the GIL's own lesson");
+      "Also run the lessons in CPython's asyncio, with a lesson on the GIL, and print "
+      "both side by side; --python=PATH picks the interpreter");
   tour_cmd->footer(
       "A lesson holds when its time is within 15% of the notebook's (scaled) and its other "
       "checks pass.\nExit status: 0 every measured lesson held, 1 some did not, 2 bad input, 3 "

@@ -105,7 +105,8 @@ const model_info all_models[] = {
      &models::make_threads_model},
     {"asyncio",
      "CPython's asyncio event loop in a Python process (--python) that the harness drives: "
-     "one thread; --offload thread is asyncio.to_thread, process a ProcessPoolExecutor",
+     "one thread; --offload thread sends block and cpu steps to asyncio.to_thread, process "
+     "sends cpu steps to a ProcessPoolExecutor",
      {.uses_threads = false,
       .cooperative = true,
       .offload_thread = true,
