@@ -97,6 +97,20 @@ TEST(PythonModels, AnOpenLoopAccountsForEveryArrival) {
   EXPECT_GE(r.latency.min, 2000.0);
 }
 
+// Ten thousand clients stream about as fast as the interpreter can: the
+// harness's socket buffer fills, and on uvloop (which makes the descriptor
+// non-blocking) a write meets EAGAIN mid-message. The stream must stay whole.
+TEST(PythonModels, AHeavyStreamStaysWholeOnBothLoops) {
+  for (const char* model : {"uvloop", "asyncio"}) {
+    run_config c = config(model, "io:10ms", 10000);
+    c.warmup = 100ms;
+    const run_record r = run(c);
+    EXPECT_EQ(r.status, run_status::ok) << model << ": " << r.error;
+    EXPECT_EQ(r.errors, 0u) << model;
+    EXPECT_GT(r.completed, 1000u) << model;
+  }
+}
+
 TEST(PythonModels, AnInterpreterDyingMidRunFailsTheRunAndLeavesNothing) {
   const std::size_t fds_before = count_entries("/proc/self/fd");
   run_config c = config("asyncio", "io:1ms");

@@ -18,8 +18,10 @@ Run by the harness: python3 ccbench_asyncio.py --loop asyncio|uvloop --fd 3
 import asyncio
 import json
 import os
+import select
 import sys
 import time
+import traceback
 from array import array
 from collections import deque
 from itertools import repeat
@@ -109,7 +111,14 @@ class Channel:
         data = words.tobytes() if isinstance(words, array) else array("Q", words).tobytes()
         view = memoryview(data)
         while view:
-            n = os.write(self.fd, view)
+            try:
+                n = os.write(self.fd, view)
+            except BlockingIOError:
+                # uvloop's add_reader makes the descriptor non-blocking: wait
+                # until the harness has read (it always does), and finish the
+                # message, so the stream never holds half of one.
+                select.select([], [self.fd], [])
+                continue
             view = view[n:]
 
     def send(self, kind, payload):
@@ -252,6 +261,8 @@ class Client:
     def on_readable(self):
         try:
             self.take_messages(self.chan.read_available())
+        except BlockingIOError:
+            return  # woken with nothing to read (a non-blocking descriptor)
         except EOFError:
             # The harness went away: nothing left to report to.
             os._exit(4)
@@ -290,7 +301,13 @@ class Client:
     async def flusher(self):
         while not self.stop:
             await asyncio.sleep(self.flush_s)
-            self.flush()
+            try:
+                self.flush()
+            except BaseException:
+                # A task that dies unseen would leave the stream stopped
+                # mid-message: end loudly instead (the run fails, and says why).
+                traceback.print_exc()
+                os._exit(5)
 
     # ---- steps ---------------------------------------------------------------
 
