@@ -555,6 +555,9 @@ def main(argv):
             initializer=die_with_parent)
         # Start every worker now, before the run's clock: not part of the run.
         list(client.process_pool.map(noop, range(plan["offload_processes"] * 4)))
+    # The loop exists before the harness's clock starts: only the clients'
+    # start is in the ramp.
+    loop = uvloop.new_event_loop() if loop_name == "uvloop" else asyncio.new_event_loop()
     # Ready: the harness starts its clock, then sends the start and the first tasks.
     chan.send(READY, (0,))
     kind, words = chan.read_message()
@@ -562,11 +565,6 @@ def main(argv):
         raise RuntimeError("expected the start, got message type %d" % kind)
     client.first_deadline = words[0]
     client.end = words[1] or NEVER
-    if loop_name == "uvloop":
-        runner = uvloop.new_event_loop
-    else:
-        runner = asyncio.new_event_loop
-    loop = runner()
     try:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(client.main())
