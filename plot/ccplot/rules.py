@@ -27,8 +27,11 @@ def event_loop_models(results) -> list[str]:
     """The file's models that are one cooperative thread by definition (the
     event loops the rules speak of), in display order."""
     reg = results.registry
-    return [m for m in results.models
-            if reg.traits(m).cooperative and not reg.traits(m).uses_threads]
+    loops = [m for m in results.models
+             if reg.traits(m).cooperative and not reg.traits(m).uses_threads]
+    # The models in a Python interpreter have rules of their own
+    # (python_rules.py): these speak of the others where there are any.
+    return [m for m in loops if not reg.traits(m).python] or loops
 
 
 @dataclass
@@ -132,7 +135,8 @@ def _pair_runs(runs) -> dict[tuple, dict[str, Point]]:
     out = {}
     for p in fold(runs):
         r = p.run
-        if not on_one_cooperative_thread(r):
+        # The Python models' pairs make the CPython rules (python_rules.py).
+        if not on_one_cooperative_thread(r) or r.traits.python:
             continue
         key = (r.model, r.workload, r.arrival, r.concurrency, r.rate or 0.0)
         out.setdefault(key, {})[r.offload] = p
