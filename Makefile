@@ -9,7 +9,7 @@ SHELL := /bin/bash
 PACKAGES := g++ cmake make git \
 	libboost1.81-dev libboost-fiber1.81-dev libboost-context1.81-dev \
 	libtbb-dev libbenchmark-dev libgtest-dev nlohmann-json3-dev libcli11-dev \
-	python3 python3-matplotlib python3-numpy
+	python3 python3-matplotlib python3-numpy python3-uvloop
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FULL ?=

@@ -45,6 +45,7 @@ class model_context {
  private:
   template <class M>
   friend class driver;
+  friend class foreign_run;
   run_context& ctx_;
 };
 
@@ -65,9 +66,15 @@ class model {
   /// Runs one configuration to completion. An exception escaping the model
   /// turns the run into status `error` (the runner catches it).
   void run(model_context& ctx) { do_run(ctx); }
+  /// Called once before run(), before the run's clock starts and under its
+  /// timeout (watch ctx.aborted()): starts what takes long to start and is
+  /// not part of what is measured (a Python interpreter). An exception fails
+  /// the run as one from run() does.
+  void prepare(model_context& ctx) { do_prepare(ctx); }
 
  private:
   virtual void do_run(model_context& ctx) = 0;
+  virtual void do_prepare(model_context&) {}
 };
 
 }  // namespace ccbench

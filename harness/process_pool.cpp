@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -290,6 +291,23 @@ namespace {
 // The pools alive in this process (a run has at most a few).
 std::mutex pools_mutex;
 std::vector<const process_pool*> pools;
+
+std::vector<pid_t> counted;  // count_worker_process(); guarded by pools_mutex
+
+// `pid`'s children, from each of its threads' /proc children list.
+void add_descendants(pid_t pid, std::vector<pid_t>& out, int depth) {
+  if (depth > 4) return;
+  std::error_code ec;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream f(t.path() / "children");
+    pid_t child = 0;
+    while (f >> child) {
+      out.push_back(child);
+      add_descendants(child, out, depth + 1);
+    }
+  }
+}
 }  // namespace
 
 std::vector<pid_t> live_worker_pids() {
@@ -299,7 +317,21 @@ std::vector<pid_t> live_worker_pids() {
     const std::vector<pid_t> more = p->pids();
     out.insert(out.end(), more.begin(), more.end());
   }
+  for (const pid_t pid : counted) {
+    out.push_back(pid);
+    add_descendants(pid, out, 0);
+  }
   return out;
+}
+
+void count_worker_process(pid_t pid) {
+  std::lock_guard lock(pools_mutex);
+  counted.push_back(pid);
+}
+
+void forget_worker_process(pid_t pid) {
+  std::lock_guard lock(pools_mutex);
+  std::erase(counted, pid);
 }
 
 process_pool::process_pool(int workers)

@@ -21,6 +21,13 @@ namespace ccbench {
 /// for the runner's CPU and memory figures. Any thread.
 std::vector<pid_t> live_worker_pids();
 
+/// Counts process `pid` and its descendants (read from /proc at each call) as
+/// worker processes in live_worker_pids() until forget_worker_process(pid):
+/// for a model that runs in a process of its own (a Python interpreter). Any
+/// thread.
+void count_worker_process(pid_t pid);
+void forget_worker_process(pid_t pid);
+
 /// A job handed to a process_pool. It lives wherever the submitter keeps it (a
 /// coroutine frame, a client object) until done() has been called.
 class process_job {

@@ -467,6 +467,16 @@ std::vector<run_field> make_run_fields() {
   f.push_back(negative_is_null<&R::host_cpus>("host_noise.cpus", "host_cpus"));
   f.push_back(run<config, &C::cpus>("cpus", "cpus"));
   f.push_back(empty_is_null<&R::cpu_set>("cpu_set"));
+  f.push_back(omit_null(empty_is_null<config, &C::options, &model_options::python>("python")));
+  // Written only for the models that have it (true), so that other rows stay as they were.
+  f.push_back(omit_null({"model_traits.python", "", field_kind::flag,
+                         [](const R& r) -> field_value {
+                           if (!r.traits.python) return std::monostate{};
+                           return true;
+                         },
+                         [](R& r, const field_value& v) {
+                           r.traits.python = std::holds_alternative<bool>(v) && std::get<bool>(v);
+                         }}));
   return f;
 }
 

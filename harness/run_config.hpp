@@ -27,6 +27,7 @@ struct model_options {
   int threads = 1;  ///< scheduler threads or workers
   offload_mode offload = offload_mode::none;
   int offload_threads = 0;  ///< 0: the model's default (asyncio's min(32, cores + 4))
+  std::string python;       ///< a Python model's interpreter (--python); "" for the others
 };
 
 /// Threads an offload pool may start: --offload-threads, else asyncio's

@@ -315,6 +315,33 @@ bool run_context::complete_and_next(task& t, std::uint64_t checksum, segment& se
   return true;
 }
 
+void run_context::unissue(std::uint64_t id) noexcept {
+  shard& s = local_shard();
+  if (!mark(s, id)) {
+    record_error(s, "task " + std::to_string(id) + " returned unused after it completed");
+    return;
+  }
+  ++s.ids_unused;
+}
+
+void run_context::replay_first_task(time_point at) noexcept {
+  if (aborted()) return;
+  if (clients_started_.fetch_add(1, std::memory_order_relaxed) + 1 == config_.concurrency) {
+    open_window(at);
+  }
+}
+
+void run_context::replay_launch(task& t, time_point at) noexcept {
+  t.actual_start = at;
+  shard& s = local_shard();
+  s.generator_lag_ns = std::max(s.generator_lag_ns, (t.actual_start - t.intended_start).count());
+}
+
+void run_context::replay_completion(const task& t, std::uint64_t checksum, time_point at) noexcept {
+  segment none;  // never opened
+  complete_at(t, checksum, none, at, window_.now_known());
+}
+
 // The time series counts from the warm-up's start (run_window::origin):
 // completions before it (a closed loop's ramp) are not in it.
 void run_context::enter_interval(shard& s, time_point now) noexcept {
@@ -436,8 +463,7 @@ void run_context::note(std::string key, double value) {
   set_fact(facts_, std::move(key), value);
 }
 
-void stall_probe::woke() noexcept {
-  const time_point now = clock::now();
+void stall_probe::woke_at(time_point now) noexcept {
   const std::int64_t late = std::max<std::int64_t>(0, (now - deadline_).count());
   if (const time_point origin = window_->origin(); deadline_ >= origin) {
     if (const auto i = static_cast<std::size_t>((deadline_ - origin) / interval_); i < max_series) {

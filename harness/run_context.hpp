@@ -85,7 +85,10 @@ class stall_probe {
   /// When the model should next wake the probe.
   time_point deadline() const noexcept { return deadline_; }
   /// Call as soon as the probe runs; stamps the wake-up and sets the next deadline.
-  void woke() noexcept;
+  void woke() noexcept { woke_at(clock::now()); }
+  /// woke() at `now`, a stamp taken on CLOCK_MONOTONIC by another process
+  /// (a model whose scheduler runs there): in order, one wake-up per call.
+  void woke_at(time_point now) noexcept;
 
  private:
   friend class run_context;
@@ -235,6 +238,28 @@ class run_context {
   std::uint64_t clients_started() const noexcept { return clients_started_.load(); }
   /// True once the watchdog gave up on the run: return as soon as possible.
   bool aborted() const noexcept { return aborted_.load(std::memory_order_relaxed); }
+
+  // ---- for a model whose scheduler runs in another process -------------------
+  // That process takes the stamps (on CLOCK_MONOTONIC, this clock) and the
+  // model replays them here, in the order they happened, from one thread:
+  // the same recorders, ledger and checks as every other model's.
+
+  /// The run's configuration (durations, stall period) to hand to that process.
+  const run_config& config() const noexcept { return config_; }
+  /// Closed loop: a fresh id for a task handed to that process ahead of time.
+  std::uint64_t issue_id() noexcept { return issue(); }
+  /// An id from issue_id() or next_arrival() that was handed out but never
+  /// started: not counted as issued (a completion of it is an error).
+  void unissue(std::uint64_t id) noexcept;
+  /// Closed loop: a client took its first task at `at`; the last client's
+  /// opens the window there (first_task()).
+  void replay_first_task(time_point at) noexcept;
+  /// Open loop: launched(t) at `at`.
+  void replay_launch(task& t, time_point at) noexcept;
+  /// `t` (intended and actual start as that process stamped them) completed at
+  /// `at` with `checksum`: recorded as complete() records it. No segment: the
+  /// stretches it ran were not timed.
+  void replay_completion(const task& t, std::uint64_t checksum, time_point at) noexcept;
 
   /// Records a fact about the model for the results (scheduler, stack size...).
   /// Takes a lock; may throw std::bad_alloc.

@@ -98,6 +98,8 @@ struct model_traits {
   bool sweep = true;                                     ///< a candidate of the built-in sweeps
   thread_sizing sweep_threads = thread_sizing::cores;    ///< its --threads in the built-in sweeps
   int order = 0;  ///< place in legends and tables (lower first)
+  /// Runs in a Python interpreter (--python): asyncio, uvloop.
+  bool python = false;
   /// Chart colours ("#rrggbb") for offload none, thread and process, and a
   /// matplotlib marker; empty: the chart picks one.
   std::string color, color_thread, color_process, marker;

@@ -246,9 +246,10 @@ struct model_outcome {
 
 // Runs the model until it returns, under the monitor.
 model_outcome run_model(model& m, run_context& ctx, run_monitor& monitor) {
-  ctx.start([&monitor](const run_window& w) { monitor.window_opened(w); });
   model_context view(ctx);
   try {
+    m.prepare(view);
+    ctx.start([&monitor](const run_window& w) { monitor.window_opened(w); });
     m.run(view);
   } catch (const std::exception& e) {
     return {run_status::error, std::string("model failed: ") + e.what()};

@@ -37,13 +37,22 @@ std::string pad(std::string s, std::size_t width, bool right = false) {
   return right ? fill + s : s + fill;
 }
 
+// CPU per completed task over the measured window (worker processes and a
+// Python model's interpreter included); "-" when the window's CPU is unknown.
+std::string cpu_per_task(const run_record& r) {
+  if (r.cpu_window_user_s < 0 || r.completed == 0) return "-";
+  const double us = (r.cpu_window_user_s + std::max(0.0, r.cpu_window_sys_s)) * 1e6 /
+                    static_cast<double>(r.completed);
+  return format_us(us);
+}
+
 void print_table(std::ostream& out, const std::vector<run_record>& runs) {
   struct row {
-    std::string cells[11];
+    std::string cells[12];
   };
   std::vector<row> rows;
   rows.push_back({{"model", "offload", "threads", "workload", "load", "tasks/s", "p50", "p99",
-                   "max", "stall max", "status"}});
+                   "max", "stall max", "cpu/task", "status"}});
   for (const run_record& r : runs) {
     const run_config& c = r.config;
     const bool ok = r.status == run_status::ok;
@@ -54,17 +63,17 @@ void print_table(std::ostream& out, const std::vector<run_record>& runs) {
           format_rate(r.throughput_per_s),
           format_us_marked(r.latency.p50, r.latency_ci.p50, recorded(r)),
           format_us_marked(r.latency.p99, r.latency_ci.p99, recorded(r)), format_us(r.latency.max),
-          format_us(r.stall.max), ok ? "ok" : std::string(to_string(r.status))}});
+          format_us(r.stall.max), cpu_per_task(r), ok ? "ok" : std::string(to_string(r.status))}});
   }
-  std::size_t width[11] = {};
+  std::size_t width[12] = {};
   for (const row& r : rows) {
-    for (int i = 0; i < 11; ++i) width[i] = std::max(width[i], r.cells[i].size());
+    for (int i = 0; i < 12; ++i) width[i] = std::max(width[i], r.cells[i].size());
   }
   for (const row& r : rows) {
     std::string line;
-    for (int i = 0; i < 11; ++i) {
-      const bool numeric = i == 2 || (i >= 4 && i <= 9);
-      line += pad(r.cells[i], width[i], numeric) + (i < 10 ? "  " : "");
+    for (int i = 0; i < 12; ++i) {
+      const bool numeric = i == 2 || (i >= 4 && i <= 10);
+      line += pad(r.cells[i], width[i], numeric) + (i < 11 ? "  " : "");
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';

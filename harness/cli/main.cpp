@@ -3,7 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "harness/cli/compare.hpp"
@@ -137,6 +140,26 @@ void check_slo_classes(const slo& objective, const std::string& text,
   }
 }
 
+// --python: an executable path, or a name looked up in PATH.
+std::string find_python(const std::string& given) {
+  if (given.empty()) throw config_error("--python '': give the interpreter's path");
+  if (given.find('/') != std::string::npos) {
+    if (::access(given.c_str(), X_OK) != 0 || std::filesystem::is_directory(given)) {
+      throw config_error("--python '" + given + "': not an executable file");
+    }
+    return given;
+  }
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + given;
+    if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) {
+      return candidate;
+    }
+  }
+  throw config_error("--python '" + given + "': not found in PATH");
+}
+
 struct run_flags {
   std::string model = std::string(default_model().name);
   std::string threads;
@@ -161,6 +184,7 @@ struct run_flags {
   std::string precision;
   std::string max_duration;
   std::string slo_text;
+  std::string python = "/usr/bin/python3";
   output_flags output;
 
   void add_to(CLI::App& app) {
@@ -275,6 +299,12 @@ struct run_flags {
                    "Each run is marked as meeting or breaking it (the worst breach named); the "
                    "exit status is 1 when any run breaks it. E.g. 'p99<20ms,stall<5ms,tput>1000'")
         ->type_name("SLO");
+    app.add_option("--python", python,
+                   "The interpreter the Python models (" + model_names([](const model_traits& t) {
+                     return t.python;
+                   }) + ") run in: a path, or a name looked up in PATH")
+        ->type_name("PATH")
+        ->capture_default_str();
     output.add_to(app);
   }
 
@@ -316,6 +346,11 @@ struct run_flags {
         const int n = static_cast<int>(parse_count(k, "--cpus", 1, 4096));
         first_cpus(n);  // throws config_error when fewer CPUs are allowed
         m.cpus.push_back(n);
+      }
+    }
+    for (const std::string& name : m.models) {
+      if (const model_info* info = find_model(name); info != nullptr && info->traits.python) {
+        m.python = find_python(python);
       }
     }
     if (threads.empty()) {
@@ -473,6 +508,11 @@ int cli_main(int argc, char** argv) {
       ->capture_default_str();
   tour_cmd->add_option("--json", tour_json, "Also write the lessons to FILE as JSON")
       ->type_name("FILE");
+  std::string tour_python;
+  tour_cmd->add_flag(
+      "--python{/usr/bin/python3}", tour_python,
+      "Also run the lessons in CPython's asyncio, with a lesson on the GIL, and print "
+      "both side by side; --python=PATH picks the interpreter");
   tour_cmd->footer(
       "A lesson holds when its time is within 15% of the notebook's (scaled) and its other "
       "checks pass.\nExit status: 0 every measured lesson held, 1 some did not, 2 bad input, 3 "
@@ -503,6 +543,7 @@ int cli_main(int argc, char** argv) {
     tour_options o;
     o.scale = parse_tour_scale(tour_scale, "--scale");
     if (!tour_json.empty()) o.json = tour_json;
+    if (!tour_python.empty()) o.python = find_python(tour_python);
     return run_tour(o, std::cout);
   }
   if (*sweep_cmd) {

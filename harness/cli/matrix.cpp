@@ -102,6 +102,9 @@ std::vector<run_config> expand(const matrix_spec& spec) {
               cfg.options.threads = t;
               cfg.options.offload = o;
               cfg.options.offload_threads = spec.offload_threads;
+              if (m->traits.python) {
+                cfg.options.python = spec.python.empty() ? "/usr/bin/python3" : spec.python;
+              }
               cfg.workload = w.spec;
               cfg.scenario = w.scenario;
               cfg.arrival = point.arrival;

@@ -24,6 +24,7 @@ struct matrix_spec {
   std::vector<std::uint64_t> concurrency;  ///< closed loop, unless `rates` is given
   std::vector<double> rates;               ///< open loop (tasks/s); replaces concurrency
   int offload_threads = 0;
+  std::string python;  ///< --python, for the models whose traits say python
   int repetitions = 1;
   run_config base;  ///< durations, seed, stall settings
 };

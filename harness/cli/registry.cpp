@@ -1,6 +1,7 @@
 #include "harness/cli/registry.hpp"
 
 #include "models/asio/asio_model.hpp"
+#include "models/asyncio/asyncio_model.hpp"
 #include "models/fiber/fiber_model.hpp"
 #include "models/loop/loop_model.hpp"
 #include "models/loop/tour.hpp"
@@ -135,6 +136,41 @@ const model_info all_models[] = {
       .color_process = "#6a0f3a",
       .marker = "p"},
      &models::make_asio_shards_model},
+    {"asyncio",
+     "CPython's asyncio event loop in a Python process (--python) that the harness drives: "
+     "one thread; --offload thread sends block and cpu steps to asyncio.to_thread, process "
+     "sends cpu steps to a ProcessPoolExecutor",
+     {.uses_threads = false,
+      .cooperative = true,
+      .offload_thread = true,
+      .offload_process = true,
+      .sweep = false,
+      .sweep_threads = thread_sizing::one,
+      .order = 8,
+      .python = true,
+      .color = "#3776ab",
+      .color_thread = "#6fa8dc",
+      .color_process = "#1c3d5a",
+      .marker = "P"},
+     &models::make_asyncio_model,
+     nullptr,
+     &models::run_python_tour_lessons},
+    {"uvloop",
+     "uvloop (libuv) as asyncio's event loop in a Python process (--python): one thread; "
+     "offload as asyncio's",
+     {.uses_threads = false,
+      .cooperative = true,
+      .offload_thread = true,
+      .offload_process = true,
+      .sweep = false,
+      .sweep_threads = thread_sizing::one,
+      .order = 9,
+      .python = true,
+      .color = "#c9a227",
+      .color_thread = "#e3c766",
+      .color_process = "#7a6010",
+      .marker = "X"},
+     &models::make_uvloop_model},
 };
 
 }  // namespace

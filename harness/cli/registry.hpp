@@ -18,6 +18,9 @@ struct model_info {
   /// The seed notebook's lessons on the model's own API (`ccbench tour`);
   /// nullptr for a model without them.
   tour_lessons tour = nullptr;
+  /// The same lessons in a Python interpreter (`ccbench tour --python`);
+  /// nullptr for a model without them.
+  python_tour_lessons python_tour = nullptr;
 };
 
 /// Every registered model, in the order `ccbench list` prints them.

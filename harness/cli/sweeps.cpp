@@ -72,6 +72,7 @@ run_config make_run(const variant& v, const std::string& spec, std::string_view 
   c.model = std::string(v.model);
   c.options.offload = v.offload;
   c.options.threads = find_model(v.model)->traits.uses_threads ? v.threads : 1;
+  if (find_model(v.model)->traits.python) c.options.python = "/usr/bin/python3";
   c.workload = workload::parse(spec).text();
   c.scenario = std::string(scenario);
   c.group = std::string(group);
@@ -122,6 +123,29 @@ std::vector<variant> candidates(const workload& w, int cores, int per_task) {
   return v;
 }
 
+// The models that run in a Python interpreter (traits.python), in registry
+// order, as the sweeps run them beside the candidates: no offload; when the
+// task computes, its CPU on threads (to_thread: the GIL) and on processes;
+// when it blocks, its blocking calls on threads. They are not candidates
+// (traits.sweep is false: each run starts an interpreter, and CPython is
+// slower than every C++ model); `make bench` runs them at fewer points:
+// quick, the scenarios at 4 x cores only and the decision map with the first
+// of them only; --full, every scenario level and every one of them.
+std::vector<variant> python_variants(const workload& w, bool full) {
+  std::vector<variant> v;
+  for (const model_info& m : registered_models()) {
+    if (!m.traits.python) continue;
+    v.push_back({m.name, offload_mode::none, 1});
+    if (w.has(step_kind::cpu) || w.has(step_kind::block)) {
+      v.push_back({m.name, offload_mode::thread, 1});
+    }
+    if (w.has(step_kind::cpu)) v.push_back({m.name, offload_mode::process, 1});
+    if (!full) break;
+  }
+  std::erase_if(v, [](const variant& x) { return !available(x); });
+  return v;
+}
+
 // The first candidate of the sweeps, in registry order, whose traits `fit`;
 // nullptr when none does.
 const model_info* first_candidate(bool (*fits)(const model_traits&)) {
@@ -167,6 +191,24 @@ void add_scenarios(suite_plan& plan, bool full, int cores) {
       }
     }
   }
+  // The Python models: every level in --full, else the middle one; in quick
+  // mode both of them (the scenarios are where the report's CPython rules
+  // come from), on io, cpu and block.
+  for (int rep = 0; rep < p.repetitions; ++rep) {
+    for (const char* name : names) {
+      if (!full && std::string_view(name) == "mixed") continue;
+      const workload w = workload::parse(find_scenario(name)->spec);
+      for (std::uint64_t level : full ? levels : std::vector<std::uint64_t>{4 * c}) {
+        std::vector<variant> py = python_variants(w, true);
+        for (const variant& v : py) {
+          run_config r = make_run(v, w.text(), name, "scenarios", p);
+          r.concurrency = level;
+          r.repetition = rep;
+          plan.runs.push_back(std::move(r));
+        }
+      }
+    }
+  }
 }
 
 void add_decision_map(suite_plan& plan, bool full, int cores) {
@@ -187,6 +229,11 @@ void add_decision_map(suite_plan& plan, bool full, int cores) {
       // A model sized per task (the pool) gets a thread per in-flight task, so
       // it never queues a wait: the classic thread-per-request server.
       for (const variant& v : candidates(w, cores, static_cast<int>(clients))) {
+        run_config r = make_run(v, spec, "", "decision-map", p);
+        r.concurrency = clients;
+        plan.runs.push_back(std::move(r));
+      }
+      for (const variant& v : python_variants(w, full)) {
         run_config r = make_run(v, spec, "", "decision-map", p);
         r.concurrency = clients;
         plan.runs.push_back(std::move(r));

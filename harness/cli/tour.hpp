@@ -16,6 +16,8 @@ namespace ccbench {
 struct tour_options {
   double scale = 1.0;  ///< every duration of every lesson is multiplied by this
   std::optional<std::filesystem::path> json;
+  /// --python: also run the lessons in this interpreter (asyncio), side by side.
+  std::optional<std::string> python;
 };
 
 /// Parses --scale: a number from 0.01 to 100. Throws config_error naming `flag`.
@@ -23,7 +25,10 @@ double parse_tour_scale(const std::string& text, const std::string& flag);
 
 /// {"scale": F, "lessons": [{"name", "claim", "expected_s", "measured_s", "held", "detail"}]};
 /// what was not measured is null.
-std::string tour_to_json_text(const std::vector<tour_lesson>& lessons, double scale);
+/// With --python also "python": {"interpreter", "lessons": [...]}.
+std::string tour_to_json_text(const std::vector<tour_lesson>& lessons, double scale,
+                              const std::vector<tour_lesson>* python_lessons = nullptr,
+                              const std::string& interpreter = "");
 
 /// The `ccbench tour` command: checks the --json path, runs the lessons of the
 /// first registered model with a tour (config_error when none has one),

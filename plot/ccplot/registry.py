@@ -57,6 +57,7 @@ class ModelTraits:
     colors: Mapping[str, str] = field(default_factory=dict)
     marker: str | None = None
     recorded: bool = False
+    python: bool = False  # runs in a Python interpreter (--python)
 
 
 def parse_traits(name: str, raw) -> ModelTraits | None:
@@ -83,7 +84,7 @@ def parse_traits(name: str, raw) -> ModelTraits | None:
                        cooperative=flag("cooperative", False), offload=offload,
                        sweep=flag("sweep", True), order=order, colors=colors,
                        marker=marker if isinstance(marker, str) and marker else None,
-                       recorded=True)
+                       recorded=True, python=flag("python", False))
 
 
 def _threads_of(raw) -> int:

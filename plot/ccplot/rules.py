@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from .decision import decision_runs
 from .load import Point, fold
 from .microbench import micro_ns
+from .python_rules import python_rules
 from .ranking import (TIE_FRACTION, Candidate, candidates, on_one_cooperative_thread,
                       scenario_runs, task_us)
 from .slo import Slo
@@ -26,8 +27,11 @@ def event_loop_models(results) -> list[str]:
     """The file's models that are one cooperative thread by definition (the
     event loops the rules speak of), in display order."""
     reg = results.registry
-    return [m for m in results.models
-            if reg.traits(m).cooperative and not reg.traits(m).uses_threads]
+    loops = [m for m in results.models
+             if reg.traits(m).cooperative and not reg.traits(m).uses_threads]
+    # The models in a Python interpreter have rules of their own
+    # (python_rules.py): these speak of the others where there are any.
+    return [m for m in loops if not reg.traits(m).python] or loops
 
 
 @dataclass
@@ -131,7 +135,8 @@ def _pair_runs(runs) -> dict[tuple, dict[str, Point]]:
     out = {}
     for p in fold(runs):
         r = p.run
-        if not on_one_cooperative_thread(r):
+        # The Python models' pairs make the CPython rules (python_rules.py).
+        if not on_one_cooperative_thread(r) or r.traits.python:
             continue
         key = (r.model, r.workload, r.arrival, r.concurrency, r.rate or 0.0)
         out.setdefault(key, {})[r.offload] = p
@@ -253,4 +258,5 @@ def offload_cost(results) -> OffloadCost:
 
 
 def rules(results, slo: Slo) -> list:
-    return [cpu_per_wait(results, slo), blocking_cost(results), offload_cost(results)]
+    return [cpu_per_wait(results, slo), blocking_cost(results), offload_cost(results)] + \
+        python_rules(results)

@@ -14,6 +14,7 @@ from .limits import (BlockingCalls, Computing, HeldWorkers, Limit, LoadBound, On
 from .load import STEP_KINDS
 from .ranking import (TIE_FRACTION, Candidate, OffloadsBlocking, Strength, StallsLess,
                       UsesCores, Verdict, Violation)
+from .python_rules import PythonPair
 from .rules import BlockingCost, CpuPerWait, Mix, OffloadCost
 from .slo import Slo
 from .sureness import SURE_WITHIN
@@ -319,8 +320,26 @@ def offload_cost(r: OffloadCost) -> tuple[str, str]:
     return title, "; ".join(parts)
 
 
+def python_pair(r: PythonPair) -> tuple[str, str]:
+    run = r.run
+    where = "%s, %s %s" % (run.workload, run.model, _where_run(run))
+    slow, fast = r.slow.throughput or 0.0, r.fast.throughput or 0.0
+    ratio = " (%.1fx)" % r.ratio if r.ratio else ""
+    if r.kind == "gil_cpu":
+        title = "In %s, to_thread does not add CPU throughput" % r.interpreter
+        if r.ratio is not None and r.ratio < 1.2:
+            title = "In %s, threads kept up with processes on CPU work here" % r.interpreter
+        return title, "%s tasks/s with threads vs %s with processes%s (%s)" % (
+            units.rate(slow), units.rate(fast), ratio, where)
+    title = "In %s, a blocking call holds the event loop; to_thread frees it" % r.interpreter
+    return title, "%s tasks/s blocking on the loop vs %s with to_thread%s (%s)" % (
+        units.rate(slow), units.rate(fast), ratio, where)
+
+
 def rule(r) -> tuple[str, str]:
     """(title, text) of one of rules.rules()."""
+    if isinstance(r, PythonPair):
+        return python_pair(r)
     if isinstance(r, CpuPerWait):
         return cpu_per_wait(r)
     if isinstance(r, BlockingCost):
