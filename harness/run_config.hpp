@@ -64,9 +64,8 @@ struct run_config {
   nanoseconds max_duration{0};  ///< --max-duration: the longest window --precision may use
   std::uint64_t seed = 1;
   int repetition = 0;
-  std::string group;       ///< which part of a sweep made this run ("" for `ccbench run`)
-  std::string slo;         ///< the user's objective (--slo), canonical; "" for none
   std::string group;  ///< which part of a sweep made this run ("" for `ccbench run`)
+  std::string slo;    ///< the user's objective (--slo), canonical; "" for none
   int cpus = 0;  ///< --cpus: the run may use only the first k CPUs it is allowed (0: all of them)
   fault_injection faults;  ///< tests only: never set by the CLI, never recorded
 
