@@ -139,10 +139,11 @@ def reason(v: Verdict) -> str:
         parts.append("%s is the only model that meets the SLO" % w.label)
     elif r.kind == "tie":
         t = r.tie
-        parts.append("a tie: %s are within %s of each other (%s to %s tasks/s), inside "
-                     "run-to-run noise" % (join(c.label for c in t.tied),
-                                           units.percent(t.spread, 1), units.rate(t.low),
-                                           units.rate(t.high)))
+        noise = ("their throughputs' 95% intervals over the repetitions overlap"
+                 if getattr(t, "rule", "5%") == "intervals" else "inside run-to-run noise")
+        parts.append("a tie: %s are within %s of each other (%s to %s tasks/s), %s"
+                     % (join(c.label for c in t.tied), units.percent(t.spread, 1),
+                        units.rate(t.low), units.rate(t.high), noise))
         if t.load is not None:
             parts.append("all are held back by the load: %s in flight / %s per task = %s "
                          "tasks/s; more concurrency would separate them" % (

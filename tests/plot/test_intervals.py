@@ -96,6 +96,7 @@ class TieRule(unittest.TestCase):
         (v,) = ranking.verdicts(res, SLO)
         self.assertTrue(v.tie)
         self.assertEqual(v.reason.tie.rule, "intervals")
+        self.assertIn("95% intervals over the repetitions overlap", text.reason(v))
 
     def test_disjoint_intervals_lead_even_3_percent_apart(self):
         # Medians 1030 against 1000, each within +-1: clearly apart.
@@ -110,6 +111,7 @@ class TieRule(unittest.TestCase):
         (v,) = ranking.verdicts(res, SLO)
         self.assertTrue(v.tie)
         self.assertEqual(v.reason.tie.rule, "5%")
+        self.assertIn("inside run-to-run noise", text.reason(v))
 
     def test_the_map_says_which_rule(self):
         import decision_map  # here: it loads matplotlib
