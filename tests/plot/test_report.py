@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import unittest
 
 import support
@@ -171,6 +172,49 @@ class OtherInputs(unittest.TestCase):
                 md = f.read()
             self.assertIn("mystery+thread x3", md)
             self.assertIn("model failed: fixture error", md)
+        finally:
+            shutil.rmtree(tmp)
+
+    def test_request_classes_and_the_runs_objective(self):
+        # Two loop runs of a mix, naive and offloaded, checked against --slo.
+        def mix_run(offload, api_p99, met, worst=None):
+            return {"model": "loop", "offload": offload, "threads": 1,
+                    "workload": "api[95]=io:2ms;report[5]=block:20ms", "scenario": "api-report",
+                    "arrival": "open", "concurrency": 0, "rate": 400.0, "duration_s": 3.0,
+                    "throughput_per_s": 400.0, "completed": 1200, "status": "ok",
+                    "latency_us": {"p50": 2300.0, "p99": api_p99},
+                    "stall_us": {"max": 20000.0, "p99": 15000.0, "samples": 2900},
+                    "model_traits": support.TRAITS["loop"],
+                    "slo": {"objective": "p99<20ms", "met": met, "breaches": 0 if met else 1,
+                            "worst": worst},
+                    "classes": [
+                        {"name": "api", "weight": 95, "share": 0.95, "task_mean_us": 2000.0,
+                         "completed": 1140, "latency_us": {"p50": 2200.0, "p99": api_p99},
+                         "stall_log_share": 0.0},
+                        {"name": "report", "weight": 5, "share": 0.05, "task_mean_us": 20000.0,
+                         "completed": 60, "latency_us": {"p50": 20300.0, "p99": 31000.0},
+                         "stall_log_share": 0.78}]}
+        doc = {"schema": "ccbench.results/1", "run_id": "mix", "context": {},
+               "runs": [mix_run("none", 84900.0, False, "p99 84.9ms >= 20ms (4.25x)"),
+                        mix_run("thread", 2600.0, True)]}
+        tmp = tempfile.mkdtemp(prefix="ccplot-mix-")
+        try:
+            with open(os.path.join(tmp, "results.json"), "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            p = support.run("report", tmp)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with open(os.path.join(tmp, "report.md"), encoding="utf-8") as f:
+                md = f.read()
+            self.assertIn("**Head-of-line blocking**: with `report` on the loop, `api`'s p99 went "
+                          "from 2 ms (its own task time) to 84.9 ms (api-report, 400 tasks/s); "
+                          "offloaded to a thread, 2.6 ms (33x lower).", md)
+            self.assertIn("## Request classes", md)
+            self.assertIn("| loop+thread | api-report | 400 tasks/s offered | api | 95% | 380 | "
+                          "2.2 ms | 2.6 ms | 0% |", md)
+            self.assertIn("1 of 2 runs meet `p99<20ms`.", md)
+            self.assertIn("loop api-report: breaks it, worst: p99 84.9ms >= 20ms (4.25x)", md)
+            # The winners' limit is the runs' objective, and the report says so.
+            self.assertIn("p99 under 20 ms (the runs' objective, from `ccbench run --slo`)", md)
         finally:
             shutil.rmtree(tmp)
 
