@@ -108,18 +108,23 @@ context_field context(std::string_view path) {
 
 // A number where a negative value means "not applicable": written null, and
 // null reads back as -1.
-template <auto... members>
-run_field negative_is_null(std::string_view path, std::string_view column = {}) {
-  using T = member_t<run_record, members...>;
+template <class Record, auto... members>
+field<Record> negative_is_null_in(std::string_view path, std::string_view column = {}) {
+  using T = member_t<Record, members...>;
   return {path, column, kind_of<T>(),
-          [](const run_record& r) -> field_value {
+          [](const Record& r) -> field_value {
             const T x = at<members...>(r);
             if (x < 0) return std::monostate{};
             return value_of(x);
           },
-          [](run_record& r, const field_value& v) {
+          [](Record& r, const field_value& v) {
             at<members...>(r) = std::holds_alternative<std::monostate>(v) ? T{-1} : value_as<T>(v);
           }};
+}
+
+template <auto... members>
+run_field negative_is_null(std::string_view path, std::string_view column = {}) {
+  return negative_is_null_in<run_record, members...>(path, column);
 }
 
 // A duration of the configuration, in seconds.
@@ -223,6 +228,19 @@ std::vector<field<class_result>> make_class_fields() {
   f.push_back(member<K, &K::latency, &L::mean>("latency_us.mean", ""));
   f.push_back(member<K, &K::latency, &L::min>("latency_us.min", ""));
   f.push_back(member<K, &K::latency, &L::count>("latency_us.count", ""));
+  // As latency_ci_us: the intervals of this class's percentiles (JSON only).
+  using I = latency_interval;
+  using P = percentile_ci;
+  f.push_back(member<K, &K::latency_ci, &I::confidence>("latency_ci_us.confidence", ""));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p50, &P::low>("latency_ci_us.p50.low"));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p50, &P::high>("latency_ci_us.p50.high"));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p90, &P::low>("latency_ci_us.p90.low"));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p90, &P::high>("latency_ci_us.p90.high"));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p99, &P::low>("latency_ci_us.p99.low"));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p99, &P::high>("latency_ci_us.p99.high"));
+  f.push_back(negative_is_null_in<K, &K::latency_ci, &I::p999, &P::low>("latency_ci_us.p999.low"));
+  f.push_back(
+      negative_is_null_in<K, &K::latency_ci, &I::p999, &P::high>("latency_ci_us.p999.high"));
   f.push_back(member<K, &K::stall_log_ms>("stall_log_ms", ""));
   f.push_back(member<K, &K::stall_log_share>("stall_log_share", "class_stall_log_share"));
   f.push_back(member<K, &K::latency_bucket_ns>("latency_histogram.value_ns", ""));

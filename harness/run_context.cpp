@@ -733,6 +733,7 @@ void run_context::summarize_classes(const merged& m, run_record& out) const {
       r.completed = m.class_completed[c];
       r.drained = m.class_drained[c];
       summarize(m.class_latency[c], r.latency);
+      r.latency_ci = latency_interval_of(m.class_latency[c]);
       m.class_latency[c].for_each_bucket([&](std::int64_t value, std::uint64_t count) {
         r.latency_bucket_ns.push_back(static_cast<std::uint64_t>(value));
         r.latency_bucket_count.push_back(count);
@@ -741,6 +742,7 @@ void run_context::summarize_classes(const merged& m, run_record& out) const {
       r.completed = out.completed;
       r.drained = out.drained;
       r.latency = out.latency;
+      r.latency_ci = out.latency_ci;
       r.latency_bucket_ns = out.latency_bucket_ns;
       r.latency_bucket_count = out.latency_bucket_count;
     }

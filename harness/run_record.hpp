@@ -27,12 +27,14 @@ struct latency_summary {
 /// it: unbounded.
 struct percentile_ci {
   double low = -1, high = -1;
+  bool operator==(const percentile_ci&) const = default;
 };
 
 /// The intervals of latency_summary's percentiles.
 struct latency_interval {
   double confidence = 0;  ///< 0.95; 0 when not recorded (files from before it was)
   percentile_ci p50, p90, p99, p999;
+  bool operator==(const latency_interval&) const = default;
 };
 
 /// The stall probe's lateness over the measured window, in microseconds.
@@ -63,6 +65,7 @@ struct class_result {
   std::uint64_t completed = 0;  ///< its tasks finished inside the measured window
   std::uint64_t drained = 0;    ///< its tasks finished after the window's close
   latency_summary latency;      ///< from intended start, as run_record::latency
+  latency_interval latency_ci;  ///< its percentiles' 95% intervals, as run_record::latency_ci
   double stall_log_ms = 0;      ///< summed length of the stall-log entries of its tasks
   double stall_log_share = 0;   ///< that over the summed length of the whole stall log
   /// Its latency histogram, as run_record::latency_bucket_ns and _count.
