@@ -322,10 +322,14 @@ class Client:
         """asyncio.sleep on a loop whose timers can fire early (uvloop: libuv
         keeps millisecond timers against a loop time cached at the start of
         each iteration, so a sleep can end up to about a millisecond short):
-        sleeps again for what is left, at least the loop's millisecond, so
-        that no wait is shortened. The row pays that resolution in latency."""
+        asks for a millisecond more, and sleeps again for whatever is still
+        left, so that no wait is shortened. The row pays that resolution in
+        latency."""
         deadline = (start if start is not None else monotonic_ns()) + d_ns
-        await asyncio.sleep(d_ns / 1e9)
+        # One millisecond more up front: uvloop rounds the start down to its
+        # millisecond, so this first timer almost never ends early, and a
+        # second one (as much timer work again) is the rare case.
+        await asyncio.sleep(d_ns / 1e9 + 0.001)
         left = deadline - monotonic_ns()
         while left > 0:
             await asyncio.sleep(max(left / 1e9, 0.001))
