@@ -37,6 +37,13 @@
 //                                          worker process (--offload process)
 //   wake_probe(client&, stall_probe&)      awaitable: p.woke() runs in the scheduler at
 //                                          or after p.deadline() (default: sleep_until)
+//   net_round_trip(client&, const step&) awaitable<uint64_t>: a net step's round
+//                                          trip to the delay server (net_session.hpp)
+//                                          in the model's I/O idiom; returns the
+//                                          reply's digest (net::digest). A
+//                                          cooperative model without it refuses
+//                                          net steps; others run them with
+//                                          run_step() (a blocking round trip)
 //   run_task(client&, const task&, task_steps) awaitable<uint64_t>: the whole task
 //                                          elsewhere (worker processes); the driver
 //                                          then runs no step itself
@@ -180,12 +187,22 @@ class driver {
     m.cpu_elsewhere(c, s, acc);
   };
 
+  static constexpr bool awaits_net = requires(M & m, client_state& c, const step& s) {
+    m.net_round_trip(c, s);
+  };
+
   /// Throws std::invalid_argument when the run asks for an offload that M
-  /// has no primitive for (the registry's traits keep the CLI from it).
+  /// has no primitive for (the registry's traits keep the CLI from it), or
+  /// has net steps that a cooperative M has no socket primitive for.
   driver(model_context& ctx, M& m) : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())) {
     if ((plan_.block && !offloads_blocks) || (plan_.cpu && !offloads_cpu)) {
       throw std::invalid_argument("--offload " + std::string(to_string(ctx.options().offload)) +
                                   ": this model cannot offload those steps");
+    }
+    if (M::cooperative && !awaits_net && ctx_.source().spec().has(step_kind::net)) {
+      throw std::invalid_argument(
+          "net steps: this model has no awaitable socket primitive yet (a blocking recv "
+          "would hold its scheduler thread)");
     }
   }
   driver(const driver&) = delete;
@@ -235,6 +252,8 @@ class driver {
         return plan.cpu;
       case step_kind::block:
         return plan.block;
+      case step_kind::net:
+        return M::cooperative;  // the constructor refused net steps M cannot await
     }
     return false;
   }
@@ -436,6 +455,12 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
               co_await m_.sleep_until(c, from + s.duration);
             }
             ctx.resume(seg, *t, resume_stamp());
+          } else if (s.kind == step_kind::net) {
+            if constexpr (awaits_net) {
+              seg.close();
+              sum = fold_checksum(sum, co_await m_.net_round_trip(c, s));
+              ctx.resume(seg, *t, clock::now());
+            }
           } else {
             seg.close();
             if constexpr (offload_frame) {
@@ -455,6 +480,10 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
       if (!ok) {
         seg.close();
         if (!closed || !keep_going()) break;
+        // A step that fails before it suspends (a refused connection) would
+        // otherwise let a client whose tasks start with a suspending step
+        // fail task after task without letting the others run.
+        co_await m_.yield(c);
         t = ctx.next_task();
         continue;
       }

@@ -283,9 +283,11 @@ std::vector<run_field> make_run_fields() {
   f.push_back(run<&R::task_mean_io_us>("task_mean_us.io"));
   f.push_back(run<&R::task_mean_cpu_us>("task_mean_us.cpu"));
   f.push_back(run<&R::task_mean_block_us>("task_mean_us.block"));
+  f.push_back(run<&R::task_mean_net_us>("task_mean_us.net"));
   f.push_back({"task_mean_us.total", "", field_kind::number,
                [](const R& r) -> field_value {
-                 return r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us;
+                 return r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us +
+                        r.task_mean_net_us;
                },
                nullptr});
 
@@ -359,6 +361,15 @@ std::vector<run_field> make_run_fields() {
   f.push_back(negative_is_null<&R::cpu_window_sys_s>("cpu_window_s.sys", "cpu_window_sys_s"));
   f.push_back(run<&R::ramp_ms>("ramp_ms", "ramp_ms"));
   f.push_back(negative_is_null<&R::workers_pss_kb>("workers_pss_kb", "workers_pss_kb"));
+  f.push_back(omit_null(empty_is_null<config, &C::server>("net_server.address")));
+  f.push_back(omit_null(empty_is_null<&R::net_server_origin>("net_server.origin")));
+  f.push_back(omit_null(negative_is_null<&R::net_server_requests>("net_server.requests")));
+  f.push_back(omit_null(negative_is_null<&R::net_server_cpu_per_request_us>(
+      "net_server.cpu_per_request_us", "net_server_cpu_per_request_us")));
+  f.push_back(omit_null(negative_is_null<&R::net_server_lateness_p99_us>(
+      "net_server.lateness_p99_us", "net_server_lateness_p99_us")));
+  f.push_back(
+      omit_null(negative_is_null<&R::net_server_lateness_max_us>("net_server.lateness_max_us")));
   return f;
 }
 

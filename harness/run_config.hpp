@@ -58,7 +58,10 @@ struct run_config {
   nanoseconds series_interval{std::chrono::milliseconds(100)};  ///< time-series bucket
   std::uint64_t seed = 1;
   int repetition = 0;
-  std::string group;       ///< which part of a sweep made this run ("" for `ccbench run`)
+  std::string group;  ///< which part of a sweep made this run ("" for `ccbench run`)
+  /// The delay server of net steps, "ADDR:PORT" (--server, or the one the
+  /// suite started for the run); "" when the workload has none.
+  std::string server;
   fault_injection faults;  ///< tests only: never set by the CLI, never recorded
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:

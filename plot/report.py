@@ -20,7 +20,7 @@ import micro  # noqa: E402
 import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
 import throughput  # noqa: E402
-from ccplot import checks, decision, limits, ranking, rules, text, units  # noqa: E402
+from ccplot import checks, decision, limits, netio, ranking, rules, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.doc import Doc  # noqa: E402
@@ -169,6 +169,23 @@ def build(results, slo, charts_dir):
               "%s. %s.%s" % (text.slo(slo), text.map_summary(decision.summarise(cells)), note))
     else:
         doc.p("Not drawn: %s." % dict(skipped).get("decision_map", "no data"))
+
+    costs = netio.net_costs(results)
+    if costs:
+        doc.h2("What real I/O adds per task")
+        doc.p("CPU per task of each `net` scenario (a TCP round trip to the delay server) "
+              "against its timer twin (the same task with an awaited timer), same model and "
+              "concurrency: the difference is what a socket's round trip costs the model. The "
+              "delay server's own CPU per request is beside it; it ran in a process of its own "
+              "and is not in the model's figures.")
+        doc.table(["model", "scenario", "concurrency", "CPU/task, timer", "CPU/task, socket",
+                   "added per round trip", "server CPU/request"],
+                  [[c.label, "%s vs %s" % (c.scenario, c.twin), str(c.concurrency),
+                    units.duration_us(c.cpu_timer_us), units.duration_us(c.cpu_net_us),
+                    units.duration_us(c.added_us) if c.added_us >= 0
+                    else "-" + units.duration_us(-c.added_us),
+                    units.duration_us(c.server_us) if c.server_us is not None else "n/a"]
+                   for c in costs], "llrrrrr")
 
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule) for rule in rules.rules(results, slo))

@@ -289,7 +289,8 @@ TEST(Results, CsvKeepsItsColumnsInTheirOrder) {
   const std::string header = summary_csv_header();
   EXPECT_EQ(header.substr(0, before.size()), before);
   EXPECT_EQ(header.substr(before.size()),
-            ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb");
+            ",cpu_window_user_s,cpu_window_sys_s,ramp_ms,workers_pss_kb,"
+            "net_server_cpu_per_request_us,net_server_lateness_p99_us");
 }
 
 // Splits one CSV line (no newlines inside quotes) into its cells, unquoted.

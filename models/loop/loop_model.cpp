@@ -1,13 +1,17 @@
 #include "models/loop/loop_model.hpp"
 
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "harness/driver.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "models/loop/event_loop.hpp"
 #include "models/loop/process_offload.hpp"
+#include "models/loop/socket.hpp"
 #include "models/loop/task_group.hpp"
 
 namespace ccbench::models {
@@ -28,6 +32,14 @@ struct loop_primitives {
 
   loop::task_group* group = nullptr;
   loop::process_offload* procs = nullptr;
+  // Net steps: the run's delay server, and the connections to it that no
+  // step uses now (a client library's connection pool, as aiohttp keeps one):
+  // a closed-loop client finds the one it used last, so each keeps one for
+  // the run, opened at its first net step (in the warm-up). Destroyed before
+  // the loop, on its thread.
+  std::optional<net::endpoint> server;
+  std::vector<std::unique_ptr<loop::fd_watch>> idle;
+  std::size_t connections = 0;
 
   static auto sleep_until(client&, time_point deadline) noexcept {
     return loop::sleep_until(deadline);
@@ -51,6 +63,23 @@ struct loop_primitives {
   auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) noexcept {
     return procs->run(std::span(&s, 1), acc);
   }
+  // Non-blocking socket, readiness from the loop's epoll, awaited. A failed
+  // round trip closes its connection (the task fails; the next opens another).
+  loop::task<std::uint64_t> net_round_trip(client&, const step& s) {
+    std::unique_ptr<loop::fd_watch> c;
+    if (!idle.empty()) {
+      c = std::move(idle.back());
+      idle.pop_back();
+    } else {
+      c = std::make_unique<loop::fd_watch>(co_await loop::connect_tcp(*server));
+      ++connections;
+    }
+    const std::uint64_t digest =
+        co_await loop::round_trip(*c, {static_cast<std::uint32_t>(s.rounds),
+                                       static_cast<std::uint64_t>(s.duration.count()), s.seed});
+    idle.push_back(std::move(c));
+    co_return digest;
+  }
 };
 
 // asyncio.TaskGroup: the run ends when the probe and every client (or the
@@ -73,12 +102,14 @@ class loop_model final : public model {
       ctx.note("offload_threads", static_cast<double>(loop.offload_threads()));
     }
     loop_primitives prims;
+    prims.server = net::session_server();
     // Declared after the loop: destroyed before it, once every client is done.
     std::optional<process_pool> procs = offload_processes(ctx);
     std::optional<loop::process_offload> to_procs;
     if (procs) prims.procs = &to_procs.emplace(*procs);
     driver<loop_primitives> d(ctx, prims);
     loop.run(drive(d, prims));
+    if (prims.connections > 0) ctx.note("net_connections", static_cast<double>(prims.connections));
   }
 };
 
