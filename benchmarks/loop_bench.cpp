@@ -323,10 +323,10 @@ namespace {
 // what the loop's socket idiom adds to BM_floor_tcp_roundtrip (the server's
 // share included: it runs on the same machine).
 loop::task<void> net_body(benchmark::State& state, const ccbench::net::endpoint& to) {
-  loop::fd_watch c(co_await loop::connect_tcp(to));
+  const std::unique_ptr<loop::fd_watch> c = co_await loop::connect_tcp(to);
   std::uint64_t nonce = 1;
   for (auto _ : state) {
-    const std::uint64_t d = co_await loop::round_trip(c, {64, 0, nonce});
+    const std::uint64_t d = co_await loop::round_trip(*c, {64, 0, nonce});
     if (d != ccbench::net::expected_digest(nonce, 64)) {
       state.SkipWithError("wrong reply");
       break;

@@ -71,7 +71,7 @@ struct loop_primitives {
       c = std::move(idle.back());
       idle.pop_back();
     } else {
-      c = std::make_unique<loop::fd_watch>(co_await loop::connect_tcp(*server));
+      c = co_await loop::connect_tcp(*server);
       ++connections;
     }
     const std::uint64_t digest =

@@ -73,44 +73,28 @@ task<bool> recv_exact(fd_watch& s, std::span<std::byte> out) {
   co_return true;
 }
 
-task<int> connect_tcp(const net::endpoint& to) {
+task<std::unique_ptr<fd_watch>> connect_tcp(const net::endpoint& to) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  // Watched from the start, so the wait for the connection is an ordinary
+  // (cancellable) writability wait, and a failure closes the socket.
+  auto s = std::make_unique<fd_watch>(fd);
   int err = 0;
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), sizeof to.addr) != 0) {
     err = errno;
     if (err == EINPROGRESS) {
-      // Watched only while connecting; the caller watches the connected socket.
-      {
-        event_loop& l = *event_loop::current();
-        detail::fd_waiters w;
-        l.watch(fd, w);
-        // The same awaiting as fd_watch::writable(), on a watch that does not own fd.
-        struct wait_writable {
-          event_loop& l;
-          detail::fd_waiters& w;
-          bool await_ready() const noexcept { return false; }
-          void await_suspend(std::coroutine_handle<> h) noexcept {
-            w.writer = h;
-            l.fd_wait_begin();
-          }
-          void await_resume() const noexcept {}
-        };
-        co_await wait_writable{l, w};
-        l.unwatch(fd);
-      }
+      co_await s->writable();
       socklen_t len = sizeof err;
       if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
   }
   if (err != 0) {
-    ::close(fd);
     throw std::runtime_error("cannot connect to the delay server at " + to.text() + ": " +
                              std::strerror(err));
   }
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  co_return fd;
+  co_return s;
 }
 
 task<std::uint64_t> round_trip(fd_watch& s, const net::request& r) {

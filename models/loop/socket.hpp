@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "harness/net_protocol.hpp"
@@ -77,9 +78,10 @@ task<void> send_all(fd_watch& s, std::span<const std::byte> bytes);
 /// the first byte; throws std::runtime_error on a close mid-way or an error.
 task<bool> recv_exact(fd_watch& s, std::span<std::byte> out);
 
-/// A connected TCP socket to `to` (non-blocking connect, awaited; TCP_NODELAY).
-/// Throws std::runtime_error naming the address when it cannot connect.
-task<int> connect_tcp(const net::endpoint& to);
+/// A connected TCP socket to `to`, watched (non-blocking connect, awaited;
+/// TCP_NODELAY). Throws std::runtime_error naming the address when it cannot
+/// connect.
+task<std::unique_ptr<fd_watch>> connect_tcp(const net::endpoint& to);
 
 /// One round trip of the delay protocol on `s`: sends `r`, reads and checks the
 /// whole reply, returns its payload's digest. Throws std::runtime_error on a
