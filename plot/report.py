@@ -173,11 +173,7 @@ def build(results, slo, charts_dir):
     costs = netio.net_costs(results)
     if costs:
         doc.h2("What real I/O adds per task")
-        doc.p("CPU per task of each `net` scenario (a TCP round trip to the delay server) "
-              "against its timer twin (the same task with an awaited timer), same model and "
-              "concurrency: the difference is what a socket's round trip costs the model. The "
-              "delay server's own CPU per request is beside it; it ran in a process of its own "
-              "and is not in the model's figures.")
+        doc.p(text.net_costs_intro())
         doc.table(["model", "scenario", "concurrency", "CPU/task, timer", "CPU/task, socket",
                    "added per round trip", "server CPU/request"],
                   [[c.label, "%s vs %s" % (c.scenario, c.twin), str(c.concurrency),
