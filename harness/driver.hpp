@@ -229,14 +229,12 @@ class driver {
   // open-loop arrival.
   task_type<void> serve(std::optional<task> arrival);
   // A step that leaves the scheduler (a block step to a thread, a cpu step to
-  // a worker process) in a coroutine of its own, for a model that asks for it
-  // (offload_frame): its awaiter and its failure path then take a frame only
-  // while such a step runs, and a client's frame stays small (ten thousand of
-  // them do not fit in cache, and waking one touches every line of it). Not
-  // for a model whose awaits finish in place (a fiber's): there each such
-  // await would nest on the stack, unless the compiler made its symmetric
-  // transfer a tail call, which sanitizer and debug builds do not. False:
-  // the task failed (reported).
+  // a worker process, a net step's round trip) in a coroutine of its own, for a model that asks for
+  // it (offload_frame): its awaiter and its failure path then take a frame only while such a step
+  // runs, and a client's frame stays small (ten thousand of them do not fit in cache, and waking
+  // one touches every line of it). Not for a model whose awaits finish in place (a fiber's): there
+  // each such await would nest on the stack, unless the compiler made its symmetric transfer a tail
+  // call, which sanitizer and debug builds do not. False: the task failed (reported).
   task_type<bool> elsewhere(client_state& c, const task& t, const step& s, std::uint64_t& sum);
   // Whether M asks for elsewhere(); else serve() awaits the offload in place,
   // and its handler fails the task if the offload throws.
@@ -370,7 +368,9 @@ auto driver<M>::elsewhere(client_state& c, const task& t, const step& s, std::ui
   std::exception_ptr error;
   try {
     // The constructor made sure the plan asks only for what M can do.
-    if (s.kind == step_kind::cpu) {
+    if (s.kind == step_kind::net) {
+      if constexpr (awaits_net) sum = fold_checksum(sum, co_await m_.net_round_trip(c, s));
+    } else if (s.kind == step_kind::cpu) {
       if constexpr (offloads_cpu) sum = co_await m_.cpu_elsewhere(c, s, sum);
     } else {
       if constexpr (offloads_blocks) co_await m_.block_elsewhere(c, s);
@@ -455,16 +455,15 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
               co_await m_.sleep_until(c, from + s.duration);
             }
             ctx.resume(seg, *t, resume_stamp());
-          } else if (s.kind == step_kind::net) {
-            if constexpr (awaits_net) {
-              seg.close();
-              sum = fold_checksum(sum, co_await m_.net_round_trip(c, s));
-              ctx.resume(seg, *t, clock::now());
-            }
           } else {
+            // A net step's round trip, or an offloaded step. With offload_frame
+            // both await in elsewhere(): the client's frame gains nothing for
+            // net steps.
             seg.close();
             if constexpr (offload_frame) {
               ok = co_await elsewhere(c, *t, s, sum);
+            } else if (s.kind == step_kind::net) {
+              if constexpr (awaits_net) sum = fold_checksum(sum, co_await m_.net_round_trip(c, s));
             } else if (s.kind == step_kind::cpu) {
               if constexpr (offloads_cpu) sum = co_await m_.cpu_elsewhere(c, s, sum);
             } else {

@@ -22,6 +22,7 @@
 #include <boost/fiber/scheduler.hpp>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <latch>
@@ -407,11 +408,8 @@ struct fiber_primitives : routine_primitives {
         idle.pop_back();
       }
     }
-    bool first = false;
-    if (!c) {
-      c = connect();
-      first = true;
-    }
+    bool first = false;  // registered with the reactor yet?
+    if (!c) c = connect(first);
     const net::request r{static_cast<std::uint32_t>(s.rounds),
                          static_cast<std::uint64_t>(s.duration.count()), s.seed};
     const auto req = net::encode(r);
@@ -442,15 +440,31 @@ struct fiber_primitives : routine_primitives {
     idle.push_back(std::move(c));
     return reader.digest_value();
   }
-  // A blocking connect: on loopback it completes at once; to another host it
-  // holds the scheduler thread for a round trip, once per connection, in the
-  // warm-up.
-  std::unique_ptr<fiber_reactor::connection> connect() {
+  // A non-blocking connect; when it is in progress, the fiber waits for it
+  // through the reactor (which registers the socket: `first` becomes false).
+  std::unique_ptr<fiber_reactor::connection> connect(bool& first) {
     if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
     auto c = std::make_unique<fiber_reactor::connection>();
-    c->fd = net::connect_blocking(*server);
-    const int flags = ::fcntl(c->fd, F_GETFL);
-    ::fcntl(c->fd, F_SETFL, flags | O_NONBLOCK);
+    c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (c->fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    first = true;
+    int err = 0;
+    if (::connect(c->fd, reinterpret_cast<const sockaddr*>(&server->addr), sizeof server->addr) !=
+        0) {
+      err = errno;
+      if (err == EINPROGRESS) {
+        reactor->wait(*c, EPOLLOUT, true);
+        first = false;
+        socklen_t len = sizeof err;
+        if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      }
+    }
+    if (err != 0) {
+      throw std::runtime_error("cannot connect to the delay server at " + server->text() + ": " +
+                               std::strerror(err));
+    }
+    const int one = 1;
+    ::setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard lock(net_mutex);
     ++connections;
     return c;
