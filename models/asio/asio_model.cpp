@@ -157,9 +157,10 @@ struct asio_primitives {
   }
 
   // Net steps: ip::tcp::socket with async_write / async_read_some awaited,
-  // from a pool of connections that no step uses now (a closed-loop client
-  // finds the one it used last: one per client for the run, opened at its
-  // first net step, in the warm-up). Destroyed before io.
+  // from a pool of connections that no step uses now: a client holds one only
+  // during a round trip, so a closed loop of C clients opens at most C, in
+  // its first round trips (the ramp and warm-up), and reuses them for the
+  // run. Destroyed before io.
   using tcp_socket = asio::basic_stream_socket<asio::ip::tcp, io_executor>;
   std::optional<asio::ip::tcp::endpoint> server{};
   std::string server_text{};

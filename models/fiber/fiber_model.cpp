@@ -388,8 +388,9 @@ struct fiber_primitives : routine_primitives {
   }
 
   // Net steps: non-blocking sockets, the waits through the reactor above, from
-  // a pool of connections no step uses now (a closed-loop client finds the one
-  // it used last: one per client for the run, opened at its first net step).
+  // a pool of connections no step uses now: a client holds one only during a
+  // round trip, so a closed loop of C clients opens at most C, in its first
+  // round trips (the ramp and warm-up), and reuses them for the run.
   std::optional<net::endpoint> server{};
   fiber_reactor* reactor = nullptr;
   std::mutex net_mutex{};  // guards idle and connections (never held across a wait)

@@ -34,9 +34,9 @@ struct loop_primitives {
   loop::process_offload* procs = nullptr;
   // Net steps: the run's delay server, and the connections to it that no
   // step uses now (a client library's connection pool, as aiohttp keeps one):
-  // a closed-loop client finds the one it used last, so each keeps one for
-  // the run, opened at its first net step (in the warm-up). Destroyed before
-  // the loop, on its thread.
+  // a client holds one only during a round trip, so a closed loop of C
+  // clients opens at most C, in its first round trips (the ramp and warm-up),
+  // and reuses them for the run. Destroyed before the loop, on its thread.
   std::optional<net::endpoint> server;
   std::vector<std::unique_ptr<loop::fd_watch>> idle;
   std::size_t connections = 0;
