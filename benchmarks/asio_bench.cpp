@@ -2,6 +2,7 @@
 // awaitable, post, steady_timer, experimental::channel), and BM_skynet_asio.
 // Each benchmark runs its timing loop in one coroutine on a fresh io_context run
 // by the benchmark thread alone.
+#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 
 #include <boost/asio/basic_waitable_timer.hpp>
@@ -9,21 +10,28 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <span>
+#include <thread>
 
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
+#include "harness/net_protocol.hpp"
 #include "models/asio/asio_idiom.hpp"
+#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -278,5 +286,52 @@ void BM_asio_sleepers(benchmark::State& state) {
 }
 // Real time paces the run; the CPU time per iteration is the figure.
 BENCHMARK(BM_asio_sleepers)->UseRealTime();
+
+}  // namespace
+
+namespace {
+
+// One net step's round trip in the asio model's idiom (async_write, then
+// async_read_some until the reply is in) against the delay server on a thread
+// of its own, with no delay and a 64-byte reply: beside BM_loop_net and
+// BM_floor_tcp_roundtrip.
+awaitable<void> net_body(benchmark::State& state, asio::ip::tcp::endpoint to) {
+  asio::ip::tcp::socket s(co_await asio::this_coro::executor);
+  co_await s.async_connect(to, use_awaitable);
+  s.set_option(asio::ip::tcp::no_delay(true));
+  std::byte buf[4096];
+  std::uint64_t nonce = 1;
+  for (auto _ : state) {
+    const ccbench::net::request r{64, 0, nonce};
+    const auto req = ccbench::net::encode(r);
+    co_await asio::async_write(s, asio::buffer(req), use_awaitable);
+    ccbench::net::reply_reader reader(r);
+    while (!reader.done()) {
+      const std::span<std::byte> into = reader.next(buf);
+      const std::size_t n =
+          co_await s.async_read_some(asio::buffer(into.data(), into.size()), use_awaitable);
+      if (reader.consume(into.first(n)) != ccbench::net::trip_error::none) break;
+    }
+    if (!reader.done() || reader.digest_value() != ccbench::net::expected_digest(nonce, 64)) {
+      state.SkipWithError("wrong reply");
+      break;
+    }
+    ++nonce;
+  }
+}
+
+void BM_asio_net(benchmark::State& state) {
+  ccbench::loop::delay_server_options o;
+  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
+  ccbench::loop::delay_server server(o);
+  std::thread serving([&server] { server.run(); });
+  const auto& a = server.address().addr;
+  run_on_io(net_body(state, asio::ip::tcp::endpoint(asio::ip::address_v4(ntohl(a.sin_addr.s_addr)),
+                                                    ntohs(a.sin_port))));
+  server.stop();
+  serving.join();
+  state.SetItemsProcessed(state.iterations());  // one item = one round trip
+}
+BENCHMARK(BM_asio_net)->UseRealTime();
 
 }  // namespace

@@ -3,9 +3,12 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +161,54 @@ void BM_floor_pipe_pingpong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_floor_pipe_pingpong)->UseRealTime();
+
+// One byte there and back over a loopback TCP connection between two threads,
+// each in a blocking recv: the least a `net` round trip costs on this machine
+// (two sends, two receives, two wake-ups), beside the pipe floor above.
+void BM_floor_tcp_roundtrip(benchmark::State& state) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // loopback only, a kernel-picked port
+  socklen_t len = sizeof addr;
+  if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(listener, 1) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    state.SkipWithError("cannot listen on 127.0.0.1");
+    if (listener >= 0) close(listener);
+    return;
+  }
+  const int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    state.SkipWithError("cannot connect to 127.0.0.1");
+    close(client);
+    close(listener);
+    return;
+  }
+  const int server = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  const int one = 1;
+  setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::thread echo([server] {
+    char b;
+    while (recv(server, &b, 1, 0) == 1 && send(server, &b, 1, MSG_NOSIGNAL) == 1) {
+    }
+  });
+  char b = 'x';
+  for (auto _ : state) {
+    if (send(client, &b, 1, MSG_NOSIGNAL) != 1 || recv(client, &b, 1, 0) != 1) {
+      state.SkipWithError("tcp ping-pong failed");
+      break;
+    }
+  }
+  shutdown(client, SHUT_RDWR);  // the echo thread reads EOF
+  echo.join();
+  close(client);
+  close(server);
+  close(listener);
+  state.SetItemsProcessed(state.iterations());  // one item = one round trip
+}
+BENCHMARK(BM_floor_tcp_roundtrip)->UseRealTime();
 
 // The least a loop can do for BM_loop_sleepers' load: no coroutines and no
 // frames, a client is an index in a ring of deadlines (all sleep the same, so

@@ -10,12 +10,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
+#include "models/loop/delay_server.hpp"
 #include "models/loop/event_loop.hpp"
+#include "models/loop/socket.hpp"
 
 namespace {
 
@@ -310,5 +313,41 @@ void BM_loop_sleepers(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_loop_sleepers)->UseRealTime();
+
+}  // namespace
+
+namespace {
+
+// One net step's round trip on the loop (models/loop/socket.hpp) against the
+// delay server on a thread of its own, with no delay and a 64-byte reply:
+// what the loop's socket idiom adds to BM_floor_tcp_roundtrip (the server's
+// share included: it runs on the same machine).
+loop::task<void> net_body(benchmark::State& state, const ccbench::net::endpoint& to) {
+  const std::unique_ptr<loop::fd_watch> c = co_await loop::connect_tcp(to);
+  std::uint64_t nonce = 1;
+  for (auto _ : state) {
+    const std::uint64_t d = co_await loop::round_trip(*c, {64, 0, nonce});
+    if (d != ccbench::net::expected_digest(nonce, 64)) {
+      state.SkipWithError("wrong reply");
+      break;
+    }
+    ++nonce;
+  }
+}
+
+void BM_loop_net(benchmark::State& state) {
+  loop::delay_server_options o;
+  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
+  loop::delay_server server(o);
+  std::thread serving([&server] { server.run(); });
+  {
+    event_loop l;
+    l.run(net_body(state, server.address()));
+  }
+  server.stop();
+  serving.join();
+  state.SetItemsProcessed(state.iterations());  // one item = one round trip
+}
+BENCHMARK(BM_loop_net)->UseRealTime();
 
 }  // namespace

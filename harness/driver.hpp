@@ -37,6 +37,13 @@
 //                                          worker process (--offload process)
 //   wake_probe(client&, stall_probe&)      awaitable: p.woke() runs in the scheduler at
 //                                          or after p.deadline() (default: sleep_until)
+//   net_round_trip(client&, const step&) awaitable<uint64_t>: a net step's round
+//                                          trip to the delay server (net_session.hpp)
+//                                          in the model's I/O idiom; returns the
+//                                          reply's digest (net::digest). A
+//                                          cooperative model without it refuses
+//                                          net steps; others run them with
+//                                          run_step() (a blocking round trip)
 //   run_task(client&, const task&, task_steps) awaitable<uint64_t>: the whole task
 //                                          elsewhere (worker processes); the driver
 //                                          then runs no step itself
@@ -195,8 +202,13 @@ class driver {
     m.cpu_elsewhere(c, s, acc);
   };
 
+  static constexpr bool awaits_net = requires(M & m, client_state& c, const step& s) {
+    m.net_round_trip(c, s);
+  };
+
   /// Throws std::invalid_argument when the run asks for an offload that M
-  /// has no primitive for (the registry's traits keep the CLI from it).
+  /// has no primitive for (the registry's traits keep the CLI from it), or
+  /// has net steps that a cooperative M has no socket primitive for.
   driver(model_context& ctx, M& m) : driver(ctx, m, load_share{}) {}
   /// A driver of one share of the load (see load_share); call
   /// use_shares(ctx, share.count) once first.
@@ -205,6 +217,11 @@ class driver {
     if ((plan_.block && !offloads_blocks) || (plan_.cpu && !offloads_cpu)) {
       throw std::invalid_argument("--offload " + std::string(to_string(ctx.options().offload)) +
                                   ": this model cannot offload those steps");
+    }
+    if (M::cooperative && !awaits_net && ctx_.source().spec().has(step_kind::net)) {
+      throw std::invalid_argument(
+          "net steps: this model has no awaitable socket primitive yet (a blocking recv "
+          "would hold its scheduler thread)");
     }
   }
   /// Prepares the run for `count` drivers of one share each (a probe each).
@@ -239,14 +256,12 @@ class driver {
   // open-loop arrival.
   task_type<void> serve(std::optional<task> arrival);
   // A step that leaves the scheduler (a block step to a thread, a cpu step to
-  // a worker process) in a coroutine of its own, for a model that asks for it
-  // (offload_frame): its awaiter and its failure path then take a frame only
-  // while such a step runs, and a client's frame stays small (ten thousand of
-  // them do not fit in cache, and waking one touches every line of it). Not
-  // for a model whose awaits finish in place (a fiber's): there each such
-  // await would nest on the stack, unless the compiler made its symmetric
-  // transfer a tail call, which sanitizer and debug builds do not. False:
-  // the task failed (reported).
+  // a worker process, a net step's round trip) in a coroutine of its own, for a model that asks for
+  // it (offload_frame): its awaiter and its failure path then take a frame only while such a step
+  // runs, and a client's frame stays small (ten thousand of them do not fit in cache, and waking
+  // one touches every line of it). Not for a model whose awaits finish in place (a fiber's): there
+  // each such await would nest on the stack, unless the compiler made its symmetric transfer a tail
+  // call, which sanitizer and debug builds do not. False: the task failed (reported).
   task_type<bool> elsewhere(client_state& c, const task& t, const step& s, std::uint64_t& sum);
   // Whether M asks for elsewhere(); else serve() awaits the offload in place,
   // and its handler fails the task if the offload throws.
@@ -262,6 +277,8 @@ class driver {
         return plan.cpu;
       case step_kind::block:
         return plan.block;
+      case step_kind::net:
+        return M::cooperative;  // the constructor refused net steps M cannot await
     }
     return false;
   }
@@ -391,7 +408,9 @@ auto driver<M>::elsewhere(client_state& c, const task& t, const step& s, std::ui
   std::exception_ptr error;
   try {
     // The constructor made sure the plan asks only for what M can do.
-    if (s.kind == step_kind::cpu) {
+    if (s.kind == step_kind::net) {
+      if constexpr (awaits_net) sum = fold_checksum(sum, co_await m_.net_round_trip(c, s));
+    } else if (s.kind == step_kind::cpu) {
       if constexpr (offloads_cpu) sum = co_await m_.cpu_elsewhere(c, s, sum);
     } else {
       if constexpr (offloads_blocks) co_await m_.block_elsewhere(c, s);
@@ -477,9 +496,14 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
             }
             ctx.resume(seg, *t, resume_stamp());
           } else {
+            // A net step's round trip, or an offloaded step. With offload_frame
+            // both await in elsewhere(): the client's frame gains nothing for
+            // net steps.
             seg.close();
             if constexpr (offload_frame) {
               ok = co_await elsewhere(c, *t, s, sum);
+            } else if (s.kind == step_kind::net) {
+              if constexpr (awaits_net) sum = fold_checksum(sum, co_await m_.net_round_trip(c, s));
             } else if (s.kind == step_kind::cpu) {
               if constexpr (offloads_cpu) sum = co_await m_.cpu_elsewhere(c, s, sum);
             } else {
@@ -495,6 +519,10 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
       if (!ok) {
         seg.close();
         if (!closed || !keep_going()) break;
+        // A step that fails before it suspends (a refused connection) would
+        // otherwise let a client whose tasks start with a suspending step
+        // fail task after task without letting the others run.
+        co_await m_.yield(c);
         t = ctx.next_task();
         continue;
       }

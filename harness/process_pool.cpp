@@ -21,10 +21,12 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
 
+#include "harness/net_session.hpp"
 #include "harness/step_work.hpp"
 
 namespace ccbench {
@@ -71,6 +73,7 @@ static_assert(sizeof(request_header) == 16 && sizeof(wire_step) == 32 && sizeof(
 constexpr int exit_bad_frame = 3;
 constexpr int exit_parent_gone = 4;
 constexpr int exit_step_fault = 5;  // a step failed: a process's uncaught exception
+constexpr int exit_net_failed = 6;  // a net step's round trip failed (or it had no server)
 
 constexpr std::uint64_t wake_tag = ~std::uint64_t{0};
 
@@ -109,7 +112,22 @@ bool write_full(int fd, const void* buf, std::size_t size) noexcept {
   return true;
 }
 
-[[noreturn]] void worker_loop(int fd) noexcept {
+// A worker's net steps: one blocking round trip each on the worker's own
+// connection to the run's delay server, opened at its first net step. The
+// server was copied before the fork; nothing here allocates or throws.
+std::uint64_t worker_net_step(const net::endpoint* server, int& conn, const step& s) noexcept {
+  if (server == nullptr) _exit(exit_net_failed);
+  if (conn < 0) conn = net::connect_raw(*server);
+  if (conn < 0) _exit(exit_net_failed);
+  std::uint64_t digest = 0;
+  const net::request r{static_cast<std::uint32_t>(s.rounds),
+                       static_cast<std::uint64_t>(s.duration.count()), s.seed};
+  if (net::round_trip_raw(conn, r, digest) != net::trip_error::none) _exit(exit_net_failed);
+  return digest;
+}
+
+[[noreturn]] void worker_loop(int fd, const net::endpoint* server) noexcept {
+  int conn = -1;  // to the delay server
   while (true) {
     request_header h;
     if (!read_full(fd, &h, sizeof h)) _exit(0);  // EOF: the pool let go of this worker
@@ -118,13 +136,17 @@ bool write_full(int fd, const void* buf, std::size_t size) noexcept {
     for (std::uint32_t i = 0; i < h.step_count; ++i) {
       wire_step w;
       if (!read_full(fd, &w, sizeof w)) _exit(0);
-      if (w.kind > static_cast<std::uint32_t>(step_kind::block)) _exit(exit_bad_frame);
+      if (w.kind > static_cast<std::uint32_t>(step_kind::net)) _exit(exit_bad_frame);
       if (w.fault != 0) _exit(exit_step_fault);  // no exceptions in here (see above)
       step s;
       s.kind = static_cast<step_kind>(w.kind);
       s.duration = nanoseconds(w.duration_ns);
       s.rounds = w.rounds;
       s.seed = w.seed;
+      if (s.kind == step_kind::net) {
+        acc = fold_checksum(acc, worker_net_step(server, conn, s));
+        continue;
+      }
       acc = run_step(s, acc);  // an io step sleeps: a process has no event loop
     }
     const reply r{reply_magic, h.step_count, acc};
@@ -133,7 +155,8 @@ bool write_full(int fd, const void* buf, std::size_t size) noexcept {
 }
 
 // Everything between fork() and worker_loop(); see the comment above.
-[[noreturn]] void become_worker(int fd, int other_end, pid_t parent) noexcept {
+[[noreturn]] void become_worker(int fd, int other_end, pid_t parent,
+                                const net::endpoint* server) noexcept {
   // Die with the thread that forked us (the dispatcher, which outlives every
   // worker it made), and check the parent did not die before the prctl.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -170,7 +193,7 @@ bool write_full(int fd, const void* buf, std::size_t size) noexcept {
     for (rlim_t i = 4; i < top; ++i) ::close(static_cast<int>(i));
   }
   set_precise_timer_slack();  // io and block steps sleep as precisely as elsewhere
-  worker_loop(3);
+  worker_loop(3, server);
 }
 
 std::string signal_name(int sig) {
@@ -189,6 +212,10 @@ std::string describe_exit(pid_t pid, int status) {
         return who + " exited: its parent was gone at start";
       case exit_step_fault:
         return who + " exited: a step it ran failed (an injected fault)";
+      case exit_net_failed:
+        return who +
+               " exited: a net step's round trip to the delay server failed (refused, "
+               "unreachable or lost)";
       default:
         return who + " exited with status " + std::to_string(WEXITSTATUS(status));
     }
@@ -440,6 +467,9 @@ void process_pool::state::run(int n, std::promise<int>& started) {
 
 int process_pool::state::spawn(std::size_t slot) {
   int sv[2];
+  // The run's delay server, for the worker's net steps: read here, since the
+  // worker may take no lock.
+  const std::optional<net::endpoint> server = net::session_server();
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return errno;
   const pid_t pid = fork();
   if (pid < 0) {
@@ -448,7 +478,7 @@ int process_pool::state::spawn(std::size_t slot) {
     ::close(sv[1]);
     return err;
   }
-  if (pid == 0) become_worker(sv[1], sv[0], self);
+  if (pid == 0) become_worker(sv[1], sv[0], self, server ? &*server : nullptr);
   ::close(sv[1]);
   worker& w = workers[slot];
   w = worker{};

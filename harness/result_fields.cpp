@@ -352,9 +352,11 @@ std::vector<run_field> make_run_fields() {
   f.push_back(run<&R::task_mean_io_us>("task_mean_us.io"));
   f.push_back(run<&R::task_mean_cpu_us>("task_mean_us.cpu"));
   f.push_back(run<&R::task_mean_block_us>("task_mean_us.block"));
+  f.push_back(run<&R::task_mean_net_us>("task_mean_us.net"));
   f.push_back({"task_mean_us.total", "", field_kind::number,
                [](const R& r) -> field_value {
-                 return r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us;
+                 return r.task_mean_io_us + r.task_mean_cpu_us + r.task_mean_block_us +
+                        r.task_mean_net_us;
                },
                nullptr});
 
@@ -495,6 +497,15 @@ std::vector<run_field> make_run_fields() {
                          [](R& r, const field_value& v) {
                            r.traits.python = std::holds_alternative<bool>(v) && std::get<bool>(v);
                          }}));
+  f.push_back(omit_null(empty_is_null<config, &C::server>("net_server.address")));
+  f.push_back(omit_null(empty_is_null<&R::net_server_origin>("net_server.origin")));
+  f.push_back(omit_null(negative_is_null<&R::net_server_requests>("net_server.requests")));
+  f.push_back(omit_null(negative_is_null<&R::net_server_cpu_per_request_us>(
+      "net_server.cpu_per_request_us", "net_server_cpu_per_request_us")));
+  f.push_back(omit_null(negative_is_null<&R::net_server_lateness_p99_us>(
+      "net_server.lateness_p99_us", "net_server_lateness_p99_us")));
+  f.push_back(
+      omit_null(negative_is_null<&R::net_server_lateness_max_us>("net_server.lateness_max_us")));
   return f;
 }
 

@@ -67,6 +67,9 @@ struct run_config {
   std::string group;  ///< which part of a sweep made this run ("" for `ccbench run`)
   std::string slo;    ///< the user's objective (--slo), canonical; "" for none
   int cpus = 0;  ///< --cpus: the run may use only the first k CPUs it is allowed (0: all of them)
+  /// The delay server of net steps, "ADDR:PORT" (--server, or the one the
+  /// suite started for the run); "" when the workload has none.
+  std::string server;
   fault_injection faults;  ///< tests only: never set by the CLI, never recorded
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:

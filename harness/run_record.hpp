@@ -145,6 +145,7 @@ struct run_record {
   std::vector<stall_event> stall_log;  ///< the longest 1000 at most, in time order
   time_series series;
   double task_mean_io_us = 0, task_mean_cpu_us = 0, task_mean_block_us = 0;
+  double task_mean_net_us = 0;
   double cpu_user_s = 0, cpu_sys_s = 0;  ///< the whole run (set-up to teardown), workers included
   /// CPU over the measured window alone (worker processes included): what the
   /// window's completed tasks cost. -1 when the window never opened.
@@ -169,6 +170,12 @@ struct run_record {
   /// config.cpus allowed ones under --cpus, else every allowed one.
   std::string cpu_set;
   double wall_s = 0;  ///< the whole run: setup, warm-up, window, drain, teardown
+  // Net steps: the delay server (config.server) and what it said of the run.
+  std::string net_server_origin;  ///< "child" (started for the run) or "external" (--server)
+  std::int64_t net_server_requests = -1;      ///< replies it sent during the run; -1 unknown
+  double net_server_cpu_per_request_us = -1;  ///< its CPU over the run / requests; -1 unknown
+  double net_server_lateness_p99_us = -1;     ///< how late its replies left; -1 unknown
+  double net_server_lateness_max_us = -1;
   run_status status = run_status::ok;
   std::string error;
   /// Facts the model reports about itself (e.g. "offload_threads": 6).

@@ -21,6 +21,7 @@
 #include "harness/percentile_interval.hpp"
 #include "harness/cpu_set.hpp"
 #include "harness/host_noise.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
 #include "harness/results_json.hpp"
@@ -211,6 +212,7 @@ void fill_task_means(run_record& record, const workload& w) {
   record.task_mean_io_us = to_us(w.mean_time(step_kind::io));
   record.task_mean_cpu_us = to_us(w.mean_time(step_kind::cpu));
   record.task_mean_block_us = to_us(w.mean_time(step_kind::block));
+  record.task_mean_net_us = to_us(w.mean_time(step_kind::net));
 }
 
 // CPU, context switches and peak RSS since `before`, into `r`.
@@ -298,6 +300,21 @@ run_record run_in_process(const run_config& config, model_factory make, double r
     const step_source source(workload::parse(config.workload), config.seed, rounds_per_ns,
                              config.faults);
     fill_task_means(record, source.spec());
+    // Net steps talk to the run's delay server: its connections are the
+    // session's, closed when the model has returned (below, or on unwinding).
+    struct net_scope {
+      bool active = false;
+      ~net_scope() {
+        if (active) net::end_session();
+      }
+    } net_steps;
+    if (source.spec().has(step_kind::net)) {
+      if (config.server.empty()) {
+        throw std::runtime_error("the workload has net steps but no delay server was given");
+      }
+      net::begin_session(net::parse_endpoint(config.server, "server", false));
+      net_steps.active = true;
+    }
     run_context ctx(config, source);
     reset_peak_rss();
     record.rss_start_kb = current_rss_kb();

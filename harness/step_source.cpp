@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "harness/net_protocol.hpp"
 #include "harness/step_work.hpp"
 
 namespace ccbench {
@@ -42,10 +43,14 @@ step_source::step_source(workload w, std::uint64_t seed, double rounds_per_ns,
     const auto ns = static_cast<double>(spec.mean.count());
     const bool random = spec.exponential || spec.percent < 100.0;
     // With faults injected every step takes draw_random(), which marks them.
-    fixed_.push_back({spec.kind, random, mixed || faulty || random || spec.kind == step_kind::cpu,
+    // A net step draws its nonce per task, as a cpu step its seed.
+    const bool seeded = spec.kind == step_kind::cpu || spec.kind == step_kind::net;
+    fixed_.push_back({spec.kind, random, mixed || faulty || random || seeded,
                       nanoseconds(static_cast<std::int64_t>(std::llround(ns))),
-                      spec.kind == step_kind::cpu ? rounds_for(ns) : 0});
-    has_cpu_ = has_cpu_ || spec.kind == step_kind::cpu;
+                      spec.kind == step_kind::cpu   ? rounds_for(ns)
+                      : spec.kind == step_kind::net ? spec.bytes
+                                                    : 0});
+    has_cpu_ = has_cpu_ || seeded;
   }
   size_ = fixed_.size();
 }
@@ -67,7 +72,7 @@ bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& ou
           : step_fault::none;
   // Counter-based randomness: three independent words per (seed, task, step).
   const std::uint64_t base = splitmix64(seed_ ^ splitmix64(task_id * 131 + index));
-  if (spec.kind == step_kind::cpu) out.seed = splitmix64(base + 3);
+  if (spec.kind == step_kind::cpu || spec.kind == step_kind::net) out.seed = splitmix64(base + 3);
   if (!fixed.random) {
     out.duration = fixed.duration;
     out.rounds = fixed.rounds;
@@ -79,7 +84,7 @@ bool step_source::draw_random(std::uint64_t task_id, std::size_t index, step& ou
   double ns = static_cast<double>(spec.mean.count());
   if (spec.exponential) ns *= -std::log1p(-unit(r_len));
   out.duration = nanoseconds(static_cast<std::int64_t>(std::llround(ns)));
-  out.rounds = spec.kind == step_kind::cpu ? rounds_for(ns) : 0;
+  out.rounds = spec.kind == step_kind::cpu ? rounds_for(ns) : fixed.rounds;
   return true;
 }
 
@@ -95,6 +100,7 @@ std::uint64_t step_source::cpu_checksum(std::uint64_t task_id) const noexcept {
   std::uint64_t sum = 0;
   for (const step& s : task_steps(*this, task_id)) {
     if (s.kind == step_kind::cpu) sum = fold_checksum(sum, cpu_burn_expected(s.seed, s.rounds));
+    if (s.kind == step_kind::net) sum = fold_checksum(sum, net::expected_digest(s.seed, s.rounds));
   }
   return sum;
 }

@@ -29,8 +29,10 @@ struct fault_injection {
 struct step {
   step_kind kind = step_kind::io;
   nanoseconds duration{0};
-  std::uint64_t rounds = 0;             ///< cpu: cpu_burn rounds calibrated to `duration`
-  std::uint64_t seed = 0;               ///< cpu: cpu_burn start value (0 for other kinds)
+  std::uint64_t rounds = 0;             ///< cpu: cpu_burn rounds calibrated to `duration`;
+                                        ///< net: the reply's size in bytes
+  std::uint64_t seed = 0;               ///< cpu: cpu_burn start value; net: the request's
+                                        ///< nonce (0 for other kinds)
   std::uint32_t index = 0;              ///< position in the task's spec (for the stall log)
   step_fault fault = step_fault::none;  ///< tests only (fault_injection)
 };
@@ -69,7 +71,8 @@ class step_source {
   }
 
   /// The checksum a correct run of task `task_id` produces. Only cpu steps
-  /// fold into it: without any it is 0, with nothing drawn.
+  /// and net steps (the digest of their reply) fold into it: without any it
+  /// is 0, with nothing drawn.
   std::uint64_t expected_checksum(std::uint64_t task_id) const noexcept {
     return has_cpu_ ? cpu_checksum(task_id) : 0;
   }
@@ -95,7 +98,7 @@ class step_source {
   double rounds_per_ns_;
   std::vector<fixed_step> fixed_;
   std::size_t size_ = 0;  // spec steps, kept apart: read twice for every task
-  bool has_cpu_ = false;
+  bool has_cpu_ = false;  // cpu or net steps: something folds into the checksum
   fault_injection faults_;
   // A mix of two classes or more: each class's upper bound in [0, 1) of the
   // cumulative shares, and the class of each spec step. Empty otherwise.

@@ -35,14 +35,22 @@ void block_for(nanoseconds d) noexcept;
 /// An io step run on an OS thread that has no event loop: it can only sleep.
 void sleep_thread_for(nanoseconds d) noexcept;
 
+/// A net step on the calling OS thread: one blocking round trip on this
+/// thread's connection to the run's delay server (harness/net_session.hpp),
+/// opened on the thread's first net step. Returns the reply's digest. Throws
+/// std::runtime_error when no server is set or the round trip fails (the
+/// connection is then dropped, and the thread's next net step reconnects).
+std::uint64_t net_round_trip_here(const step& s);
+
 /// Throws what `fault` asks for (tests only; see fault_injection).
 [[noreturn, gnu::cold]] void throw_step_fault(step_fault fault);
 
 /// Runs step `s` on the calling OS thread, holding it: a cpu step computes
 /// (returns `acc` folded with its result), a block step blocks, an io step
-/// sleeps (a thread has no event loop). The same code wherever a step runs
+/// sleeps (a thread has no event loop), a net step does a blocking round trip
+/// (returns `acc` folded with the reply's digest). The same code wherever a step runs
 /// synchronously: on a scheduler thread, an offload thread, a pool's worker.
-/// Throws only a test's injected fault.
+/// Throws a test's injected fault, or a net step's failure.
 inline std::uint64_t run_step(const step& s, std::uint64_t acc) {
   if (s.fault != step_fault::none) [[unlikely]]
     throw_step_fault(s.fault);
@@ -55,6 +63,8 @@ inline std::uint64_t run_step(const step& s, std::uint64_t acc) {
     case step_kind::io:
       sleep_thread_for(s.duration);
       break;
+    case step_kind::net:
+      return fold_checksum(acc, net_round_trip_here(s));
   }
   return acc;
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "harness/error.hpp"
+#include "harness/net_protocol.hpp"
 
 namespace ccbench {
 namespace {
@@ -25,6 +26,35 @@ std::string format_percent(double p) {
   return buf;
 }
 
+// Parses a reply size `N[B|KiB|MiB]` into `out`; returns the problem, or "".
+std::string size_problem(std::string_view text, std::uint32_t& out) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  const std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "B") {
+    scale = 1;
+  } else if (unit == "KiB") {
+    scale = 1024;
+  } else if (unit == "MiB") {
+    scale = 1024 * 1024;
+  }
+  if (ec != std::errc() || scale == 0) {
+    return "reply size '" + std::string(text) + "' must be a whole number of B, KiB or MiB";
+  }
+  if (n * scale > net::max_reply_bytes || n > net::max_reply_bytes) {
+    return "reply size '" + std::string(text) + "' is past the server's bound of 16MiB";
+  }
+  out = static_cast<std::uint32_t>(n * scale);
+  return {};
+}
+
+std::string format_size(std::uint32_t bytes) {
+  if (bytes != 0 && bytes % (1024 * 1024) == 0) return std::to_string(bytes >> 20) + "MiB";
+  if (bytes != 0 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + "KiB";
+  return std::to_string(bytes) + "B";
+}
+
 // Parses one `KIND:[~]DURATION[@P%]`; returns the problem, or "" when it parsed.
 std::string parse_step(std::string_view text, step_spec& out) {
   const auto colon = text.find(':');
@@ -39,8 +69,11 @@ std::string parse_step(std::string_view text, step_spec& out) {
     out.kind = step_kind::cpu;
   } else if (kind == "block") {
     out.kind = step_kind::block;
+  } else if (kind == "net") {
+    out.kind = step_kind::net;
+    out.bytes = net::default_reply_bytes;
   } else {
-    return "unknown step kind '" + std::string(kind) + "' (use io, cpu or block)";
+    return "unknown step kind '" + std::string(kind) + "' (use io, cpu, block or net)";
   }
   std::string_view rest = trim(text.substr(colon + 1));
   if (const auto at = rest.find('@'); at != std::string_view::npos) {
@@ -57,6 +90,14 @@ std::string parse_step(std::string_view text, step_spec& out) {
     }
     out.percent = value;
   }
+  if (const auto size_at = rest.find(':'); size_at != std::string_view::npos) {
+    const std::string_view size = trim(rest.substr(size_at + 1));
+    rest = trim(rest.substr(0, size_at));
+    if (out.kind != step_kind::net) {
+      return "only a net step takes a reply size ('" + std::string(size) + "')";
+    }
+    if (std::string problem = size_problem(size, out.bytes); !problem.empty()) return problem;
+  }
   if (!rest.empty() && rest.front() == '~') {
     out.exponential = true;
     rest.remove_prefix(1);
@@ -70,6 +111,9 @@ std::string canonical(const step_spec& s) {
   out += ':';
   if (s.exponential) out += '~';
   out += format_duration(s.mean);
+  if (s.kind == step_kind::net && s.bytes != net::default_reply_bytes) {
+    out += ":" + format_size(s.bytes);
+  }
   if (s.percent < 100.0) out += "@" + format_percent(s.percent) + "%";
   return out;
 }
@@ -103,7 +147,7 @@ std::string canonical_steps(const std::vector<step_spec>& steps, std::size_t fir
   return out;
 }
 
-constexpr std::array<scenario, 8> builtin_scenarios{{
+constexpr std::array<scenario, 11> builtin_scenarios{{
     {"io", "io:10ms", "waiting on the network: one 10 ms non-blocking wait, no CPU"},
     {"cpu", "cpu:1ms", "pure computation: a 1 ms CPU burst"},
     {"block", "block:5ms", "a synchronous driver you can't change: a 5 ms blocking call"},
@@ -116,6 +160,11 @@ constexpr std::array<scenario, 8> builtin_scenarios{{
     {"api-report", "api[95]=io:2ms;report[5]=block:20ms",
      "two request classes on one loop: a 2 ms API call (95%) and a report that blocks 20 ms "
      "(5%); offload the report and watch the API's p99"},
+    {"net", "net:10ms", "real I/O: one TCP round trip to the delay server, replied after 10 ms"},
+    {"net-cpu", "net:10ms,cpu:1ms",
+     "a real round trip with real work after it (the twin of io-cpu)"},
+    {"web", "net:~2ms,cpu:~200us,net:~5ms:4KiB",
+     "a web request over real sockets: a backend call, compute, a second call with a 4 KiB reply"},
 }};
 
 }  // namespace
@@ -128,6 +177,8 @@ std::string_view to_string(step_kind kind) {
       return "cpu";
     case step_kind::block:
       return "block";
+    case step_kind::net:
+      return "net";
   }
   return "?";
 }
@@ -250,7 +301,8 @@ nanoseconds workload::mean_time(step_kind kind) const {
 }
 
 nanoseconds workload::mean_task_time() const {
-  return mean_time(step_kind::io) + mean_time(step_kind::cpu) + mean_time(step_kind::block);
+  return mean_time(step_kind::io) + mean_time(step_kind::cpu) + mean_time(step_kind::block) +
+         mean_time(step_kind::net);
 }
 
 bool workload::has(step_kind kind) const {

@@ -16,16 +16,18 @@ enum class step_kind : std::uint8_t {
   io,     ///< a non-blocking wait: a timer in the model's idiom (a thread can only sleep)
   cpu,    ///< calibrated arithmetic whose result feeds the task's checksum
   block,  ///< a blocking system call that holds the OS thread running it
+  net,    ///< a TCP round trip to the delay server, which replies after the duration
 };
 
 std::string_view to_string(step_kind kind);
 
-/// One step as written in the spec: `KIND:[~]DURATION[@P%]`.
+/// One step as written in the spec: `KIND:[~]DURATION[:SIZE][@P%]` (SIZE: net only).
 struct step_spec {
   step_kind kind = step_kind::io;
   nanoseconds mean{0};       ///< the duration, or the mean when `exponential`
   bool exponential = false;  ///< `~`: drawn per task from an exponential distribution
   double percent = 100.0;    ///< `@P%`: the step runs in this share of tasks
+  std::uint32_t bytes = 0;   ///< net: the reply's size (`net:10ms:16KiB`)
 };
 
 /// A request class of a mix: a named task shape drawn for a share of the

@@ -21,7 +21,7 @@ import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
 import scaling  # noqa: E402
 import throughput  # noqa: E402
-from ccplot import checks, classes, decision, limits, ranking, rules, sureness, text, units  # noqa: E402
+from ccplot import checks, classes, decision, limits, netio, ranking, rules, sureness, text, units  # noqa: E402
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.scaling import scaling_lines  # noqa: E402
@@ -240,6 +240,18 @@ def build(results, slo, charts_dir):
     doc.h2("How sure the numbers are")
     doc.p(text.sureness(sureness.sureness(results.runs)))
     scaling_section(doc, results, charts_dir, drawn, skipped)
+    costs = netio.net_costs(results)
+    if costs:
+        doc.h2("What real I/O adds per task")
+        doc.p(text.net_costs_intro())
+        doc.table(["model", "scenario", "concurrency", "CPU/task, timer", "CPU/task, socket",
+                   "added per round trip", "server CPU/request"],
+                  [[c.label, "%s vs %s" % (c.scenario, c.twin), str(c.concurrency),
+                    units.duration_us(c.cpu_timer_us), units.duration_us(c.cpu_net_us),
+                    units.duration_us(c.added_us) if c.added_us >= 0
+                    else "-" + units.duration_us(-c.added_us),
+                    units.duration_us(c.server_us) if c.server_us is not None else "n/a"]
+                   for c in costs], "llrrrrr")
 
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule)

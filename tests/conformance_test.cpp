@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "harness/cli/registry.hpp"
+#include "harness/cli/server_child.hpp"
+#include "harness/net_session.hpp"
 #include "harness/run_record.hpp"
 #include "harness/runner.hpp"
 #include "harness/step_work.hpp"
@@ -266,6 +268,77 @@ TEST_P(StallProbe, OffloadedBlockLeavesTheSchedulerResponsive) {
 std::string model_name(const testing::TestParamInfo<std::string>& param) {
   return test_name(param.param);
 }
+
+// Net steps, on every model in its own I/O idiom, against a delay server in a
+// child process on loopback (as the suite starts one), so that its sockets
+// are not this process's descriptors.
+std::vector<variant> net_variants() {
+  std::vector<variant> out;
+  for (const variant& v : all_variants()) {
+    if (v.offload == offload_mode::none) out.push_back(v);
+  }
+  return out;
+}
+
+class NetSteps : public Conformance {
+ protected:
+  static void SetUpTestSuite() { server_ = new server_child(1); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  run_config net_config(const std::string& spec, std::uint64_t concurrency,
+                        nanoseconds duration = 300ms) const {
+    run_config c = config(spec, concurrency, duration);
+    c.server = server_->address();
+    return c;
+  }
+  static server_child* server_;
+};
+server_child* NetSteps::server_ = nullptr;
+
+TEST_P(NetSteps, EveryTaskCompletesExactlyOnceWithTheReplyInItsChecksum) {
+  const run_record r = run(net_config("net:2ms,cpu:~50us,net:~1ms:3000B@50%", 16));
+  EXPECT_EQ(r.status, run_status::ok) << r.error;
+  EXPECT_EQ(r.errors, 0u) << r.error;
+  EXPECT_GT(r.completed, 100u);
+  EXPECT_EQ(r.latency.count, r.completed + r.drained);
+}
+
+TEST_P(NetSteps, ARoundTripIsNeverShorterThanItsDelay) {
+  const run_record r = run(net_config("net:30ms", 8, 400ms));
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  ASSERT_GT(r.latency.count, 0u);
+  EXPECT_GE(r.latency.min, 30'000.0) << "a net:30ms task finished in under 30 ms";
+}
+
+TEST_P(NetSteps, LeavesNoConnectionDescriptorOrChildBehind) {
+  std::thread([] {}).join();
+  const std::size_t fds_before = count_entries("/proc/self/fd");
+  const std::size_t children_before = child_processes();  // the server
+  for (int round = 0; round < 2; ++round) {
+    const run_record r = run(net_config("net:2ms", 16, 200ms));
+    ASSERT_EQ(r.status, run_status::ok) << r.error;
+    EXPECT_EQ(count_entries("/proc/self/fd"), fds_before) << "descriptors leaked";
+    EXPECT_EQ(child_processes(), children_before) << "worker processes left behind";
+    EXPECT_EQ(net::session_connections(), 0u);
+  }
+}
+
+TEST_P(NetSteps, AServerThatRefusesFailsTheTasksNotTheSuite) {
+  run_config c = config("net:1ms", 4, 200ms);
+  c.server = "127.0.0.1:1";  // nothing listens there
+  const run_record r = run(c);
+  EXPECT_EQ(r.status, run_status::error);
+  EXPECT_GT(r.errors, 0u);
+  // A worker process reports its death, not the address (the suite adds it).
+  if (c.model != "procs") {
+    EXPECT_NE(r.error.find("127.0.0.1:1"), std::string::npos) << r.error;
+  }
+  EXPECT_LT(r.wall_s, 5.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, NetSteps, testing::ValuesIn(net_variants()), variant_name);
 
 INSTANTIATE_TEST_SUITE_P(OffloadingModels, StallProbe, testing::ValuesIn(offloading_models()),
                          model_name);

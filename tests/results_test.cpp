@@ -328,7 +328,8 @@ TEST(Results, CsvKeepsItsColumnsInTheirOrder) {
             "class_share,class_completed,class_latency_p50_us,class_latency_p90_us,"
             "class_latency_p99_us,class_latency_p999_us,class_latency_max_us,"
             "class_stall_log_share,slo,slo_met,slo_worst,host_steal_s,"
-            "host_foreign_cpu_s,host_cpus,cpus");
+            "host_foreign_cpu_s,host_cpus,cpus,net_server_cpu_per_request_us,"
+            "net_server_lateness_p99_us");
 }
 
 // Splits one CSV line (no newlines inside quotes) into its cells, unquoted.

@@ -49,7 +49,7 @@ TEST(Workload, RejectsBadSpecsNamingTheInput) {
   EXPECT_EQ(parse_error("io:10xs"),
             "bad workload 'io:10xs': unknown unit 'xs' (use ns, us, ms or s)");
   EXPECT_EQ(parse_error("disk:10ms"),
-            "bad workload 'disk:10ms': unknown step kind 'disk' (use io, cpu or block)");
+            "bad workload 'disk:10ms': unknown step kind 'disk' (use io, cpu, block or net)");
   EXPECT_EQ(parse_error("io10ms"),
             "bad workload 'io10ms': step 'io10ms' has no ':' (write KIND:DURATION, e.g. io:10ms)");
   EXPECT_EQ(parse_error("io:10"),

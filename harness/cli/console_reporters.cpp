@@ -162,6 +162,37 @@ void print_summaries(std::ostream& out, const std::vector<config_summary>& summa
   }
 }
 
+// Runs with net steps: the model's CPU per task over the window (a round trip
+// each, in `net`), and what the delay server said of the run.
+void print_net(std::ostream& out, const std::vector<run_record>& runs) {
+  std::vector<std::array<std::string, 5>> rows;
+  for (const run_record& r : runs) {
+    if (r.net_server_origin.empty()) continue;
+    if (rows.empty()) {
+      rows.push_back({"net steps", "CPU/task", "server", "server CPU/request", "reply late p99"});
+    }
+    const double cpu = r.cpu_window_user_s + r.cpu_window_sys_s;
+    const bool known = r.completed > 0 && r.cpu_window_user_s >= 0;
+    rows.push_back(
+        {short_name(r.config),
+         known ? format_us(cpu / static_cast<double>(r.completed) * 1e6) : "-",
+         r.net_server_origin + " " + r.config.server,
+         r.net_server_cpu_per_request_us >= 0 ? format_us(r.net_server_cpu_per_request_us) : "-",
+         r.net_server_lateness_p99_us >= 0 ? format_us(r.net_server_lateness_p99_us) : "-"});
+  }
+  if (rows.empty()) return;
+  std::size_t width[5] = {};
+  for (const auto& row : rows) {
+    for (int i = 0; i < 5; ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  out << '\n';
+  for (const auto& row : rows) {
+    out << pad(row[0], width[0]) << "  " << pad(row[1], width[1], true) << "  "
+        << pad(row[2], width[2]) << "  " << pad(row[3], width[3], true) << "  "
+        << pad(row[4], width[4], true) << '\n';
+  }
+}
+
 }  // namespace
 
 void progress_reporter::on_calibrating() { out_ << "ccbench: calibrating cpu steps...\n"; }
@@ -209,6 +240,7 @@ void console_table_reporter::on_end(const results& final_results) {
   if (!final_results.runs.empty()) print_table(out_, final_results.runs);
   if (!final_results.runs.empty()) print_classes(out_, final_results.runs);
   if (!final_results.runs.empty()) print_slo(out_, final_results.runs);
+  print_net(out_, final_results.runs);
   if (!final_results.summaries.empty()) print_summaries(out_, final_results.summaries);
 }
 

@@ -11,13 +11,16 @@
 
 #include "harness/cli/compare.hpp"
 #include "harness/cli/matrix.hpp"
+#include "harness/cli/net_runs.hpp"
 #include "harness/cli/registry.hpp"
+#include "harness/cli/serve.hpp"
 #include "harness/cli/suite.hpp"
 #include "harness/cli/sweeps.hpp"
 #include "harness/cli/tour.hpp"
 #include "harness/cpu_set.hpp"
 #include "harness/error.hpp"
 #include "harness/slo.hpp"
+#include "harness/net_protocol.hpp"
 #include "harness/step_work.hpp"
 #include "harness/workload.hpp"
 #include "harness/workload_file.hpp"
@@ -185,6 +188,7 @@ struct run_flags {
   std::string max_duration;
   std::string slo_text;
   std::string python = "/usr/bin/python3";
+  std::string server;
   output_flags output;
 
   void add_to(CLI::App& app) {
@@ -221,7 +225,8 @@ struct run_flags {
         ->capture_default_str();
     app.add_option("-w,--workload", workloads,
                    "A task as steps KIND:DURATION, e.g. io:10ms,cpu:200us,block:1ms; KIND is io, "
-                   "cpu or block; ~ before the duration draws it from an exponential "
+                   "cpu, block or net (net:10ms:16KiB: a reply of that size); ~ before the "
+                   "duration draws it from an exponential "
                    "distribution, @P% after it runs the step in P% of tasks. Repeat the flag "
                    "for several workloads")
         ->type_name("SPEC")
@@ -305,6 +310,10 @@ struct run_flags {
                    }) + ") run in: a path, or a name looked up in PATH")
         ->type_name("PATH")
         ->capture_default_str();
+    app.add_option("--server", server,
+                   "The delay server of net steps, already running (`ccbench serve`), e.g. on a "
+                   "second machine (default: one started on 127.0.0.1 for each run)")
+        ->type_name("HOST:PORT");
     output.add_to(app);
   }
 
@@ -407,7 +416,14 @@ struct run_flags {
     const slo objective = slo::parse(slo_text);
     m.base.slo = objective.text();
     check_slo_classes(objective, slo_text, m.workloads);
-    return expand(m);
+    std::vector<run_config> out = expand(m);
+    if (!server.empty()) {
+      const std::string address = net::parse_endpoint(server, "--server", false).text();
+      for (run_config& c : out) {
+        if (has_net_steps(c)) c.server = address;
+      }
+    }
+    return out;
   }
 };
 
@@ -428,6 +444,11 @@ int list_everything() {
                "feeds\n"
                "          a checksum the harness verifies\n"
                "  block   a blocking system call that holds the OS thread running it\n"
+               "  net     a TCP round trip to the delay server, which replies after the "
+               "duration\n"
+               "          (net:10ms, or net:10ms:16KiB for a bigger reply); each model uses its "
+               "own\n"
+               "          I/O idiom. A server on 127.0.0.1 is started per run, or --server\n"
                "  Durations take ns, us, ms or s; ~ draws from an exponential distribution "
                "(io:~10ms);\n"
                "  @P% runs the step in P percent of tasks (block:100ms@0.5%).\n"
@@ -518,6 +539,23 @@ int cli_main(int argc, char** argv) {
       "checks pass.\nExit status: 0 every measured lesson held, 1 some did not, 2 bad input, 3 "
       "internal error,\n4 the --json file could not be written.");
 
+  serve_options serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve",
+      "The delay server that net steps talk to: replies to each request after its delay. "
+      "Prints its address on one line; stops on SIGTERM or SIGINT");
+  serve_cmd
+      ->add_option("--listen", serve.listen,
+                   "Address to listen on (port 0: the kernel picks one). Beyond loopback, anyone "
+                   "who can reach the port can use the server")
+      ->type_name("ADDR:PORT")
+      ->capture_default_str();
+  serve_cmd->add_option("--threads", serve.threads, "Event loops, each on a thread of its own")
+      ->type_name("N")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve_cmd->add_flag("-q,--quiet", serve.quiet, "No report at exit");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -539,6 +577,7 @@ int cli_main(int argc, char** argv) {
     files.insert(files.end(), compare_more.begin(), compare_more.end());
     return compare_results(files, compare_out, compare_fail_above);
   }
+  if (*serve_cmd) return run_serve(serve);
   if (*tour_cmd) {
     tour_options o;
     o.scale = parse_tour_scale(tour_scale, "--scale");

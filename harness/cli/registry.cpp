@@ -3,6 +3,7 @@
 #include "models/asio/asio_model.hpp"
 #include "models/asyncio/asyncio_model.hpp"
 #include "models/fiber/fiber_model.hpp"
+#include "models/loop/delay_server.hpp"
 #include "models/loop/loop_model.hpp"
 #include "models/loop/tour.hpp"
 #include "models/pool/pool_model.hpp"
@@ -192,5 +193,31 @@ const model_info* first_model(const std::function<bool(const model_traits&)>& fi
 }
 
 const model_info& default_model() { return *find_model("loop"); }
+
+namespace {
+
+class loop_delay_server final : public delay_server_handle {
+ public:
+  explicit loop_delay_server(const loop::delay_server_options& o) : server_(o) {}
+  net::endpoint address() const override { return server_.address(); }
+  std::int64_t max_connections() const override { return server_.max_connections(); }
+  void run() override { server_.run(); }
+  void stop() override { server_.stop(); }
+  std::string report_line() const override { return server_.stats().line(); }
+
+ private:
+  loop::delay_server server_;
+};
+
+}  // namespace
+
+std::unique_ptr<delay_server_handle> make_delay_server(const net::endpoint& listen, int threads,
+                                                       std::int64_t max_connections) {
+  loop::delay_server_options o;
+  o.listen = listen;
+  o.threads = threads;
+  o.max_connections = max_connections;
+  return std::make_unique<loop_delay_server>(o);
+}
 
 }  // namespace ccbench

@@ -1,10 +1,13 @@
 // The one place that names every model.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string_view>
 
+#include "harness/net_protocol.hpp"
 #include "harness/runner.hpp"
 #include "harness/tour.hpp"
 
@@ -31,5 +34,27 @@ const model_info* find_model(std::string_view name);
 const model_info* first_model(const std::function<bool(const model_traits&)>& fits);
 /// The model `ccbench run` runs when --model is not given.
 const model_info& default_model();
+
+/// The delay server that net steps talk to (`ccbench serve`, and the server
+/// the suite starts for a run), as the registry provides it: on the loop
+/// model's event loop (models/loop/delay_server.hpp).
+class delay_server_handle {
+ public:
+  virtual ~delay_server_handle() = default;
+  /// Where it listens (the kernel's port when asked for 0).
+  virtual net::endpoint address() const = 0;
+  /// Connections it holds at most.
+  virtual std::int64_t max_connections() const = 0;
+  /// Serves until stop(); blocks.
+  virtual void run() = 0;
+  /// Any thread (not a signal handler).
+  virtual void stop() = 0;
+  /// After run(): the one-line report (`key=value ...`) of what it did.
+  virtual std::string report_line() const = 0;
+};
+/// Binds and listens; throws std::runtime_error naming the address when it
+/// cannot. `max_connections` 0: the open-file limit less 64.
+std::unique_ptr<delay_server_handle> make_delay_server(const net::endpoint& listen, int threads,
+                                                       std::int64_t max_connections = 0);
 
 }  // namespace ccbench

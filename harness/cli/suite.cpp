@@ -12,6 +12,7 @@
 
 #include "harness/cli/console_reporters.hpp"
 #include "harness/cli/file_reporters.hpp"
+#include "harness/cli/net_runs.hpp"
 #include "harness/cli/registry.hpp"
 #include "harness/cli/scaling_report.hpp"
 #include "harness/error.hpp"
@@ -140,14 +141,24 @@ plan_outcome run_plan(suite_plan& plan, const suite_options& opts, results& res,
     at.more = static_cast<bool>(plan.more);
     at.left_s = planned_seconds(std::span(configs).subspan(i + 1));
     report.on_run_started(c, m->traits, at);
-    run_record r = opts.in_process ? run_in_process(c, m->make, res.context.cpu_rounds_per_ns)
-                                   : run_isolated(c, m->make, res.context.cpu_rounds_per_ns);
+    std::vector<std::string> net_warnings;
+    run_record r = run_with_server(
+        c,
+        [&](const run_config& rc) {
+          return opts.in_process ? run_in_process(rc, m->make, res.context.cpu_rounds_per_ns)
+                                 : run_isolated(rc, m->make, res.context.cpu_rounds_per_ns);
+        },
+        net_warnings);
     if (stop_requested) {
       report.on_interrupted();
       break;
     }
     r.traits = m->traits;
     apply_slo(r);
+    for (std::string& w : net_warnings) {
+      report.on_warning(w);
+      res.warnings.push_back(std::move(w));
+    }
     outcome.any_failed |= r.status != run_status::ok;
     if (r.slo_met == 0) outcome.slo_broken.push_back(short_name(r.config) + ": " + r.slo_worst);
     res.runs.push_back(std::move(r));
@@ -268,6 +279,7 @@ void check_outputs(const suite_options& opts) {
 
 int run_suite(suite_plan plan, const suite_options& opts) {
   check_outputs(opts);
+  check_net_limits(plan.runs);
   reporter_list report = make_reporters(opts);
   results res = prepare_results(opts, report);
   report.on_start(plan, res);

@@ -22,8 +22,8 @@ constexpr std::array<sweep_info, 7> builtin{{
      "crossover (quick: a few minutes on 2 cores; --full: longer windows, finer grids, "
      "repetitions)"},
     {"scenarios",
-     "closed loop: scenarios io, cpu, block and mixed under every model (offloading where the "
-     "scenario has blocking or CPU steps) at concurrency 1, 4 x cores and 128 x cores"},
+     "closed loop: scenarios io, cpu, block, mixed and net under every model (offloading where "
+     "the scenario has blocking or CPU steps) at concurrency 1, 4 x cores and 128 x cores"},
     {"decision-map",
      "a grid over the CPU share and the blocking share of a 10 ms task, every candidate model "
      "in each cell, for the decision map"},
@@ -176,8 +176,9 @@ void add_scenarios(suite_plan& plan, bool full, int cores) {
   const std::vector<std::uint64_t> levels =
       full ? std::vector<std::uint64_t>{1, c, 4 * c, 32 * c, 256 * c}
            : std::vector<std::uint64_t>{1, 4 * c, 128 * c};
-  std::vector<const char*> names = {"io", "cpu", "block", "mixed"};
-  if (full) names.insert(names.end(), {"io-cpu", "rare-block", "cpu-heavy"});
+  // `net` beside its timer twin `io`: what real I/O adds per task.
+  std::vector<const char*> names = {"io", "cpu", "block", "mixed", "net"};
+  if (full) names.insert(names.end(), {"io-cpu", "rare-block", "cpu-heavy", "net-cpu", "web"});
   for (int rep = 0; rep < p.repetitions; ++rep) {
     for (const char* name : names) {
       const workload w = workload::parse(find_scenario(name)->spec);

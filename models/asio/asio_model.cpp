@@ -8,14 +8,22 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/version.hpp>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -27,6 +35,8 @@
 
 #include "harness/cpu_set.hpp"
 #include "harness/driver.hpp"
+#include "harness/net_protocol.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 #include "models/asio/asio_idiom.hpp"
@@ -146,6 +156,72 @@ struct asio_primitives {
   auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) {
     return async_run_in_process(*procs, s, acc, use_awaitable);
   }
+
+  // Net steps: ip::tcp::socket with async_write / async_read_some awaited,
+  // from a pool of connections that no step uses now: a client holds one only
+  // during a round trip, so a closed loop of C clients opens at most C, in
+  // its first round trips (the ramp and warm-up), and reuses them for the
+  // run. Destroyed before io.
+  using tcp_socket = asio::basic_stream_socket<asio::ip::tcp, io_executor>;
+  std::optional<asio::ip::tcp::endpoint> server{};
+  std::string server_text{};
+  std::mutex net_mutex{};  // guards idle and connections: several io threads
+  std::vector<std::unique_ptr<tcp_socket>> idle{};
+  std::size_t connections = 0;
+
+  // The run's delay server (net steps), if it has one.
+  void use_session_server() {
+    if (const std::optional<net::endpoint> at = net::session_server()) {
+      server.emplace(asio::ip::address_v4(ntohl(at->addr.sin_addr.s_addr)),
+                     ntohs(at->addr.sin_port));
+      server_text = at->text();
+    }
+  }
+  std::unique_ptr<tcp_socket> take_connection() {
+    std::lock_guard lock(net_mutex);
+    if (idle.empty()) return nullptr;
+    std::unique_ptr<tcp_socket> s = std::move(idle.back());
+    idle.pop_back();
+    return s;
+  }
+  awaitable<std::uint64_t> net_round_trip(client&, const step& s) {
+    std::unique_ptr<tcp_socket> sock = take_connection();
+    const net::request r{static_cast<std::uint32_t>(s.rounds),
+                         static_cast<std::uint64_t>(s.duration.count()), s.seed};
+    net::reply_reader reader(r);
+    try {
+      if (!sock) {
+        sock = std::make_unique<tcp_socket>(io);
+        try {
+          co_await sock->async_connect(*server, use_awaitable);
+        } catch (const boost::system::system_error& e) {
+          throw std::runtime_error("cannot connect to the delay server at " + server_text + ": " +
+                                   e.code().message());
+        }
+        sock->set_option(asio::ip::tcp::no_delay(true));
+        std::lock_guard lock(net_mutex);
+        ++connections;
+      }
+      const auto req = net::encode(r);
+      co_await asio::async_write(*sock, asio::buffer(req), use_awaitable);
+      // Header and payload as they come, in as few reads as the sizes allow.
+      std::byte buf[4096];
+      while (!reader.done()) {
+        const std::span<std::byte> into = reader.next(buf);
+        const std::size_t n =
+            co_await sock->async_read_some(asio::buffer(into.data(), into.size()), use_awaitable);
+        if (const net::trip_error e = reader.consume(into.first(n)); e != net::trip_error::none) {
+          throw std::runtime_error(std::string(net::to_string(e)));
+        }
+      }
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("lost the connection to the delay server at " + server_text + ": " +
+                               e.code().message());
+    }
+    std::lock_guard lock(net_mutex);
+    idle.push_back(std::move(sock));
+    co_return reader.digest_value();
+  }
 };
 
 void run_io(asio::io_context& io, first_error& errors) noexcept {
@@ -174,6 +250,7 @@ class asio_model final : public model {
     first_error errors;
     asio_primitives prims{io, errors};
     prims.one_thread = threads == 1;
+    prims.use_session_server();
     // Declared after io: destroyed (stopped and joined) first, while the
     // handlers its jobs carry can still be destroyed by io.
     std::optional<asio::thread_pool> pool;
@@ -214,6 +291,7 @@ class asio_model final : public model {
     run_io(io, errors);
     for (std::thread& h : helpers) h.join();
     if (pool) pool->join();
+    if (prims.connections > 0) ctx.note("net_connections", static_cast<double>(prims.connections));
     errors.rethrow_if_any();
   }
 };
@@ -230,6 +308,7 @@ void run_asio_shard(model_context& ctx, load_share share, int cpu, int offload_p
     asio::io_context io(1);  // one thread: Asio's private queue, without the lock
     asio_primitives prims{io, errors};
     prims.one_thread = true;
+    prims.use_session_server();
     // The offload pools are made before the pin, as `shards` makes its: they
     // may run on any of the run's CPUs.
     std::optional<asio::thread_pool> pool;

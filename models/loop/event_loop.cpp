@@ -133,7 +133,7 @@ event_loop::event_loop(options opts) : ready_(new void*[1024]), ready_mask_(1023
   }
   epoll_event ev{};
   ev.events = EPOLLIN;
-  ev.data.fd = wake_fd_;
+  ev.data.ptr = nullptr;  // the wake-up eventfd; a watched descriptor has its fd_waiters
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) {
     const int e = errno;
     ::close(wake_fd_);
@@ -293,19 +293,36 @@ void event_loop::fire_timers(std::int64_t now) noexcept {
   if (fired > restamp_after_fired) now_ns();
 }
 
+void event_loop::watch(int fd, detail::fd_waiters& w) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = &w;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl(EPOLL_CTL_ADD)");
+}
+
+void event_loop::unwatch(int fd) noexcept {
+  epoll_event ev{};
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
+}
+
 void event_loop::wait_for_events(std::int64_t timeout_ns) {
-  epoll_event events[8];
+  // Room for many ready sockets at once (a delay server's or a client's).
+  constexpr int max_events = 64;
+  epoll_event events[max_events];
   int n;
   if (timeout_ns < 0) {
-    n = epoll_wait(epoll_fd_, events, 8, -1);
+    n = epoll_wait(epoll_fd_, events, max_events, -1);
+  } else if (timeout_ns == 0) {
+    n = epoll_wait(epoll_fd_, events, max_events, 0);
   } else {
     // epoll_pwait2 takes nanoseconds; epoll_wait would round 1 ms sleeps to
     // whole milliseconds.
     timespec ts{static_cast<time_t>(timeout_ns / 1'000'000'000),
                 static_cast<long>(timeout_ns % 1'000'000'000)};
-    n = epoll_pwait2(epoll_fd_, events, 8, &ts, nullptr);
+    n = epoll_pwait2(epoll_fd_, events, max_events, &ts, nullptr);
     if (n < 0 && errno == ENOSYS) {
-      n = epoll_wait(epoll_fd_, events, 8, static_cast<int>((timeout_ns + 999'999) / 1'000'000));
+      n = epoll_wait(epoll_fd_, events, max_events,
+                     static_cast<int>((timeout_ns + 999'999) / 1'000'000));
     }
   }
   if (n < 0) {
@@ -313,9 +330,22 @@ void event_loop::wait_for_events(std::int64_t timeout_ns) {
     throw_errno("epoll_wait");
   }
   for (int i = 0; i < n; ++i) {
-    if (events[i].data.fd == wake_fd_) {
+    auto* w = static_cast<detail::fd_waiters*>(events[i].data.ptr);
+    if (w == nullptr) {
       std::uint64_t value;
       [[maybe_unused]] const ssize_t r = ::read(wake_fd_, &value, sizeof value);
+      continue;
+    }
+    // An error or a hang-up wakes both directions: their next call reports it.
+    const std::uint32_t e = events[i].events;
+    constexpr std::uint32_t failed = EPOLLERR | EPOLLHUP;
+    if ((e & (EPOLLIN | EPOLLRDHUP | failed)) != 0 && w->reader) {
+      push_ready(std::exchange(w->reader, nullptr));
+      --fd_waiting_;
+    }
+    if ((e & (EPOLLOUT | failed)) != 0 && w->writer) {
+      push_ready(std::exchange(w->writer, nullptr));
+      --fd_waiting_;
     }
   }
 }
@@ -327,15 +357,18 @@ void event_loop::turn_until(Done done) {
     // coroutine that a timer woke may open its stretch at (clock::last()).
     if (!timers_.empty()) fire_timers(now_ns());
     if (has_posted_.load(std::memory_order_acquire)) take_posted();
+    // Coroutines wait on sockets and others are ready: look for readiness
+    // without blocking, as asyncio's select(timeout=0) does (none: no cost).
+    if (fd_waiting_ != 0 && count_ != 0) wait_for_events(0);
     if (count_ == 0) {
       std::int64_t timeout = -1;
       if (!timers_.empty()) {
         timeout = std::max<std::int64_t>(0, timers_.next_deadline() - now_ns());
       } else if (offloads_in_flight_.load(std::memory_order_acquire) == 0 &&
-                 !has_posted_.load(std::memory_order_acquire)) {
+                 !has_posted_.load(std::memory_order_acquire) && fd_waiting_ == 0) {
         throw std::logic_error(
             "event_loop: every task is waiting on something that can never happen "
-            "(no ready task, timer, offloaded call or other outside operation)");
+            "(no ready task, timer, offloaded call, socket or other outside operation)");
       }
       wait_for_events(timeout);
       continue;

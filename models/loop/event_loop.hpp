@@ -62,6 +62,12 @@ struct offload_job : lazy_thread_pool::job {
 template <class T>
 T take_result(task_state& s);
 
+/// A descriptor in the loop's epoll (edge-triggered), and the coroutine waiting
+/// for each direction. Lives as long as the registration (fd_watch).
+struct fd_waiters {
+  std::coroutine_handle<> reader, writer;
+};
+
 }  // namespace detail
 
 template <class T>
@@ -126,6 +132,17 @@ class event_loop {
   /// after this: the loop may resume and free it at once.
   void complete_external(std::coroutine_handle<> h) noexcept { finish_offload(h); }
 
+  /// Adds `fd` to the loop's epoll, edge-triggered for both directions; events
+  /// resume `w`'s waiters. Throws std::system_error. (fd_watch, socket.hpp.)
+  void watch(int fd, detail::fd_waiters& w);
+  /// Removes `fd` (its waiters must be gone).
+  void unwatch(int fd) noexcept;
+  /// A coroutine now waits on a watched descriptor (wait_fd's awaiter), or has
+  /// stopped waiting without an event (cancelled). While any waits, the loop
+  /// polls its epoll every turn and never ends the run as waiting on nothing.
+  void fd_wait_begin() noexcept { ++fd_waiting_; }
+  void fd_wait_end() noexcept { --fd_waiting_; }
+
   /// Hands `job` to the offload pool; the pool posts job->waiter when done.
   void offload(detail::offload_job& job);
   /// Threads to_thread() may use.
@@ -177,6 +194,7 @@ class event_loop {
   std::vector<std::coroutine_handle<>> posted_spare_;
   std::atomic<bool> has_posted_{false};
   std::atomic<std::int64_t> offloads_in_flight_{0};
+  std::size_t fd_waiting_ = 0;  // coroutines suspended on a watched descriptor
 
   int offload_limit_;
   std::unique_ptr<lazy_thread_pool> pool_;

@@ -1,9 +1,12 @@
 #include "models/loop/loop_model.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/driver.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "models/loop/event_loop.hpp"
 #include "models/loop/loop_primitives.hpp"
@@ -24,12 +27,14 @@ class loop_model final : public model {
       ctx.note("offload_threads", static_cast<double>(loop.offload_threads()));
     }
     loop_primitives prims;
+    prims.server = net::session_server();
     // Declared after the loop: destroyed before it, once every client is done.
     std::optional<process_pool> procs = offload_processes(ctx);
     std::optional<loop::process_offload> to_procs;
     if (procs) prims.procs = &to_procs.emplace(*procs);
     driver<loop_primitives> d(ctx, prims);
     loop.run(drive(d, prims));
+    if (prims.connections > 0) ctx.note("net_connections", static_cast<double>(prims.connections));
   }
 };
 

@@ -3,12 +3,18 @@
 // what `shards` runs on each of its loops.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include "harness/driver.hpp"
+#include "harness/net_session.hpp"
 #include "models/loop/event_loop.hpp"
 #include "models/loop/process_offload.hpp"
+#include "models/loop/socket.hpp"
 #include "models/loop/task_group.hpp"
 
 namespace ccbench::loop {
@@ -28,6 +34,14 @@ struct driver_primitives {
 
   loop::task_group* group = nullptr;
   loop::process_offload* procs = nullptr;
+  // Net steps: the run's delay server, and the connections to it that no
+  // step uses now (a client library's connection pool, as aiohttp keeps one):
+  // a client holds one only during a round trip, so a closed loop of C
+  // clients opens at most C, in its first round trips (the ramp and warm-up),
+  // and reuses them for the run. Destroyed before the loop, on its thread.
+  std::optional<net::endpoint> server;
+  std::vector<std::unique_ptr<loop::fd_watch>> idle;
+  std::size_t connections = 0;
 
   static auto sleep_until(client&, time_point deadline) noexcept {
     return loop::sleep_until(deadline);
@@ -50,6 +64,23 @@ struct driver_primitives {
   }
   auto cpu_elsewhere(client&, const step& s, std::uint64_t acc) noexcept {
     return procs->run(std::span(&s, 1), acc);
+  }
+  // Non-blocking socket, readiness from the loop's epoll, awaited. A failed
+  // round trip closes its connection (the task fails; the next opens another).
+  loop::task<std::uint64_t> net_round_trip(client&, const step& s) {
+    std::unique_ptr<loop::fd_watch> c;
+    if (!idle.empty()) {
+      c = std::move(idle.back());
+      idle.pop_back();
+    } else {
+      c = co_await loop::connect_tcp(*server);
+      ++connections;
+    }
+    const std::uint64_t digest =
+        co_await loop::round_trip(*c, {static_cast<std::uint32_t>(s.rounds),
+                                       static_cast<std::uint64_t>(s.duration.count()), s.seed});
+    idle.push_back(std::move(c));
+    co_return digest;
   }
 };
 

@@ -50,6 +50,7 @@ void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
       opts.offload_threads = ctx.options().offload_threads;
       loop::event_loop loop(opts);
       loop::driver_primitives prims;
+      prims.server = net::session_server();
       // Declared after the loop: destroyed before it, once every client is done.
       // Made before the pin: its dispatcher thread and the worker processes it
       // forks (replacements too) may run on any of the run's CPUs, as the

@@ -16,7 +16,7 @@ from .registry import ModelTraits, Registry, model_label  # noqa: F401  (model_l
 
 SCHEMA_PREFIX = "ccbench.results/"
 
-STEP_KINDS = ("io", "cpu", "block")
+STEP_KINDS = ("io", "cpu", "block", "net")
 
 
 class LoadError(Exception):
@@ -38,13 +38,13 @@ def dig(d, path, default=None):
 
 
 _UNIT_US = {"ns": 1e-3, "us": 1.0, "ms": 1e3, "s": 1e6}
-_STEP_RE = re.compile(r"^\s*(io|cpu|block)\s*:\s*~?\s*([0-9]*\.?[0-9]+)\s*(ns|us|ms|s)\s*"
-                      r"(?:@\s*([0-9]*\.?[0-9]+)\s*%)?\s*$")
+_STEP_RE = re.compile(r"^\s*(io|cpu|block|net)\s*:\s*~?\s*([0-9]*\.?[0-9]+)\s*(ns|us|ms|s)\s*"
+                      r"(?::\s*[0-9]+\s*(?:B|KiB|MiB)?\s*)?(?:@\s*([0-9]*\.?[0-9]+)\s*%)?\s*$")
 
 
 def workload_means_us(spec):
     """Expected time per task in each step kind of a workload spec, like
-    task_mean_us in newer results: {"io", "cpu", "block", "total"} in us, or
+    task_mean_us in newer results: {"io", "cpu", "block", "net", "total"} in us, or
     None when the spec does not parse."""
     if not spec:
         return None

@@ -433,3 +433,12 @@ def sureness(s) -> str:
         out += "."
     return out
 
+def net_costs_intro():
+    """The paragraph above the table of what real I/O adds per task (netio.py)."""
+    return ("CPU per task of each `net` scenario (a TCP round trip to the delay server) "
+            "against its timer twin (the same task with an awaited timer), same model and "
+            "concurrency: the difference is what a socket's round trip costs the model. The "
+            "delay server's own CPU per request is beside it; it ran in a process of its own "
+            "and is not in the model's figures. At low concurrency the stall probe's wake-ups "
+            "make most of a task's CPU, and the difference is within their noise (it can come "
+            "out negative).")

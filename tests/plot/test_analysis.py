@@ -784,3 +784,32 @@ class DecisionMapText(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NetCosts(unittest.TestCase):
+    """What real I/O adds per task: net runs against their timer twins."""
+
+    def test_pairs_each_net_run_with_its_twin_at_the_same_concurrency(self):
+        from ccplot import netio
+        res = results(
+            run("loop", 1000.0, 11000.0, conc=16, workload="io:10ms", scenario="io",
+                cpu_window_s={"user": 0.02, "sys": 0.0}, completed=1000),
+            run("loop", 990.0, 11500.0, conc=16, workload="net:10ms", scenario="net",
+                cpu_window_s={"user": 0.05, "sys": 0.01}, completed=1000,
+                net_server={"cpu_per_request_us": 12.5}),
+            # No twin at this concurrency: left out.
+            run("loop", 1900.0, 11500.0, conc=32, workload="net:10ms", scenario="net",
+                cpu_window_s={"user": 0.1, "sys": 0.0}, completed=2000))
+        costs = netio.net_costs(res)
+        self.assertEqual(len(costs), 1)
+        c = costs[0]
+        self.assertEqual((c.label, c.concurrency, c.twin), ("loop", 16, "io"))
+        self.assertAlmostEqual(c.cpu_timer_us, 20.0)
+        self.assertAlmostEqual(c.cpu_net_us, 60.0)
+        self.assertAlmostEqual(c.added_us, 40.0)
+        self.assertAlmostEqual(c.server_us, 12.5)
+
+    def test_net_specs_parse_with_a_reply_size(self):
+        t = load.workload_means_us("net:~2ms,cpu:200us,net:5ms:4KiB@50%")
+        self.assertAlmostEqual(t["net"], 4500.0)
+        self.assertAlmostEqual(t["total"], 4700.0)
