@@ -34,6 +34,7 @@ constexpr auto handshake_limit = std::chrono::seconds(60);
 constexpr auto flush_period = std::chrono::milliseconds(10);
 
 std::uint64_t code_of(const step& s) {
+  if (s.kind == step_kind::net) throw std::invalid_argument("net steps: no Python idiom yet");
   const std::uint64_t kind = s.kind == step_kind::io ? 0 : s.kind == step_kind::cpu ? 1 : 2;
   const std::uint64_t fault = s.fault == step_fault::none            ? 0
                               : s.fault == step_fault::std_exception ? 1
@@ -109,6 +110,12 @@ std::optional<python_message> python_model::wait_message(model_context& ctx,
 }
 
 void python_model::do_prepare(model_context& ctx) {
+  if (foreign_run(ctx).source().spec().has(step_kind::net)) {
+    // Not a timer or a sleep in disguise: the run fails, and says why.
+    throw std::invalid_argument(
+        "net steps: the Python models have no socket round trip yet (asyncio streams would be "
+        "their idiom)");
+  }
   const model_options& o = ctx.options();
   const std::string python = o.python.empty() ? "/usr/bin/python3" : o.python;
   const auto began = std::chrono::steady_clock::now();
