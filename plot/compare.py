@@ -164,6 +164,30 @@ def table(rows):
     return "\n".join(lines)
 
 
+def _label_panel(ax, single, order, labels, arrival, ys_all, metric, workload, at):
+    """Axes, ticks and labels of one overlay panel: a category axis of the
+    models when every configuration has one load (`at` names it), else the
+    load on a log axis; the metric on a log axis."""
+    if single:
+        ax.set_xticks(range(len(order)))
+        ax.set_xticklabels(order)
+        ax.set_xlim(-0.6, len(order) - 0.4)
+        ax.grid(axis="x", visible=False)
+        ax.set_xlabel(at)
+    else:
+        style.log_axis(ax, "x")
+        style.ticks_at(ax, [k[6] if arrival == "open" else k[5]
+                            for ks in labels.values() for k in ks])
+        ax.set_xlabel("offered rate (tasks/s)" if arrival == "open"
+                      else "concurrency (tasks in flight)")
+    pos = [y for y in ys_all if y and y > 0]
+    if pos:
+        style.log_axis(ax, "y", min(pos), max(pos) * 1.15,
+                       style.fmt_ms if metric == "p99" else None)
+    ax.set_title(workload, fontsize=11)
+    ax.set_ylabel("throughput (tasks/s)" if metric == "throughput" else "p99 latency")
+
+
 def overlay_figure(a, b, rows, metric):
     """The compare_<metric> chart as a matplotlib Figure (None without rows):
     panels per workload and arrival; x is the load, A solid with filled
@@ -217,25 +241,8 @@ def overlay_figure(a, b, rows, metric):
                         marker=registry.marker(model), markerfacecolor=face,
                         label=label if name == "A" else "_" + label)
                 ys_all += [p[1] for p in pts]
-        if single:
-            ax.set_xticks(range(len(order)))
-            ax.set_xticklabels(order)
-            ax.set_xlim(-0.6, len(order) - 0.4)
-            ax.grid(axis="x", visible=False)
-            k0 = labels[order[0]][0]
-            ax.set_xlabel("at %s" % describe(k0, registry)[2])
-        else:
-            style.log_axis(ax, "x")
-            style.ticks_at(ax, [k[6] if arrival == "open" else k[5]
-                                for ks in labels.values() for k in ks])
-            ax.set_xlabel("offered rate (tasks/s)" if arrival == "open"
-                          else "concurrency (tasks in flight)")
-        pos = [y for y in ys_all if y and y > 0]
-        if pos:
-            style.log_axis(ax, "y", min(pos), max(pos) * 1.15,
-                           style.fmt_ms if metric == "p99" else None)
-        ax.set_title(workload, fontsize=11)
-        ax.set_ylabel("throughput (tasks/s)" if metric == "throughput" else "p99 latency")
+        at = "at %s" % describe(labels[order[0]][0], registry)[2] if single else ""
+        _label_panel(ax, single, order, labels, arrival, ys_all, metric, workload, at)
     style.hide_unused(axes, len(panels))
     title = ("Throughput" if metric == "throughput" else "p99 latency") + ": A against B"
     sub = "A = %s (%s)   B = %s (%s)" % (a.run_id, a.context.get("cpu_model") or "?", b.run_id,
@@ -462,26 +469,10 @@ def overlay_figure_many(files, rows, metric, registry):
                         markerfacecolor=c if j == 0 else "none",
                         label=label if j == 0 else "_" + label)
                 ys_all += [p[1] for p in pts]
-        if single:
-            ax.set_xticks(range(len(order)))
-            ax.set_xticklabels(order)
-            ax.set_xlim(-0.6, len(order) - 0.4)
-            ax.grid(axis="x", visible=False)
-            ax.set_xlabel("at %s (%s left to right)"
-                          % (describe(labels[order[0]][0], registry)[2],
-                             ", ".join(letter(j) for j in range(n))))
-        else:
-            style.log_axis(ax, "x")
-            style.ticks_at(ax, [k[6] if arrival == "open" else k[5]
-                                for ks in labels.values() for k in ks])
-            ax.set_xlabel("offered rate (tasks/s)" if arrival == "open"
-                          else "concurrency (tasks in flight)")
-        pos = [y for y in ys_all if y and y > 0]
-        if pos:
-            style.log_axis(ax, "y", min(pos), max(pos) * 1.15,
-                           style.fmt_ms if metric == "p99" else None)
-        ax.set_title(workload, fontsize=11)
-        ax.set_ylabel("throughput (tasks/s)" if metric == "throughput" else "p99 latency")
+        at = ("at %s (%s left to right)" % (describe(labels[order[0]][0], registry)[2],
+                                            ", ".join(letter(j) for j in range(n)))
+              if single else "")
+        _label_panel(ax, single, order, labels, arrival, ys_all, metric, workload, at)
     style.hide_unused(axes, len(panels))
     title = (("Throughput" if metric == "throughput" else "p99 latency") + ": "
              + " against ".join(letter(j) for j in range(n)))

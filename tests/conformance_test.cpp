@@ -74,10 +74,7 @@ double startup_s(const run_record& r) {
   return 0;
 }
 
-double rounds_per_ns() {
-  static const double rate = calibrate_cpu_burn(30ms);
-  return rate;
-}
+using testing_util::rounds_per_ns;
 
 using testing_util::child_processes;
 using testing_util::count_entries;

@@ -10,16 +10,14 @@
 #include "harness/runner.hpp"
 #include "harness/statistics.hpp"
 #include "harness/step_work.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccbench {
 namespace {
 
 using namespace std::chrono_literals;
 
-double rounds_per_ns() {
-  static const double rate = calibrate_cpu_burn(30ms);
-  return rate;
-}
+using testing_util::rounds_per_ns;
 
 run_config base(const std::string& model, const std::string& spec) {
   run_config c;

@@ -19,22 +19,14 @@
 #include "harness/summary_csv.hpp"
 #include "harness/workload.hpp"
 #include "harness/workload_file.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccbench {
 namespace {
 
 using namespace std::chrono_literals;
 
-template <class F>
-std::string config_error_of(F f) {
-  try {
-    f();
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no config_error was thrown";
-  return "";
-}
+using testing_util::config_error_of;
 
 TEST(Mix, ParsesClassesWithWeightsAndTheSpecLanguage) {
   const workload w = workload::parse_mix(" api[90]=io:~5ms, cpu:50us ; report[10]=cpu:20ms@50%");

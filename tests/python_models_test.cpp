@@ -20,10 +20,7 @@ using namespace std::chrono_literals;
 using testing_util::child_processes;
 using testing_util::count_entries;
 
-double rounds_per_ns() {
-  static const double rate = calibrate_cpu_burn(30ms);
-  return rate;
-}
+using testing_util::rounds_per_ns;
 
 run_config config(const std::string& model, const std::string& spec, std::uint64_t c = 8) {
   run_config r;

@@ -17,6 +17,7 @@
 #include "harness/results_json.hpp"
 #include "harness/run_directory.hpp"
 #include "harness/summary_csv.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccbench {
 namespace {
@@ -413,17 +414,7 @@ TEST(Results, CsvHeaderAndRowsFollowTheTable) {
   }
 }
 
-// The message of the config_error `f` throws; the test fails when it throws none.
-template <class F>
-std::string config_error_of(F f) {
-  try {
-    f();
-  } catch (const config_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no config_error was thrown";
-  return "";
-}
+using testing_util::config_error_of;
 
 TEST(Results, RejectsFilesThatAreNotResults) {
   for (const char* text : {

@@ -11,7 +11,31 @@
 #include <string>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "harness/error.hpp"
+#include "harness/step_work.hpp"
+
 namespace ccbench::testing_util {
+
+/// The cpu steps' rounds per ns on this machine, calibrated once per test
+/// binary.
+inline double rounds_per_ns() {
+  static const double rate = calibrate_cpu_burn(std::chrono::milliseconds(30));
+  return rate;
+}
+
+/// The message of the config_error `f` throws; the test fails when it throws none.
+template <class F>
+std::string config_error_of(F f) {
+  try {
+    f();
+  } catch (const config_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no config_error was thrown";
+  return "";
+}
 
 /// Entries of a /proc directory (threads in /proc/self/task, descriptors in
 /// /proc/self/fd), not counting . and ..; 0 when it cannot be read.
