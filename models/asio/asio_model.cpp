@@ -23,6 +23,7 @@
 #include <array>
 #include <cstring>
 #include <exception>
+#include <latch>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -302,7 +303,8 @@ class asio_model final : public model {
 // worker processes; its thread is pinned as `shards` pins its loops, so that
 // the two differ only in the library.
 void run_asio_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
-                    first_error& errors) noexcept {
+                    first_error& errors, std::latch& ready) noexcept {
+  bool arrived = false;  // as `shards`: the load starts once every io_context is ready
   try {
     set_precise_timer_slack();
     asio::io_context io(1);  // one thread: Asio's private queue, without the lock
@@ -317,13 +319,16 @@ void run_asio_shard(model_context& ctx, load_share share, int cpu, int offload_p
     }
     std::optional<process_pool> procs;
     if (ctx.options().offload == offload_mode::process) prims.procs = &procs.emplace(offload_procs);
-    pin_this_thread(cpu);
+    if (share.count > 1) pin_this_thread(cpu);  // as `shards`: one is not pinned
     driver<asio_primitives> d(ctx, prims, share);
+    arrived = true;
+    ready.arrive_and_wait();
     prims.spawn(d.probe());
     d.start_load();
     run_io(io, errors);
     if (pool) pool->join();
   } catch (...) {
+    if (!arrived) ready.count_down();
     errors.record(std::current_exception());
   }
 }
@@ -346,6 +351,7 @@ class asio_shards_model final : public model {
     }
     driver<asio_primitives>::use_shares(ctx, static_cast<std::size_t>(n));
     first_error errors;
+    std::latch ready(n);
     std::vector<std::thread> threads;
     threads.reserve(static_cast<std::size_t>(n));
     try {
@@ -353,9 +359,10 @@ class asio_shards_model final : public model {
         const load_share share{static_cast<std::size_t>(i), static_cast<std::size_t>(n)};
         threads.emplace_back(run_asio_shard, std::ref(ctx), share,
                              cpus[static_cast<std::size_t>(i) % cpus.size()], offload_procs,
-                             std::ref(errors));
+                             std::ref(errors), std::ref(ready));
       }
     } catch (...) {
+      ready.count_down(n - static_cast<int>(threads.size()));
       errors.record(std::current_exception());
     }
     for (std::thread& t : threads) t.join();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <latch>
 #include <optional>
 #include <string>
 #include <thread>
@@ -38,9 +39,13 @@ struct shard_outcome {
 };
 
 // One shard: an event loop on this thread, pinned to `cpu`, running its share
-// of the load until its clients (or its arrivals) and its probe are done.
+// of the load until its clients (or its arrivals) and its probe are done. It
+// starts its load once every shard is ready (`ready`): a shard still forking
+// its worker processes would otherwise hold the window shut (it opens when
+// the last client has its first task) while the others run alone.
 void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs, shard_outcome& out,
-               first_error& errors) noexcept {
+               first_error& errors, std::latch& ready) noexcept {
+  bool arrived = false;
   try {
     out.cpu = cpu;
     set_precise_timer_slack();
@@ -63,14 +68,20 @@ void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
         procs.emplace(offload_procs);
         prims.procs = &to_procs.emplace(*procs);
       }
-      pin_this_thread(cpu);  // a refused pin shows in cpus_seen
+      // Pinning keeps shards apart; a single shard has none to keep apart
+      // from and runs where the scheduler puts it, as `loop` does. A
+      // refused pin shows in cpus_seen.
+      if (share.count > 1) pin_this_thread(cpu);
       out.cpus_seen = allowed_cpus();
       loop_driver d(ctx, prims, share);
+      arrived = true;
+      ready.arrive_and_wait();
       loop.run(loop::drive(d, prims));
       out.completed = loop_driver::completed_on_this_thread(ctx);
     }
     out.cpu_s = thread_cpu_s() - cpu0;
   } catch (...) {
+    if (!arrived) ready.count_down();  // the others must not wait for this one
     errors.record(std::current_exception());
   }
 }
@@ -131,6 +142,7 @@ class shards_model final : public model {
     loop_driver::use_shares(ctx, static_cast<std::size_t>(n));
     std::vector<shard_outcome> outcomes(static_cast<std::size_t>(n));
     first_error errors;
+    std::latch ready(n);
     std::vector<std::thread> threads;
     threads.reserve(outcomes.size());
     try {
@@ -138,10 +150,12 @@ class shards_model final : public model {
         const load_share share{static_cast<std::size_t>(i), static_cast<std::size_t>(n)};
         const int cpu = cpus[static_cast<std::size_t>(i) % cpus.size()];
         threads.emplace_back(run_shard, std::ref(ctx), share, cpu, offload_procs,
-                             std::ref(outcomes[static_cast<std::size_t>(i)]), std::ref(errors));
+                             std::ref(outcomes[static_cast<std::size_t>(i)]), std::ref(errors),
+                             std::ref(ready));
       }
     } catch (...) {
       // A shard that could not start: those that did run out their window.
+      ready.count_down(n - static_cast<int>(threads.size()));
       errors.record(std::current_exception());
     }
     for (std::thread& t : threads) t.join();
