@@ -29,27 +29,45 @@ resource_snapshot resource_snapshot::now() noexcept {
   return s;
 }
 
+namespace {
+
+// User and sys CPU seconds of `pid`, from /proc/PID/stat; false if unreadable.
+bool read_process_cpu(pid_t pid, double& user_s, double& sys_s) noexcept {
+  static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(f, text);
+  // Fields after the command name (which may hold spaces), from field 3.
+  const std::size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return false;
+  std::istringstream in(text.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  user_s = static_cast<double>(utime) * tick_s;
+  sys_s = static_cast<double>(stime) * tick_s;
+  return true;
+}
+
+}  // namespace
+
 resource_snapshot resource_snapshot::now(std::span<const pid_t> live) noexcept {
   resource_snapshot s = now();
-  static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
   for (const pid_t pid : live) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    std::getline(f, text);
-    // Fields after the command name (which may hold spaces), from field 3.
-    const std::size_t paren = text.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream in(text.substr(paren + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
-      if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
-    }
-    s.user_s += static_cast<double>(utime) * tick_s;
-    s.sys_s += static_cast<double>(stime) * tick_s;
+    double user_s = 0, sys_s = 0;
+    if (!read_process_cpu(pid, user_s, sys_s)) continue;
+    s.user_s += user_s;
+    s.sys_s += sys_s;
   }
   return s;
+}
+
+double process_cpu_s(pid_t pid) noexcept {
+  double user_s = 0, sys_s = 0;
+  return read_process_cpu(pid, user_s, sys_s) ? user_s + sys_s : -1;
 }
 
 resource_snapshot resource_snapshot::operator-(const resource_snapshot& e) const noexcept {

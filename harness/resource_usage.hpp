@@ -21,6 +21,10 @@ struct resource_snapshot {
   resource_snapshot operator-(const resource_snapshot& earlier) const noexcept;
 };
 
+/// User + sys CPU seconds of process `pid` so far, from /proc/PID/stat (clock
+/// ticks); -1 if unreadable.
+double process_cpu_s(pid_t pid) noexcept;
+
 /// Resets this process's peak resident set (VmHWM) to the current RSS.
 void reset_peak_rss() noexcept;
 /// VmHWM of this process in KiB; 0 when /proc is unreadable.

@@ -71,6 +71,9 @@ struct run_config {
   /// suite started for the run); "" when the workload has none.
   std::string server;
   fault_injection faults;  ///< tests only: never set by the CLI, never recorded
+  /// The delay server the suite started for this run (a process id), whose CPU
+  /// is the run's apparatus, not the host's noise; -1 for none. Never recorded.
+  int server_pid = -1;
 
   /// Bound on the whole run (warm-up, window, drain) when --timeout is not given:
   /// three times warm-up plus window, plus 10 s for slow drains.

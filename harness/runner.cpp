@@ -18,10 +18,10 @@
 #include <optional>
 #include <thread>
 
-#include "harness/percentile_interval.hpp"
 #include "harness/cpu_set.hpp"
 #include "harness/host_noise.hpp"
 #include "harness/net_session.hpp"
+#include "harness/percentile_interval.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/resource_usage.hpp"
 #include "harness/results_json.hpp"
@@ -54,6 +54,7 @@ class run_monitor {
         deadline_(clock::now() + limit),
         grace_(grace),
         abandon_(std::move(abandon)),
+        server_pid_(config.server_pid),
         thread_([this] { watch(); }) {}
   ~run_monitor() { stop(); }
   run_monitor(const run_monitor&) = delete;
@@ -92,8 +93,11 @@ class run_monitor {
     r.workers_pss_kb = workers_pss_kb_;
     if (stat_open_ && stat_close_) {
       static const double tick_s = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
-      const host_noise n = host_noise::between(*stat_open_, *stat_close_,
-                                               window_cpu_.user_s + window_cpu_.sys_s, tick_s);
+      // The delay server the suite started for this run is its apparatus, not
+      // the host's noise: its CPU counts as the run's own.
+      const host_noise n =
+          host_noise::between(*stat_open_, *stat_close_,
+                              window_cpu_.user_s + window_cpu_.sys_s + server_window_s_, tick_s);
       // The readings are taken when this thread wakes at the edges, later on a
       // busy host: the figures are for the time between them, scaled to the
       // window's length, so that their share of the window is right.
@@ -125,8 +129,10 @@ class run_monitor {
         lock.unlock();
         const resource_snapshot at_open = usage();
         const std::optional<proc_stat_times> stat_open = proc_stat_times::now();
+        const double server_open = server_pid_ > 0 ? process_cpu_s(server_pid_) : -1;
         const time_point stat_open_at = clock::now();
         lock.lock();
+        server_open_s_ = server_open;
         at_open_ = at_open;
         stat_open_ = stat_open;
         stat_open_at_ = stat_open_at;
@@ -150,6 +156,7 @@ class run_monitor {
         lock.unlock();
         const resource_snapshot at_close = usage();
         const std::optional<proc_stat_times> stat_close = proc_stat_times::now();
+        const double server_close = server_pid_ > 0 ? process_cpu_s(server_pid_) : -1;
         const time_point stat_close_at = clock::now();
         std::int64_t pss = -1;  // -1: no worker process
         for (const pid_t pid : live_worker_pids()) {
@@ -160,6 +167,8 @@ class run_monitor {
         window_cpu_ = at_close - at_open_;
         stat_close_ = stat_close;
         stat_close_at_ = stat_close_at;
+        server_window_s_ =
+            server_open_s_ >= 0 && server_close >= 0 ? server_close - server_open_s_ : 0;
         workers_pss_kb_ = pss;
         phase_ = phase::closed;
       } else if (now >= deadline_) {
@@ -203,6 +212,9 @@ class run_monitor {
   resource_snapshot at_open_, window_cpu_;
   // The machine's CPU at the window's edges: the host's noise (host_noise.hpp).
   std::optional<proc_stat_times> stat_open_, stat_close_;
+  // The suite's delay server for this run (-1: none), and its CPU over the window.
+  int server_pid_ = -1;
+  double server_open_s_ = -1, server_window_s_ = 0;
   time_point stat_open_at_{}, stat_close_at_{};
   std::int64_t workers_pss_kb_ = -1;
   std::thread thread_;  // last: starts once the rest is set

@@ -1,14 +1,17 @@
 // The host's noise per run: steal and foreign CPU from /proc/stat readings at
 // the window's edges, and the warning when the host took too much.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/cli/registry.hpp"
 #include "harness/host_noise.hpp"
+#include "harness/resource_usage.hpp"
 #include "harness/runner.hpp"
 #include "harness/statistics.hpp"
 #include "harness/step_work.hpp"
@@ -141,6 +144,26 @@ TEST(HostNoise, EveryRunRecordsIt) {
   EXPECT_EQ(r.host_cpus, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   // At most every CPU for the window (plus the ticks' rounding).
   EXPECT_LE(r.host_steal_s + r.host_foreign_cpu_s, r.window_s * r.host_cpus + 0.1);
+}
+
+// The delay server's CPU is read this way at the window's edges, so that it
+// counts as the run's own rather than as a neighbour's.
+TEST(HostNoise, ProcessCpuReadsAnotherProcessAndRefusesAMissingOne) {
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const auto until = std::chrono::steady_clock::now() + 300ms;
+    volatile unsigned long x = 0;
+    while (std::chrono::steady_clock::now() < until) x = x + 1;
+    _exit(0);
+  }
+  std::this_thread::sleep_for(250ms);
+  const double cpu = process_cpu_s(child);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_GT(cpu, 0.05) << "a child spinning for 250 ms";
+  EXPECT_LT(cpu, 1.0);
+  EXPECT_EQ(process_cpu_s(child), -1.0) << "reaped: no /proc entry";
 }
 
 }  // namespace

@@ -81,6 +81,7 @@ run_record run_with_server(run_config c, const std::function<run_record(const ru
     return failed;
   }
   c.server = server->address();
+  c.server_pid = server->pid();
   run_record r = run(c);
   const server_child_report report = server->stop();
   r.config.server = c.server;

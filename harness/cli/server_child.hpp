@@ -30,6 +30,8 @@ class server_child {
 
   /// "127.0.0.1:PORT".
   const std::string& address() const noexcept { return address_; }
+  /// Its process id.
+  pid_t pid() const noexcept { return pid_; }
   /// Stops the server, reads its report and reaps it.
   server_child_report stop();
 
