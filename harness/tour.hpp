@@ -36,9 +36,9 @@ using tour_lessons = std::vector<tour_lesson> (*)(
 /// `python` on the model's tour script, every duration x `scale`. Sets
 /// `interpreter` to what it said of itself ("CPython 3.11.2, GIL on").
 /// Throws std::runtime_error when the interpreter fails.
-using python_tour_lessons = std::vector<tour_lesson> (*)(
-    const std::string& python, double scale, std::string& interpreter,
-    const std::function<void(const tour_lesson&)>& on_lesson);
+using python_tour_lessons =
+    std::vector<tour_lesson> (*)(const std::string& python, double scale, std::string& interpreter,
+                                 const std::function<void(const tour_lesson&)>& on_lesson);
 
 /// Seconds as the tour prints them: 1.000 s, 12.3 ms, 850 us.
 std::string format_tour_seconds(double s);
