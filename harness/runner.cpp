@@ -123,8 +123,11 @@ class run_monitor {
       if (phase_ == phase::measuring && precision_ > 0) next = std::min(next, next_check_);
       const time_point seen_warm_end = warm_end_;  // changes once: the window opened
       cv_.wait_until(lock, next, [&] { return done_ || warm_end_ != seen_warm_end; });
-      if (done_) return;
       const time_point now = clock::now();
+      // Stopped once the window had closed but before this thread woke to read
+      // its close (the model returned first, on a busy host): read it now, late
+      // by the drain, rather than leave the window's CPU unknown.
+      if (done_ && !(phase_ == phase::measuring && now >= window_end_)) return;
       if (phase_ == phase::warming && now >= warm_end_) {
         lock.unlock();
         const resource_snapshot at_open = usage();
