@@ -121,9 +121,16 @@ namespace detail {
 steady::time_point clock_slow_path() noexcept {
   const tsc_origin& o = origin();
   if (!o.usable) {
+    tsc_line_now.monotonic_only = true;
+#if defined(__x86_64__)
+    const std::int64_t ns = monotonic_ns();  // steady_clock's reading, one call less
+    tsc_line_now.last = ns;                  // for clock::last()
+    return steady::time_point(std::chrono::nanoseconds(ns));
+#else
     const steady::time_point t = steady::now();
-    tsc_line_now.last = t.time_since_epoch().count();  // for clock::last()
+    tsc_line_now.last = t.time_since_epoch().count();
     return t;
+#endif
   }
 #if defined(__x86_64__)
   tsc_line& l = tsc_line_now;

@@ -22,6 +22,10 @@ struct tsc_line {
   std::uint64_t mult = 0;    // nanoseconds per tick, 32.32 fixed point
   std::uint64_t window = 0;  // ticks the line is good for; 0: no line, ask the slow path
   std::int64_t last = 0;     // the last value now() returned on this thread
+  // The TSC cannot be used in this process (the kernel's clocksource is not
+  // the TSC: kvm-clock on many cloud VMs): now() reads CLOCK_MONOTONIC and
+  // skips the TSC read, which costs as much as the clock read on such a VM.
+  bool monotonic_only = false;
 };
 inline thread_local tsc_line tsc_line_now;
 std::chrono::steady_clock::time_point clock_slow_path() noexcept;
@@ -56,6 +60,7 @@ struct clock {
   static time_point now() noexcept {
 #if defined(__x86_64__)
     detail::tsc_line& l = detail::tsc_line_now;
+    if (l.monotonic_only) return detail::clock_slow_path();
     const std::uint64_t elapsed = __rdtsc() - l.tsc;
     // Unsigned: a TSC behind the anchor (another core's, a hair behind) also
     // takes the slow path. elapsed < window keeps elapsed * mult in 64 bits.
