@@ -285,7 +285,7 @@ void BM_asio_sleepers(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 // Real time paces the run; the CPU time per iteration is the figure.
-BENCHMARK(BM_asio_sleepers)->UseRealTime();
+BENCHMARK(BM_asio_sleepers)->UseRealTime()->MinTime(ccbench::micro::sleeper_min_time());
 
 }  // namespace
 

@@ -248,6 +248,6 @@ void BM_fiber_sleepers(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 // Real time paces the run; the CPU time per iteration is the figure.
-BENCHMARK(BM_fiber_sleepers)->UseRealTime();
+BENCHMARK(BM_fiber_sleepers)->UseRealTime()->MinTime(ccbench::micro::sleeper_min_time());
 
 }  // namespace

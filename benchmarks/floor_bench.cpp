@@ -285,7 +285,7 @@ void BM_floor_sleepers(benchmark::State& state) {
 }
 // Real time paces the run (a completion every 10 ms / n); the CPU time per
 // iteration is the figure.
-BENCHMARK(BM_floor_sleepers)->UseRealTime();
+BENCHMARK(BM_floor_sleepers)->UseRealTime()->MinTime(ccbench::micro::sleeper_min_time());
 
 void BM_floor_clock_read(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(std::chrono::steady_clock::now());

@@ -312,7 +312,7 @@ void BM_loop_sleepers(benchmark::State& state) {
   state.counters["sleepers"] = static_cast<double>(n);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_loop_sleepers)->UseRealTime();
+BENCHMARK(BM_loop_sleepers)->UseRealTime()->MinTime(ccbench::micro::sleeper_min_time());
 
 }  // namespace
 

@@ -46,6 +46,11 @@ inline std::size_t timer_storm_size() noexcept { return small_mode() ? 10'000 : 
 /// a task (the loop's target is 100 ns: README, "Microbenchmarks").
 inline std::size_t sleepers() noexcept { return small_mode() ? 1'000 : 10'000; }
 constexpr std::chrono::nanoseconds sleeper_sleep = std::chrono::milliseconds(10);
+/// Seconds each BM_<model>_sleepers measures, whatever --benchmark_min_time
+/// says (0.01 in small mode): their CPU per task is the denominator of each
+/// model's ratio to BM_<model>_sleepers_in_ccbench, and a window of a few
+/// rounds of 10 ms reads tens of percent off.
+inline double sleeper_min_time() noexcept { return small_mode() ? 0.01 : 1.0; }
 constexpr std::chrono::nanoseconds sleeper_probe_period = std::chrono::milliseconds(1);
 /// Completions between two looks at the benchmark's state (the loop's main task
 /// wakes once a batch), and the warm-up before the first: ten rounds of sleeps,

@@ -21,7 +21,8 @@ import spectrum  # noqa: E402
 import stall_timeline  # noqa: E402
 import scaling  # noqa: E402
 import throughput  # noqa: E402
-from ccplot import checks, classes, decision, limits, netio, ranking, rules, sureness, text, units  # noqa: E402
+from ccplot import (checks, classes, decision, limits, microbench, netio, ranking, rules,  # noqa: E402
+                    sureness, text, units)
 from ccplot.cli import Skip, fail  # noqa: E402
 from ccplot.efficiency import cpu_basis, efficiency_rows  # noqa: E402
 from ccplot.scaling import scaling_lines  # noqa: E402
@@ -252,6 +253,16 @@ def build(results, slo, charts_dir):
                     else "-" + units.duration_us(-c.added_us),
                     units.duration_us(c.server_us) if c.server_us is not None else "n/a"]
                    for c in costs], "llrrrrr")
+
+    glue = microbench.glue_costs(results.micro)
+    if glue:
+        doc.h2("What ccbench itself costs each model")
+        doc.p(text.glue_intro(microbench.GLUE_LIMIT))
+        doc.table(["model", "CPU/task, bare library", "CPU/task, in ccbench", "ratio",
+                   "within %.1fx" % microbench.GLUE_LIMIT],
+                  [[g.model, units.duration_ns(g.bare_ns), units.duration_ns(g.inside_ns),
+                    "%.2fx" % g.ratio, "yes" if g.within_limit else "**no**"] for g in glue],
+                  "lrrrl")
 
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule)

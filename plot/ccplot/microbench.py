@@ -26,6 +26,12 @@ PROGRAM_PRIMITIVES = {"timers_1m": "1M timers"}
 # 10,000 sleepers), so that their figure is CPU time.
 _SLEEPING = re.compile(r"/[1-9][0-9]*ms\b")
 SLEEPERS = "sleepers"
+# BM_<model>_sleepers_in_ccbench: the sleepers' load run by ccbench itself
+# (its driver, records and monitor); its CPU per task is a counter.
+INSIDE = "sleepers_in_ccbench"
+# The most CPU per task a model may cost inside ccbench, as a multiple of the
+# bare program of its own library on the same load (docs/models.md).
+GLUE_LIMIT = 1.3
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def parse(micro: dict) -> MicroSet:
             continue
         name = str(b.get("run_name") or b.get("name", ""))
         m = _NAME.match(name)
-        if not m or _SLEEPING.search(name) or m.group(2) == SLEEPERS:
+        if not m or _SLEEPING.search(name) or m.group(2) in (SLEEPERS, INSIDE):
             continue
         first, rest = m.group(1), m.group(2)
         if first == FLOOR:
@@ -113,3 +119,73 @@ def micro_ns(micro: dict | None, name: str) -> float | None:
             continue
         best = _ns(b) if best is None else min(best, _ns(b))
     return best
+
+
+@dataclass(frozen=True)
+class GlueCost:
+    """CPU per task (ns) of one model on the sleepers' load: a bare program of
+    its library (BM_<model>_sleepers) and the same load run by ccbench
+    (BM_<model>_sleepers_in_ccbench), measured in the same micro run."""
+
+    model: str
+    bare_ns: float
+    inside_ns: float
+
+    @property
+    def ratio(self) -> float:
+        return self.inside_ns / self.bare_ns
+
+    @property
+    def within_limit(self) -> bool:
+        return self.ratio <= GLUE_LIMIT
+
+
+def _figure(micro: dict, name: str, read) -> float | None:
+    """read(entry) of the benchmark named `name`: the median aggregate's when
+    repetitions were run, else the lowest over its runs; None when absent."""
+    best = None
+    for b in micro.get("benchmarks", []):
+        if not isinstance(b, dict) or b.get("error_occurred"):
+            continue
+        if str(b.get("run_name") or b.get("name", "")).split("/")[0] != name:
+            continue
+        v = read(b)
+        if v is None:
+            continue
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                return v
+            continue
+        best = v if best is None else min(best, v)
+    return best
+
+
+def _cpu_ns(b) -> float | None:
+    if b.get("cpu_time") is None:
+        return None
+    return float(b["cpu_time"]) * _SCALE_NS.get(b.get("time_unit", "ns"), 1.0)
+
+
+def _inside_ns(b) -> float | None:
+    v = b.get("cpu_per_task_ns")
+    return float(v) if v is not None else None
+
+
+def glue_costs(micro: dict | None) -> list[GlueCost]:
+    """Every model with both sleepers benchmarks, in the file's order."""
+    if not micro:
+        return []
+    out, seen = [], set()
+    for b in micro.get("benchmarks", []):
+        if not isinstance(b, dict):
+            continue
+        m = _NAME.match(str(b.get("run_name") or b.get("name", "")))
+        if not m or m.group(2) != INSIDE or m.group(1) in seen:
+            continue
+        model = m.group(1)
+        seen.add(model)
+        inside = _figure(micro, "BM_%s_%s" % (model, INSIDE), _inside_ns)
+        bare = _figure(micro, "BM_%s_%s" % (model, SLEEPERS), _cpu_ns)
+        if inside and bare:
+            out.append(GlueCost(model, bare, inside))
+    return out

@@ -442,3 +442,13 @@ def net_costs_intro():
             "and is not in the model's figures. At low concurrency the stall probe's wake-ups "
             "make most of a task's CPU, and the difference is within their noise (it can come "
             "out negative).")
+
+
+def glue_intro(limit):
+    """The paragraph above the table of what ccbench itself costs each model
+    (microbench.glue_costs)."""
+    return ("CPU per task of each model on `-w io:10ms -c 10000 -t 1` run by ccbench (its "
+            "driver, records and monitor), against a bare program of the model's own library "
+            "on the same load with nothing recorded (`BM_<model>_sleepers`), both taken in "
+            "the same `ccbench-micro` run. A model is held to at most %.1fx: past that, the "
+            "comparison would measure ccbench's glue rather than the library." % limit)

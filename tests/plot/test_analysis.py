@@ -762,6 +762,36 @@ class Micro(unittest.TestCase):
                                       microbench.Program("1M timers", "alpha"): 6e8})
         self.assertEqual(m.models, ["zeta", "alpha"])
 
+    def test_glue_costs_pair_each_model_with_its_bare_program(self):
+        def bm(name, cpu_ns, **kw):
+            return dict({"name": name, "run_type": "iteration", "real_time": 1000.0,
+                         "cpu_time": cpu_ns, "time_unit": "ns"}, **kw)
+
+        micro = {"benchmarks": [
+            bm("BM_zeta_sleepers/min_time:1.000/real_time", 100.0),
+            bm("BM_zeta_sleepers/min_time:1.000/real_time", 80.0),
+            bm("BM_zeta_sleepers_in_ccbench/iterations:1/real_time", 5e8, cpu_per_task_ns=120.0),
+            bm("BM_zeta_sleepers_in_ccbench/iterations:1/real_time", 5e8, cpu_per_task_ns=90.0),
+            {"name": "BM_zeta_sleepers_in_ccbench/iterations:1/real_time_median",
+             "run_name": "BM_zeta_sleepers_in_ccbench/iterations:1/real_time",
+             "run_type": "aggregate", "aggregate_name": "median", "real_time": 5e8,
+             "cpu_time": 5e8, "time_unit": "ns", "cpu_per_task_ns": 100.0},
+            bm("BM_alpha_sleepers/real_time", 500.0),
+            bm("BM_alpha_sleepers_in_ccbench/iterations:1/real_time", 5e8, cpu_per_task_ns=700.0),
+            # No bare program to hold it to: left out.
+            bm("BM_beta_sleepers_in_ccbench/iterations:1/real_time", 5e8, cpu_per_task_ns=1.0)]}
+        glue = microbench.glue_costs(micro)
+        self.assertEqual([g.model for g in glue], ["zeta", "alpha"])
+        # The median aggregate where there is one, else the lowest run.
+        self.assertEqual((glue[0].bare_ns, glue[0].inside_ns), (80.0, 100.0))
+        self.assertTrue(math.isclose(glue[0].ratio, 1.25))
+        self.assertTrue(glue[0].within_limit)
+        self.assertTrue(math.isclose(glue[1].ratio, 1.4))
+        self.assertFalse(glue[1].within_limit)
+        # Neither is a primitive on the real-time axis.
+        self.assertEqual(microbench.parse(micro).primitives, {})
+        self.assertEqual(microbench.glue_costs(None), [])
+
 
 class DecisionMapText(unittest.TestCase):
     """A cell's margin: a tie (under 5%) never reads as 5% or more."""
