@@ -61,9 +61,14 @@ void print_table(std::ostream& out, const std::vector<run_record>& runs) {
           (r.traits.uses_threads ? std::to_string(c.options.threads) : "-") + cpus_text(c),
           c.scenario.empty() ? c.workload : c.scenario + " (" + c.workload + ")", load_text(c),
           format_rate(r.throughput_per_s),
-          format_us_marked(r.latency.p50, r.latency_ci.p50, recorded(r)),
-          format_us_marked(r.latency.p99, r.latency_ci.p99, recorded(r)), format_us(r.latency.max),
-          format_us(r.stall.max), cpu_per_task(r), ok ? "ok" : std::string(to_string(r.status))}});
+          // A run with no latency sample (failed before any task ended) has
+          // no percentile to mark rough: a dash, not "~0us".
+          r.latency.count == 0 ? "-"
+                               : format_us_marked(r.latency.p50, r.latency_ci.p50, recorded(r)),
+          r.latency.count == 0 ? "-"
+                               : format_us_marked(r.latency.p99, r.latency_ci.p99, recorded(r)),
+          r.latency.count == 0 ? "-" : format_us(r.latency.max), format_us(r.stall.max),
+          cpu_per_task(r), ok ? "ok" : std::string(to_string(r.status))}});
   }
   std::size_t width[12] = {};
   for (const row& r : rows) {
