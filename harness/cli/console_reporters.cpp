@@ -43,6 +43,17 @@ std::string cpu_per_task(const run_record& r) {
   if (r.cpu_window_user_s < 0 || r.completed == 0) return "-";
   const double us = (r.cpu_window_user_s + std::max(0.0, r.cpu_window_sys_s)) * 1e6 /
                     static_cast<double>(r.completed);
+  // A task of an io-bound run costs about 100 ns: "0us" would hide the very
+  // figure the column is for.
+  char buf[32];
+  if (us < 1) {
+    std::snprintf(buf, sizeof buf, "%.0fns", us * 1e3);
+    return buf;
+  }
+  if (us < 10) {
+    std::snprintf(buf, sizeof buf, "%.1fus", us);
+    return buf;
+  }
   return format_us(us);
 }
 
