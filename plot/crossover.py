@@ -46,16 +46,20 @@ def figure(results, args=None):
     for rule, colour in zip(c.rules, BANDS):
         if not rule.measured:
             continue
-        lo = rule.below.cpu_per_ms_us if rule.below is not None else min(xs)
-        hi = rule.above.cpu_per_ms_us if rule.above is not None else max(xs)
-        ax.axvspan(lo, hi, color=colour, alpha=0.18, linewidth=0, label=band_label(rule))
+        if rule.below is not None and rule.above is not None:
+            ax.axvspan(rule.below.cpu_per_ms_us, rule.above.cpu_per_ms_us, color=colour,
+                       alpha=0.18, linewidth=0, label=band_label(rule))
+        else:
+            # One side won every mix: a line at the last (or first) one, no band.
+            at = (rule.below or rule.above).cpu_per_ms_us
+            ax.axvline(at, color=colour, linestyle="--", linewidth=1.4, label=band_label(rule))
     style.log_axis(ax, "x", min(xs), max(xs))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(style.ticker.FuncFormatter(lambda v, _: style.fmt_number(v)))
     ax.set_xlabel("CPU per ms of waiting (us)")
     ax.set_ylabel("throughput (tasks/s)")
     sub = style.context_line(results) + "\nbands: from the last mix the event loop side kept " \
-        "up with (within 5%) to the first the threads won"
+        "up with (within 5%) to the first the threads won; dashed: one side won every mix"
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, [ax], ncol=2)
     return fig

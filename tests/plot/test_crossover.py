@@ -90,6 +90,19 @@ class Crossover(unittest.TestCase):
         xs = [v[0] for v in bands[1].get_xy()]
         self.assertEqual((min(xs), max(xs)), (500, 700))
 
+    def test_one_side_winning_every_mix_is_a_dashed_line_not_a_band(self):
+        # shards x2 kept up at every mix it ran: no crossover to shade.
+        points = POINTS[:3] + ((300, None, 7000, 7100), (500, None, 7000, 6900))
+        fig = crossover.figure(load.load(self.results(crossover_file(points))))
+        ax = fig.axes[0]
+        bands = [p for p in ax.patches if not p.get_label().startswith("_")]
+        self.assertEqual([b.get_label() for b in bands],
+                         ["threads beat one loop (loop): 100-200 us/ms"])
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        self.assertEqual([ln.get_label() for ln in dashed],
+                         ["a loop per core (shards) kept up to 500 us/ms"])
+        self.assertEqual(list(dashed[0].get_xdata()), [500, 500])
+
     def test_without_a_loop_per_core_one_band(self):
         fig = crossover.figure(load.load(self.results(crossover_file(shards=False))))
         bands = [p for p in fig.axes[0].patches if not p.get_label().startswith("_")]
