@@ -94,6 +94,9 @@ class CpuPerWait:
     tasks_in_flight: int | None = None
     per_core: bool = False
     loops: int = 1
+    # Mixes that ran both sides where either side's p99 broke the SLO (not
+    # counted among `mixes`).
+    beyond_slo: int = 0
     one_loop: "CpuPerWait | None" = None
 
     @property
@@ -135,7 +138,7 @@ def cpu_per_wait(results, slo: Slo, per_core: bool = False) -> CpuPerWait:
     by_workload = {}
     for r in runs:
         by_workload.setdefault(r.workload, []).append(r)
-    mixes = []
+    mixes, beyond_slo = [], 0
     for rs in by_workload.values():
         t = task_us(rs)
         if not t or t["block"] > 0 or t["io"] <= 0 or t["cpu"] <= 0:
@@ -145,10 +148,12 @@ def cpu_per_wait(results, slo: Slo, per_core: bool = False) -> CpuPerWait:
         threaded = _best(cands, _threaded)
         if single and threaded:
             mixes.append(Mix(t["cpu"] / (t["io"] / 1e3), t, single, threaded))
+        elif any(loop_side(c) for c in cands) and any(_threaded(c) for c in cands):
+            beyond_slo += 1
     mixes.sort(key=lambda m: m.cpu_per_ms_us)
     models = list(dict.fromkeys(m.single.model for m in mixes)) or \
         (loop_per_core_models(results) if per_core else event_loop_models(results))
-    rule = CpuPerWait(models, source, slo, mixes, per_core=per_core)
+    rule = CpuPerWait(models, source, slo, mixes, per_core=per_core, beyond_slo=beyond_slo)
     if per_core:
         rule.one_loop = cpu_per_wait(results, slo)
     if not mixes:

@@ -215,6 +215,14 @@ _SOURCES = {"crossover": "crossover runs", "decision-map": "decision-map cells",
             "scenarios": "scenario runs"}
 
 
+def _beyond_slo(r: CpuPerWait) -> str:
+    """Runs of both sides, but none within the SLO on both."""
+    n = r.beyond_slo
+    return ("not measured within the objective: in %s that ran both sides, one side's p99 "
+            "broke it (%s, from %s)" % ("the mix" if n == 1 else "each of the %d mixes" % n,
+                                        slo(r.slo), _SOURCES.get(r.source, r.source)))
+
+
 def _range(r: CpuPerWait) -> str:
     """"about 100-200 us", "over 200 us" (won every mix), "under 100 us"."""
     if r.below is not None and r.above is not None:
@@ -230,6 +238,8 @@ def cpu_per_wait_per_core(r: CpuPerWait) -> tuple[str, str]:
     title = ("CPU a %s task may do per ms of waiting before threads beat a loop per core" % name
              if name else
              "CPU a task may do per ms of waiting before threads beat a loop per core")
+    if not r.measured and r.beyond_slo:
+        return title, _beyond_slo(r)
     if not r.measured:
         return title, ("not measured: no runs that mix waiting and CPU without blocking calls, "
                        "with both a loop per core (a model whose traits say it shares nothing) "
@@ -272,6 +282,8 @@ def cpu_per_wait(r: CpuPerWait) -> tuple[str, str]:
     name = names(r.models)
     title = ("CPU a %s task may do per ms of waiting before threads win" % name if name
              else "CPU an event-loop task may do per ms of waiting before threads win")
+    if not r.measured and r.beyond_slo:
+        return title, _beyond_slo(r)
     if not r.measured:
         return title, ("not measured: no runs that mix waiting and CPU without blocking calls, "
                        "with both a model on one cooperative thread and a threaded model (the "

@@ -484,6 +484,19 @@ class Rules(unittest.TestCase):
         res = self.three_way(((300, None, 7000, 7100),), per_core="percore", traits=plain)
         self.assertFalse(any(getattr(r, "per_core", False) for r in rules.rules(res, SLO)))
 
+    def test_mixes_beyond_the_slo_are_said_so(self):
+        # Both sides ran, but the pool's p99 broke the SLO at every mix.
+        rs = [run("loop", 9000, 3_000, workload="io:1ms,cpu:%dus" % cpu, scenario="",
+                  group="crossover", conc=16) for cpu in (100, 200)]
+        rs += [run("pool", 9500, 90_000, workload="io:1ms,cpu:%dus" % cpu, scenario="",
+                   group="crossover", conc=16, threads=8) for cpu in (100, 200)]
+        rule = rules.cpu_per_wait(results(*rs), SLO)
+        self.assertFalse(rule.measured)
+        self.assertEqual(rule.beyond_slo, 2)
+        self.assertEqual(text.rule(rule)[1], "not measured within the objective: in each of the 2 "
+                         "mixes that ran both sides, one side's p99 broke it (p99 under 10x the "
+                         "task's own duration, from crossover runs)")
+
     def test_a_loop_per_core_without_mixes_is_said_not_measured(self):
         res = results(run("loop", 1000, 5_000),
                       run("shards", 2000, 5_000, threads=2, model_traits=self.SHARDS))
