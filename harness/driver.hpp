@@ -232,6 +232,10 @@ class driver {
   static std::uint64_t completed_on_this_thread(model_context& ctx) noexcept {
     return ctx.ctx_.completed_on_this_thread();
   }
+  /// The run's measured window (its edges lie at time_point::max() until it
+  /// opens), for a model that measures something of its own over it. Any
+  /// thread.
+  static const run_window& window(model_context& ctx) noexcept { return ctx.ctx_.window(); }
   driver(const driver&) = delete;
   driver& operator=(const driver&) = delete;
 

@@ -497,6 +497,16 @@ std::vector<run_field> make_run_fields() {
                          [](R& r, const field_value& v) {
                            r.traits.python = std::holds_alternative<bool>(v) && std::get<bool>(v);
                          }}));
+  // Written only for the models that have it (true), as model_traits.python.
+  f.push_back(omit_null({"model_traits.shares_nothing", "", field_kind::flag,
+                         [](const R& r) -> field_value {
+                           if (!r.traits.shares_nothing) return std::monostate{};
+                           return true;
+                         },
+                         [](R& r, const field_value& v) {
+                           r.traits.shares_nothing =
+                               std::holds_alternative<bool>(v) && std::get<bool>(v);
+                         }}));
   f.push_back(omit_null(empty_is_null<config, &C::server>("net_server.address")));
   f.push_back(omit_null(empty_is_null<&R::net_server_origin>("net_server.origin")));
   f.push_back(omit_null(negative_is_null<&R::net_server_requests>("net_server.requests")));

@@ -103,6 +103,10 @@ struct model_traits {
   int order = 0;  ///< place in legends and tables (lower first)
   /// Runs in a Python interpreter (--python): asyncio, uvloop.
   bool python = false;
+  /// A copy of the model per thread, each its own scheduler pinned to its own
+  /// CPU, sharing nothing with the others (a loop per core): shards,
+  /// asio-shards.
+  bool shares_nothing = false;
   /// Chart colours ("#rrggbb") for offload none, thread and process, and a
   /// matplotlib marker; empty: the chart picks one.
   std::string color, color_thread, color_process, marker;

@@ -21,12 +21,17 @@ std::vector<std::string> shard_balance_warnings(const std::vector<run_record>& r
     for (const model_fact& f : r.model_facts) {
       const double* x = std::get_if<double>(&f.value);
       if (f.key != "shard_imbalance" || x == nullptr || *x <= shard_imbalance_warning) continue;
-      std::string per_shard;
+      std::string tasks, cpu;
       for (const model_fact& g : r.model_facts) {
-        if (const auto* s = std::get_if<std::string>(&g.value); g.key == "shard_completed" && s) {
-          per_shard = " (tasks per shard: " + *s + ")";
-        }
+        const auto* s = std::get_if<std::string>(&g.value);
+        if (s == nullptr) continue;
+        if (g.key == "shard_completed") tasks = "tasks per shard: " + *s;
+        if (g.key == "shard_cpu_s") cpu = "CPU seconds per shard over the window: " + *s;
       }
+      const std::string per_shard =
+          tasks.empty() && cpu.empty()
+              ? ""
+              : " (" + tasks + (tasks.empty() || cpu.empty() ? "" : "; ") + cpu + ")";
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.0f%%", 100 * *x);
       out.push_back(short_name(r.config) + ": its shards were unbalanced by " + buf + per_shard +

@@ -13,6 +13,7 @@ import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import crossover  # noqa: E402
 import decision_map  # noqa: E402
 import efficiency  # noqa: E402
 import hockey  # noqa: E402
@@ -164,6 +165,26 @@ def scenario_section(doc, v):
               [candidate_row(c, v) for c in v.ranked], "lrrrrrl")
 
 
+def crossover_chart(doc, results, charts_dir, drawn, skipped, slo):
+    """The crossover sweep's chart under the rules that come from it;
+    nothing without crossover runs."""
+    args = types.SimpleNamespace(slo_parsed=slo)
+    try:
+        drawn[crossover.NAME] = next(p for p in crossover.draw(results, charts_dir, args)
+                                     if p.endswith(".png"))
+    except Skip:
+        return  # the rules above say what was not measured
+    except OSError:
+        raise
+    except Exception as e:  # a bug in the chart must not cost the whole report
+        traceback.print_exc()
+        skipped.append((crossover.NAME, "failed: %s: %s" % (type(e).__name__, e)))
+        return
+    doc.p("The crossover sweep: throughput against the CPU a task does per ms of waiting, "
+          "with where threads beat one loop and, where the file has one, a loop per core.")
+    doc.image(drawn[crossover.NAME], crossover.NAME)
+
+
 def scaling_section(doc, results, charts_dir, drawn, skipped):
     """`ccbench sweep scaling`: the chart, and per model the throughput per
     core, the speed-up and the USL fit with its caveat. Nothing without it."""
@@ -267,6 +288,7 @@ def build(results, slo, charts_dir):
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule)
            for rule in rules.rules(results, slo) + classes.head_of_line(results))
+    crossover_chart(doc, results, charts_dir, drawn, skipped, slo)
 
     class_table = classes.class_rows(results)
     if class_table:

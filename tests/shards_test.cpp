@@ -132,6 +132,35 @@ TEST(Shards, SplitTheOpenLoopSchedule) {
   for (const std::string& d : done) EXPECT_GT(std::stoull(d), 0u);
 }
 
+// shard_cpu_s is each loop thread's CPU over the measured window, read at
+// its edges as the run's own cpu_window_s is: cpu-bound shards, with a
+// warm-up as long as the window, report about the window's length each (no
+// thread can use more than the wall time), where the whole run's would be
+// twice that; together no more than the run's window CPU.
+TEST(Shards, CpuPerShardIsOverTheWindow) {
+  run_config c = shards_run(2);
+  c.workload = "cpu:1ms";
+  c.concurrency = 4;
+  c.warmup = 300ms;
+  c.duration = 300ms;
+  const run_record r = run(c);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  ASSERT_NE(fact(r, "shard_cpu_s"), nullptr);
+  const std::vector<std::string> cpu = words(std::get<std::string>(fact(r, "shard_cpu_s")->value));
+  ASSERT_EQ(cpu.size(), 2u);
+  double sum = 0;
+  for (const std::string& s : cpu) {
+    const double x = std::stod(s);
+    EXPECT_GT(x, 0);
+    // The window, a drain of at most a task per client, and the reading's
+    // lateness at the close (the shards are idle after the drain).
+    EXPECT_LE(x, r.window_s + 0.05) << "more than the window's wall time";
+    sum += x;
+  }
+  ASSERT_GE(r.cpu_window_user_s, 0);
+  EXPECT_LE(sum, 1.1 * (r.cpu_window_user_s + r.cpu_window_sys_s) + 0.03);
+}
+
 TEST(Shards, UnbalancedShardsAreWarnedAbout) {
   run_record r;
   r.config = shards_run(2);
@@ -141,6 +170,12 @@ TEST(Shards, UnbalancedShardsAreWarnedAbout) {
   ASSERT_EQ(w.size(), 1u);
   EXPECT_NE(w[0].find("shards x2"), std::string::npos) << w[0];
   EXPECT_NE(w[0].find("unbalanced by 22% (tasks per shard: 1000 800)"), std::string::npos) << w[0];
+  // With each shard's CPU over the window, where the run has it.
+  r.model_facts.push_back({"shard_cpu_s", std::string("0.290 0.210")});
+  EXPECT_NE(measurement_warnings({r}, {})[0].find(
+                "(tasks per shard: 1000 800; CPU seconds per shard over the window: 0.290 0.210)"),
+            std::string::npos)
+      << measurement_warnings({r}, {})[0];
   r.model_facts = {{"shard_imbalance", 0.05}};
   EXPECT_TRUE(measurement_warnings({r}, {}).empty());
   // One client for two shards leaves one idle by construction: no warning.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,20 +16,26 @@
 namespace ccbench {
 namespace {
 
-// Drives the crossover bisection against an ideal loop and pool on a machine
-// of `cores`: N clients, each waiting w = 10 ms, then computing x. The loop
-// runs the computing on its one core: min(N / (w + x), 1 / x) tasks/s. The
-// pool has a thread per client: N / (w + x), as long as the cores keep up.
-// Returns the CPU bursts probed, split by who won.
+// Drives the crossover bisections against an ideal loop, loop per core and
+// pool on a machine of `cores`: N clients, each waiting w = 10 ms, then
+// computing x. The loop runs the computing on its one core: min(N / (w + x),
+// 1 / x) tasks/s. The pool has a thread per client: N / (w + x), as long as
+// the cores keep up. The loop per core (shards) is `cores` such loops with
+// N / cores clients each, at `per_core_efficiency` of the cores once they are
+// full. Returns the CPU bursts probed, split by who won, per question.
 struct bisection {
   std::vector<double> loop_kept_up_us, pool_won_us;
 };
+struct crossovers {
+  bisection one_loop, per_core;
+  std::string per_core_model;
+};
 
-bisection crossover_on(int cores) {
+crossovers crossover_on(int cores, double per_core_efficiency = 1.0) {
   suite_plan plan = make_sweep("crossover", false, cores);
   EXPECT_TRUE(plan.runs.empty());
   std::vector<run_record> done;
-  bisection out;
+  crossovers out;
   while (true) {
     const std::vector<run_config> probe = plan.more(done);
     if (probe.empty()) break;
@@ -39,15 +46,23 @@ bisection crossover_on(int cores) {
             .count();
     const double wait_s = 10e-3;
     const auto n = static_cast<double>(probe[0].concurrency);
-    const double loop = std::min(n / (wait_s + x_s), 1 / x_s);
+    const bool per_core = probe[0].model != "loop";
+    if (per_core) {
+      out.per_core_model = probe[0].model;
+      EXPECT_EQ(probe[0].options.threads, cores);
+    }
+    const double loop = per_core ? std::min(n / (wait_s + x_s), per_core_efficiency * cores / x_s)
+                                 : std::min(n / (wait_s + x_s), 1 / x_s);
     const double pool = std::min(n / (wait_s + x_s), cores / x_s);
+    EXPECT_EQ(probe[1].model, "pool");
     for (const run_config& c : probe) {
       run_record r;
       r.config = c;
-      r.throughput_per_s = c.model == "loop" ? loop : pool;
+      r.throughput_per_s = c.model == "pool" ? pool : loop;
       done.push_back(r);
     }
-    (pool > 1.05 * loop ? out.pool_won_us : out.loop_kept_up_us).push_back(x_s * 1e6);
+    bisection& b = per_core ? out.per_core : out.one_loop;
+    (pool > 1.05 * loop ? b.pool_won_us : b.loop_kept_up_us).push_back(x_s * 1e6);
   }
   return out;
 }
@@ -167,7 +182,7 @@ TEST(Sweeps, CrossoverBracketsTheLoopsOneCoreOnAnyNumberOfCores) {
     SCOPED_TRACE(cores);
     const double n = 8.0 * cores;
     const double tie_us = 1.05 * 10e3 / (n - 1.05);  // pool = 1.05 x loop
-    const bisection b = crossover_on(cores);
+    const bisection b = crossover_on(cores).one_loop;
     ASSERT_FALSE(b.loop_kept_up_us.empty()) << "no probe was below the crossover";
     ASSERT_FALSE(b.pool_won_us.empty()) << "no probe was above the crossover";
     const double below = *std::max_element(b.loop_kept_up_us.begin(), b.loop_kept_up_us.end());
@@ -176,6 +191,44 @@ TEST(Sweeps, CrossoverBracketsTheLoopsOneCoreOnAnyNumberOfCores) {
     EXPECT_GE(above, tie_us);
     EXPECT_LT(above / below, 1.5) << "five probes narrow it to within 50%";
   }
+}
+
+// The second question: the pool against a loop per core (found by its traits:
+// cooperative, sharing nothing). Ideal shards fill their cores as the pool
+// does, so the pool never overtakes them and the bisection climbs towards
+// the whole wait; shards at 80% of their cores once full are overtaken where
+// 1.05 x 0.8 x cores / x = N / (w + x), which three probes bracket.
+TEST(Sweeps, CrossoverAsksWhenThePoolBeatsALoopPerCore) {
+  for (int cores : {2, 16}) {
+    SCOPED_TRACE(cores);
+    const crossovers ideal = crossover_on(cores);
+    EXPECT_EQ(ideal.per_core_model, "shards");
+    EXPECT_TRUE(ideal.per_core.pool_won_us.empty());
+    ASSERT_EQ(ideal.per_core.loop_kept_up_us.size(), 3u) << "three probes";
+    EXPECT_GT(ideal.per_core.loop_kept_up_us.back(), 5e3) << "up towards the whole wait";
+    // It starts from the last burst the one loop kept up with.
+    const double one_loop_below = *std::max_element(ideal.one_loop.loop_kept_up_us.begin(),
+                                                    ideal.one_loop.loop_kept_up_us.end());
+    // (Within the spec's rounding: the probe is written as a workload spec.)
+    const double first_us = std::sqrt(one_loop_below * 10e3);
+    EXPECT_NEAR(ideal.per_core.loop_kept_up_us.front(), first_us, 1e-3 * first_us);
+
+    const crossovers slower = crossover_on(cores, 0.8);
+    const double n = 8.0 * cores;
+    const double tie_us = 10e3 / (n / (1.05 * 0.8 * cores) - 1);
+    ASSERT_FALSE(slower.per_core.loop_kept_up_us.empty());
+    ASSERT_FALSE(slower.per_core.pool_won_us.empty());
+    const double below = *std::max_element(slower.per_core.loop_kept_up_us.begin(),
+                                           slower.per_core.loop_kept_up_us.end());
+    const double above =
+        *std::min_element(slower.per_core.pool_won_us.begin(), slower.per_core.pool_won_us.end());
+    EXPECT_LE(below, tie_us);
+    EXPECT_GE(above, tie_us);
+    EXPECT_LT(above / below, 2.0);
+  }
+  // On one core a loop per core is the one loop: not asked.
+  EXPECT_TRUE(crossover_on(1).per_core.loop_kept_up_us.empty());
+  EXPECT_TRUE(crossover_on(1).per_core.pool_won_us.empty());
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ constexpr std::array<sweep_info, 7> builtin{{
      "timeline)"},
     {"crossover",
      "bisection: the CPU burst per 10 ms wait at which a thread pool overtakes the loop on this "
-     "host"},
+     "host, then (on 2 cores or more) the one at which it overtakes a loop per core"},
     {"scaling",
      "every multi-core model (and the loop as the one-core line) on io-cpu and cpu at k = 1, "
      "2, 4, ... CPUs up to the cores (--cpus k), 16 x k clients: throughput per core, speed-up "
@@ -310,6 +310,14 @@ void add_stalls(suite_plan& plan, bool full) {
 // starts at 1% of the wait, or at a quarter of that point where it is lower,
 // so the crossover stays inside the range on any number of cores.
 //
+// Then the second question: how much CPU per ms of waiting before the pool
+// beats a loop per core (the first candidate that shares nothing, sized one
+// per core, so N / cores clients each). A second bisection runs it and the
+// pool, from the last x the one loop kept up with (a loop per core keeps up
+// at least as long, ideally until its cores are as full as the pool's) to the
+// whole wait; fewer probes (3, --full: 6), so that it adds few runs. On one
+// core a loop per core is the one loop, and it is not asked.
+//
 // The loop is the first single-thread event loop among the candidates, the
 // pool the first model sized a thread per task.
 void add_crossover(suite_plan& plan, bool full, int cores) {
@@ -317,27 +325,45 @@ void add_crossover(suite_plan& plan, bool full, int cores) {
   const model_info* pool_model = first_candidate(
       [](const model_traits& t) { return t.sweep_threads == thread_sizing::per_task; });
   if (loop_model == nullptr || pool_model == nullptr) return;
-  struct state {
-    double lo_ns = 0.1e6, hi_ns = 10e6;  // 1% and 100% of the wait
+  const model_info* per_core_model =
+      cores >= 2
+          ? first_candidate([](const model_traits& t) { return t.cooperative && t.shares_nothing; })
+          : nullptr;
+  struct stage {
+    variant event_loop, pool;
+    double lo_ns, hi_ns;
     int probes_left;
+  };
+  struct state {
+    std::vector<stage> stages;
+    std::size_t at = 0;
     double pending_ns = -1;
-    bool started = false;
   };
   auto s = std::make_shared<state>();
-  s->probes_left = full ? 8 : 5;
   const pace p = pace_of(full);
   const std::uint64_t clients = 8 * static_cast<std::uint64_t>(std::max(cores, 1));
-  s->lo_ns = std::min(s->lo_ns, 10e6 / static_cast<double>(clients - 1) / 4);
   const auto per_task = static_cast<int>(clients);
-  const std::array<variant, 2> rivals = {
-      variant{loop_model->name, offload_mode::none,
-              sweep_threads(loop_model->traits, cores, per_task)},
-      variant{pool_model->name, offload_mode::none,
-              sweep_threads(pool_model->traits, cores, per_task)}};
-  auto probe = [p, clients, rivals](double cpu_ns) {
+  const variant pool_variant{pool_model->name, offload_mode::none,
+                             sweep_threads(pool_model->traits, cores, per_task)};
+  // 1% and 100% of the wait (or a quarter of the one loop's full point).
+  s->stages.push_back(
+      {{loop_model->name, offload_mode::none, sweep_threads(loop_model->traits, cores, per_task)},
+       pool_variant,
+       std::min(0.1e6, 10e6 / static_cast<double>(clients - 1) / 4),
+       10e6,
+       full ? 8 : 5});
+  if (per_core_model != nullptr) {
+    s->stages.push_back({{per_core_model->name, offload_mode::none,
+                          sweep_threads(per_core_model->traits, cores, per_task)},
+                         pool_variant,
+                         0,
+                         10e6,
+                         full ? 6 : 3});
+  }
+  auto probe = [p, clients](const stage& st, double cpu_ns) {
     std::vector<run_config> out;
     const std::string spec = spec_of(10e6, cpu_ns, 0);
-    for (const variant& v : rivals) {
+    for (const variant& v : {st.event_loop, st.pool}) {
       run_config r = make_run(v, spec, "", "crossover", p);
       r.concurrency = clients;
       out.push_back(std::move(r));
@@ -351,18 +377,26 @@ void add_crossover(suite_plan& plan, bool full, int cores) {
       if (!before.empty()) return before;
     }
     if (s->pending_ns > 0) {
-      // The last two records are the loop and the pool at pending_ns.
+      // The last two records are the event loop and the pool at pending_ns.
       if (done.size() < 2) return {};
       const run_record& loop = done[done.size() - 2];
       const run_record& pool = done[done.size() - 1];
       if (loop.status != run_status::ok || pool.status != run_status::ok) return {};
+      stage& st = s->stages[s->at];
       // A tie (within 5%, the noise of a short run) is not an overtaking.
-      (pool.throughput_per_s > 1.05 * loop.throughput_per_s ? s->hi_ns : s->lo_ns) = s->pending_ns;
+      (pool.throughput_per_s > 1.05 * loop.throughput_per_s ? st.hi_ns : st.lo_ns) = s->pending_ns;
       s->pending_ns = -1;
     }
-    if (s->probes_left-- <= 0) return {};
-    s->pending_ns = std::sqrt(s->lo_ns * s->hi_ns);
-    return probe(s->pending_ns);
+    while (s->stages[s->at].probes_left-- <= 0) {
+      if (++s->at == s->stages.size()) {
+        s->at = s->stages.size() - 1;
+        return {};
+      }
+      s->stages[s->at].lo_ns = s->stages[s->at - 1].lo_ns;
+    }
+    stage& st = s->stages[s->at];
+    s->pending_ns = std::sqrt(st.lo_ns * st.hi_ns);
+    return probe(st, s->pending_ns);
   };
 }
 

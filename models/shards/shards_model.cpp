@@ -1,8 +1,10 @@
 #include "models/shards/shards_model.hpp"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <latch>
@@ -24,18 +26,29 @@ namespace {
 
 using loop_driver = driver<loop::driver_primitives>;
 
-double thread_cpu_s() noexcept {
+// A thread's CPU seconds by its CPU-time clock; -1 when it cannot be read.
+double cpu_clock_s(clockid_t clock) noexcept {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  if (clock_gettime(clock, &ts) != 0) return -1;
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// What one shard measured of itself, written by its thread before it ends.
+// What one shard measured of itself, written by its thread before it ends,
+// and (cpu_s) by the window reader.
 struct shard_outcome {
   int cpu = -1;                // the CPU it asked for
   std::vector<int> cpus_seen;  // its affinity after pinning, as the kernel reports it
   std::uint64_t completed = 0;
-  double cpu_s = 0;  // its loop thread's CPU over the whole run (not its offload threads)
+  double cpu_s = -1;  // its loop thread's CPU over the measured window (not its offload
+                      // threads'); -1: not read
+};
+
+// Ends a shard's thread only once the window reader is done with its CPU
+// clock (a thread's clock goes with the thread): each shard says it has
+// finished, then waits to be let go.
+struct shard_exit {
+  std::atomic<int> finished{0};
+  std::latch let_go{1};
 };
 
 // One shard: an event loop on this thread, pinned to `cpu`, running its share
@@ -44,12 +57,11 @@ struct shard_outcome {
 // its worker processes would otherwise hold the window shut (it opens when
 // the last client has its first task) while the others run alone.
 void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs, shard_outcome& out,
-               first_error& errors, std::latch& ready) noexcept {
+               first_error& errors, std::latch& ready, shard_exit& leaving) noexcept {
   bool arrived = false;
   try {
     out.cpu = cpu;
     set_precise_timer_slack();
-    const double cpu0 = thread_cpu_s();
     {
       loop::event_loop::options opts;
       opts.offload_threads = ctx.options().offload_threads;
@@ -79,11 +91,70 @@ void run_shard(model_context& ctx, load_share share, int cpu, int offload_procs,
       loop.run(loop::drive(d, prims));
       out.completed = loop_driver::completed_on_this_thread(ctx);
     }
-    out.cpu_s = thread_cpu_s() - cpu0;
   } catch (...) {
     if (!arrived) ready.count_down();  // the others must not wait for this one
     errors.record(std::current_exception());
   }
+  leaving.finished.fetch_add(1);
+  leaving.let_go.wait();
+}
+
+// Reads each shard thread's CPU clock at the measured window's edges, as the
+// run monitor reads the process's (harness/runner.cpp): when the window
+// opens and when it closes, waking at least every 50 ms meanwhile to see a
+// window that --precision closed early or shards that have all finished. A
+// window whose close it had not read when the shards finished (a busy host)
+// is read then, late by the drain, as the monitor does; one whose opening it
+// never read is left unknown (cpu_s -1). On the runner's thread, while the
+// shards run; lets them go when done.
+void measure_window_cpu(model_context& ctx, std::vector<std::thread>& threads,
+                        std::vector<shard_outcome>& out, shard_exit& leaving) {
+  std::vector<clockid_t> clocks(threads.size());
+  std::vector<bool> readable(threads.size());
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    readable[i] = pthread_getcpuclockid(threads[i].native_handle(), &clocks[i]) == 0;
+  }
+  auto read = [&] {
+    std::vector<double> s(threads.size(), -1);
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+      if (readable[i]) s[i] = cpu_clock_s(clocks[i]);
+    }
+    return s;
+  };
+  const run_window& window = loop_driver::window(ctx);
+  std::vector<double> at_open;
+  while (true) {
+    const bool all_done =
+        leaving.finished.load() >= static_cast<int>(threads.size()) || ctx.aborted();
+    const run_window::edges e = window.now_known();
+    const time_point now = clock::now();
+    if (at_open.empty() && !all_done && window.known() && now >= e.warm_end) {
+      at_open = read();
+      continue;
+    }
+    if (!at_open.empty() && (now >= e.end || all_done)) {
+      const std::vector<double> at_close = read();
+      for (std::size_t i = 0; i < threads.size(); ++i) {
+        if (at_open[i] >= 0 && at_close[i] >= 0) out[i].cpu_s = at_close[i] - at_open[i];
+      }
+      break;
+    }
+    if (all_done) break;
+    time_point next = now + std::chrono::milliseconds(50);
+    if (window.known()) next = std::min(next, at_open.empty() ? e.warm_end : e.end);
+    std::this_thread::sleep_until(next);
+  }
+}
+
+// measure_window_cpu(), then lets the shards go, whatever happened.
+void read_window_cpu(model_context& ctx, std::vector<std::thread>& threads,
+                     std::vector<shard_outcome>& out, shard_exit& leaving) noexcept {
+  try {
+    measure_window_cpu(ctx, threads, out, leaving);
+  } catch (...) {
+    // Out of memory for a few numbers: the figures stay unknown (-1).
+  }
+  leaving.let_go.count_down();
 }
 
 std::string join(const std::vector<std::string>& items, const char* sep) {
@@ -105,18 +176,21 @@ double imbalance(const std::vector<double>& xs) {
 void note_shards(model_context& ctx, const std::vector<shard_outcome>& shards) {
   std::vector<std::string> cpus, tasks, cpu_s;
   std::vector<double> completed;
+  bool cpu_known = true;
   for (const shard_outcome& s : shards) {
     cpus.push_back(format_cpu_list(s.cpus_seen));
     tasks.push_back(std::to_string(s.completed));
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", s.cpu_s);
     cpu_s.push_back(buf);
+    cpu_known &= s.cpu_s >= 0;
     completed.push_back(static_cast<double>(s.completed));
   }
   ctx.note("shards", static_cast<double>(shards.size()));
   ctx.note("shard_cpus", join(cpus, " "));
   ctx.note("shard_completed", join(tasks, " "));
-  ctx.note("shard_cpu_s", join(cpu_s, " "));
+  // Over the measured window; left out when its edges could not be read.
+  if (cpu_known) ctx.note("shard_cpu_s", join(cpu_s, " "));
   ctx.note("shard_imbalance", imbalance(completed));
 }
 
@@ -143,6 +217,7 @@ class shards_model final : public model {
     std::vector<shard_outcome> outcomes(static_cast<std::size_t>(n));
     first_error errors;
     std::latch ready(n);
+    shard_exit leaving;
     std::vector<std::thread> threads;
     threads.reserve(outcomes.size());
     try {
@@ -151,13 +226,14 @@ class shards_model final : public model {
         const int cpu = cpus[static_cast<std::size_t>(i) % cpus.size()];
         threads.emplace_back(run_shard, std::ref(ctx), share, cpu, offload_procs,
                              std::ref(outcomes[static_cast<std::size_t>(i)]), std::ref(errors),
-                             std::ref(ready));
+                             std::ref(ready), std::ref(leaving));
       }
     } catch (...) {
       // A shard that could not start: those that did run out their window.
       ready.count_down(n - static_cast<int>(threads.size()));
       errors.record(std::current_exception());
     }
+    read_window_cpu(ctx, threads, outcomes, leaving);
     for (std::thread& t : threads) t.join();
     note_shards(ctx, outcomes);
     errors.rethrow_if_any();

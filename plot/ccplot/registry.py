@@ -58,6 +58,8 @@ class ModelTraits:
     marker: str | None = None
     recorded: bool = False
     python: bool = False  # runs in a Python interpreter (--python)
+    # A copy per thread, each pinned, sharing nothing: a loop per core.
+    shares_nothing: bool = False
 
 
 def parse_traits(name: str, raw) -> ModelTraits | None:
@@ -84,7 +86,8 @@ def parse_traits(name: str, raw) -> ModelTraits | None:
                        cooperative=flag("cooperative", False), offload=offload,
                        sweep=flag("sweep", True), order=order, colors=colors,
                        marker=marker if isinstance(marker, str) and marker else None,
-                       recorded=True, python=flag("python", False))
+                       recorded=True, python=flag("python", False),
+                       shares_nothing=flag("shares_nothing", False))
 
 
 def _threads_of(raw) -> int:

@@ -1,7 +1,9 @@
 """The rules learned on a host, with the numbers each rests on:
 
 - CpuPerWait: how much CPU per ms of waiting a task on an event loop (a
-  model on one cooperative thread) may do before a threaded model wins;
+  model on one cooperative thread) may do before a threaded model wins; and
+  a second one, before a threaded model beats a loop per core (a
+  cooperative model whose traits say it shares nothing, on several threads);
 - BlockingCost: what one blocking call costs every other task on the event
   loop;
 - OffloadCost: what handing one blocking call to a thread costs.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from .decision import decision_runs
 from .load import Point, fold
 from .microbench import micro_ns
+from .percore import loop_per_core, per_core_cost
 from .python_rules import python_rules
 from .ranking import (TIE_FRACTION, Candidate, candidates, on_one_cooperative_thread,
                       scenario_runs, task_us)
@@ -32,6 +35,19 @@ def event_loop_models(results) -> list[str]:
     # The models in a Python interpreter have rules of their own
     # (python_rules.py): these speak of the others where there are any.
     return [m for m in loops if not reg.traits(m).python] or loops
+
+
+def _threaded(x) -> bool:
+    """The threaded side of the crossover: neither one event loop nor a loop
+    per core."""
+    return not on_one_cooperative_thread(x) and not loop_per_core(x)
+
+
+def loop_per_core_models(results) -> list[str]:
+    """The file's cooperative models that share nothing, in display order."""
+    reg = results.registry
+    return [m for m in results.models
+            if reg.traits(m).cooperative and reg.traits(m).shares_nothing]
 
 
 @dataclass
@@ -62,7 +78,12 @@ class CpuPerWait:
     win). Only `below`: the event loop won every mix, up to it; only `above`:
     threads won every mix, from it. tasks_in_flight: the N of closed-loop
     mixes all run at one N >= 2, where the event loop's core is full at
-    1,000 / (N - 1) us of CPU per ms of waiting."""
+    1,000 / (N - 1) us of CPU per ms of waiting.
+
+    per_core: the second question, where the event loop side is a loop per
+    core (`loops` loops, N / loops tasks in flight each, where every mix ran
+    at one thread count) and `one_loop` the first question's answer, to
+    compare with."""
 
     models: list[str]  # the event loops it was computed from, else the file's
     source: str  # "crossover", "decision-map" or "scenarios"
@@ -71,6 +92,12 @@ class CpuPerWait:
     below: Mix | None = None
     above: Mix | None = None
     tasks_in_flight: int | None = None
+    per_core: bool = False
+    loops: int = 1
+    # Mixes that ran both sides where either side's p99 broke the SLO (not
+    # counted among `mixes`).
+    beyond_slo: int = 0
+    one_loop: "CpuPerWait | None" = None
 
     @property
     def measured(self) -> bool:
@@ -79,7 +106,18 @@ class CpuPerWait:
     @property
     def one_core_limit_us(self) -> float | None:
         n = self.tasks_in_flight
-        return 1e3 / (n - 1) if n else None
+        if not n or n / self.loops <= 1:
+            return None
+        return 1e3 / (n / self.loops - 1)
+
+    @property
+    def limit_us(self) -> float | None:
+        """The CPU per ms of waiting where the event loop side stops keeping
+        up, as bracketed: the middle (geometric) of below and above where
+        both were measured, else None."""
+        if self.below is None or self.above is None:
+            return None
+        return (self.below.cpu_per_ms_us * self.above.cpu_per_ms_us) ** 0.5
 
 
 def _best(cands, pred):
@@ -87,10 +125,12 @@ def _best(cands, pred):
     return max(xs, key=lambda c: c.throughput) if xs else None
 
 
-def cpu_per_wait(results, slo: Slo) -> CpuPerWait:
+def cpu_per_wait(results, slo: Slo, per_core: bool = False) -> CpuPerWait:
     """From the "crossover" sweep, else the decision-map cells, else the
     scenario runs: every mix of waiting and CPU (no blocking) with both a
-    model on one cooperative thread and a threaded one."""
+    model on one cooperative thread (per_core: a loop per core) and a
+    threaded one (neither)."""
+    loop_side = loop_per_core if per_core else on_one_cooperative_thread
     runs = results.in_group("crossover")
     source = "crossover"
     if not runs:
@@ -98,19 +138,24 @@ def cpu_per_wait(results, slo: Slo) -> CpuPerWait:
     by_workload = {}
     for r in runs:
         by_workload.setdefault(r.workload, []).append(r)
-    mixes = []
+    mixes, beyond_slo = [], 0
     for rs in by_workload.values():
         t = task_us(rs)
         if not t or t["block"] > 0 or t["io"] <= 0 or t["cpu"] <= 0:
             continue
         cands = candidates(rs, slo)
-        single = _best(cands, on_one_cooperative_thread)
-        threaded = _best(cands, lambda c: not on_one_cooperative_thread(c))
+        single = _best(cands, loop_side)
+        threaded = _best(cands, _threaded)
         if single and threaded:
             mixes.append(Mix(t["cpu"] / (t["io"] / 1e3), t, single, threaded))
+        elif any(loop_side(c) for c in cands) and any(_threaded(c) for c in cands):
+            beyond_slo += 1
     mixes.sort(key=lambda m: m.cpu_per_ms_us)
-    models = list(dict.fromkeys(m.single.model for m in mixes)) or event_loop_models(results)
-    rule = CpuPerWait(models, source, slo, mixes)
+    models = list(dict.fromkeys(m.single.model for m in mixes)) or \
+        (loop_per_core_models(results) if per_core else event_loop_models(results))
+    rule = CpuPerWait(models, source, slo, mixes, per_core=per_core, beyond_slo=beyond_slo)
+    if per_core:
+        rule.one_loop = cpu_per_wait(results, slo)
     if not mixes:
         return rule
     thr_wins = [m for m in mixes if m.threads_win]
@@ -124,8 +169,10 @@ def cpu_per_wait(results, slo: Slo) -> CpuPerWait:
     # The one-core limit is a matter of N: only when every mix ran at one N.
     if not any(m.single.run.open_loop for m in mixes):
         ns = {m.single.concurrency for m in mixes}
-        if len(ns) == 1 and next(iter(ns)) >= 2:
+        loops = {m.single.threads for m in mixes} if per_core else {1}
+        if len(ns) == 1 and next(iter(ns)) >= 2 and len(loops) == 1:
             rule.tasks_in_flight = ns.pop()
+            rule.loops = loops.pop()
     return rule
 
 
@@ -258,5 +305,9 @@ def offload_cost(results) -> OffloadCost:
 
 
 def rules(results, slo: Slo) -> list:
-    return [cpu_per_wait(results, slo), blocking_cost(results), offload_cost(results)] + \
-        python_rules(results)
+    # The second question only where the file has a loop per core.
+    per_core = [cpu_per_wait(results, slo, per_core=True)] if loop_per_core_models(results) \
+        else []
+    return [cpu_per_wait(results, slo)] + per_core + \
+        [blocking_cost(results), offload_cost(results)] + python_rules(results) + \
+        ([per_core_cost(results)] if per_core else [])

@@ -15,6 +15,7 @@ from .load import STEP_KINDS
 from .ranking import (TIE_FRACTION, Candidate, OffloadsBlocking, Strength, StallsLess,
                       UsesCores, Verdict, Violation)
 from .python_rules import PythonPair
+from .percore import PerCoreCost
 from .rules import BlockingCost, CpuPerWait, Mix, OffloadCost
 from .slo import Slo
 from .sureness import SURE_WITHIN
@@ -214,10 +215,75 @@ _SOURCES = {"crossover": "crossover runs", "decision-map": "decision-map cells",
             "scenarios": "scenario runs"}
 
 
+def _beyond_slo(r: CpuPerWait) -> str:
+    """Runs of both sides, but none within the SLO on both."""
+    n = r.beyond_slo
+    return ("not measured within the objective: in %s that ran both sides, one side's p99 "
+            "broke it (%s, from %s)" % ("the mix" if n == 1 else "each of the %d mixes" % n,
+                                        slo(r.slo), _SOURCES.get(r.source, r.source)))
+
+
+def _range(r: CpuPerWait) -> str:
+    """"about 100-200 us", "over 200 us" (won every mix), "under 100 us"."""
+    if r.below is not None and r.above is not None:
+        return "about %.0f-%.0f us" % (r.below.cpu_per_ms_us, r.above.cpu_per_ms_us)
+    if r.below is not None:
+        return "over %.0f us" % r.below.cpu_per_ms_us
+    return "under %.0f us" % r.above.cpu_per_ms_us
+
+
+def cpu_per_wait_per_core(r: CpuPerWait) -> tuple[str, str]:
+    """The second question: before threads beat a loop per core."""
+    name = names(r.models)
+    title = ("CPU a %s task may do per ms of waiting before threads beat a loop per core" % name
+             if name else
+             "CPU a task may do per ms of waiting before threads beat a loop per core")
+    if not r.measured and r.beyond_slo:
+        return title, _beyond_slo(r)
+    if not r.measured:
+        return title, ("not measured: no runs that mix waiting and CPU without blocking calls, "
+                       "with both a loop per core (a model whose traits say it shares nothing) "
+                       "and a threaded model (the crossover sweep produces them on 2 cores or "
+                       "more)")
+    lo, hi = r.below, r.above
+    if lo is not None and hi is not None:
+        keeps_up = ("still wins" if lo.single_wins
+                    else "still keeps up (within %d%%)" % round(TIE_FRACTION * 100))
+        text = ("a task on %s, a loop per core, may do about %.0f-%.0f us of CPU per ms of "
+                "waiting: at %s %s %s (%s vs %s tasks/s for %s); at %s %s wins (%s vs %s "
+                "tasks/s)" % (lo.single.label, lo.cpu_per_ms_us, hi.cpu_per_ms_us, _mix(lo),
+                              lo.single.label, keeps_up, units.rate(lo.single.throughput),
+                              units.rate(lo.threaded.throughput), lo.threaded.label, _mix(hi),
+                              hi.threaded.label, units.rate(hi.threaded.throughput),
+                              units.rate(hi.single.throughput)))
+    elif hi is not None:
+        text = ("threads beat the loop per core at every measured mix, from %s (%.0f us per ms "
+                "of waiting: %s)" % (_mix(hi), hi.cpu_per_ms_us, _versus(hi.threaded, hi.single)))
+    else:
+        text = ("%s, a loop per core, won or kept up with threads at every measured mix, up to "
+                "%s (%.0f us per ms of waiting: %s); the crossover lies beyond"
+                % (lo.single.label, _mix(lo), lo.cpu_per_ms_us, _versus(lo.single, lo.threaded)))
+    n, limit = r.tasks_in_flight, r.one_core_limit_us
+    if n and limit:
+        text += ("; with %d tasks in flight over %d loops, where each loop's core is full at "
+                 "1,000 / (%d / %d - 1) = %.0f us per ms of waiting"
+                 % (n, r.loops, n, r.loops, limit))
+    one = r.one_loop
+    if one is not None and one.measured:
+        text += "; one loop (%s) may do %s" % (names(one.models), _range(one))
+        if r.limit_us and one.limit_us:
+            text += ": a loop per core may do %s as much" % units.ratio(r.limit_us / one.limit_us)
+    return title, text + " (from %s, %s)" % (_SOURCES.get(r.source, r.source), slo(r.slo))
+
+
 def cpu_per_wait(r: CpuPerWait) -> tuple[str, str]:
+    if r.per_core:
+        return cpu_per_wait_per_core(r)
     name = names(r.models)
     title = ("CPU a %s task may do per ms of waiting before threads win" % name if name
              else "CPU an event-loop task may do per ms of waiting before threads win")
+    if not r.measured and r.beyond_slo:
+        return title, _beyond_slo(r)
     if not r.measured:
         return title, ("not measured: no runs that mix waiting and CPU without blocking calls, "
                        "with both a model on one cooperative thread and a threaded model (the "
@@ -337,8 +403,40 @@ def python_pair(r: PythonPair) -> tuple[str, str]:
         units.rate(slow), units.rate(fast), ratio, where)
 
 
+def per_core_cost(r: PerCoreCost) -> tuple[str, str]:
+    title = "What a loop per core costs in CPU per task"
+    if not r.measured:
+        return title, ("not measured: needs a loop per core and one event loop run on the same "
+                       "load, with their CPU (e.g. `ccbench run -m loop,shards -t 2 -w io:10ms "
+                       "-c 10000`)")
+    pc, one = r.per_core.run, r.one_loop.run
+    text = ("on %s %s, %s used %s of CPU per task against %s's %s: %s" % (
+        pc.workload, _where_run(pc), pc.label,
+        units.duration_ns(r.per_core_cpu_per_task_s * 1e9), one.label,
+        units.duration_ns(r.one_loop_cpu_per_task_s * 1e9), units.ratio(r.ratio)))
+    if r.per_core_wakeups_per_s is not None and r.one_loop_wakeups_per_s is not None:
+        text += ("; its %d stall probes woke their loops %s times a second against %s" % (
+            pc.threads, units.rate(r.per_core_wakeups_per_s),
+            units.rate(r.one_loop_wakeups_per_s)))
+        extra = r.extra_wakeups_ns_per_task
+        if extra is not None:
+            diff_ns = (r.per_core_cpu_per_task_s - r.one_loop_cpu_per_task_s) * 1e9
+            text += (", which at %s a wake-up on this host is %s per task" % (
+                units.duration_us(r.wakeup_cpu_us), units.duration_ns(extra)))
+            if diff_ns > 0:
+                text += " of the %s difference" % units.duration_ns(diff_ns)
+    if r.pairs > 1:
+        text += "; over the %d loads both ran, %s to %s" % (
+            r.pairs, units.ratio(r.ratios[0]), units.ratio(r.ratios[-1]))
+    basis = "the window's own CPU" if pc.cpu_basis == "window" else \
+        "the whole run's CPU scaled to the window"
+    return title, text + " (%s over the tasks completed in it)" % basis
+
+
 def rule(r) -> tuple[str, str]:
     """(title, text) of one of rules.rules()."""
+    if isinstance(r, PerCoreCost):
+        return per_core_cost(r)
     if isinstance(r, PythonPair):
         return python_pair(r)
     if isinstance(r, CpuPerWait):

@@ -28,7 +28,7 @@ TRAITS = make_fixtures.TRAITS
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 CHART_SCRIPTS = ("throughput", "hockey", "spectrum", "stall_timeline", "decision_map",
-                 "efficiency", "micro")
+                 "efficiency", "micro", "crossover")
 FIVE_MODELS = ("loop", "asio", "fiber", "pool", "procs")
 # The full fixture's model without model_traits (an older file's run).
 UNDESCRIBED = "novel"

@@ -389,6 +389,171 @@ class Rules(unittest.TestCase):
         self.assertIsNone(rule.below)
         self.assertEqual(rule.above.cpu_per_ms_us, 100)
 
+    # A loop per core as the registry describes shards: cooperative, several
+    # threads, sharing nothing.
+    SHARDS = {"uses_threads": True, "cooperative": True, "offload": ["none", "thread", "process"],
+              "sweep": True, "order": 6, "shares_nothing": True, "marker": "h"}
+
+    @classmethod
+    def three_way(cls, points, per_core="shards", traits=None):
+        """Crossover runs of io:1ms plus a CPU burst at 16 tasks in flight:
+        (cpu us, loop, pool x16, loop per core x2 tasks/s); None: not run."""
+        rs = []
+        for cpu, loop_tp, pool_tp, shards_tp in points:
+            w = "io:1ms,cpu:%dus" % cpu
+            common = dict(workload=w, scenario="", group="crossover", conc=16)
+            if loop_tp is not None:
+                rs.append(run("loop", loop_tp, 3_000, **common))
+            rs.append(run("pool", pool_tp, 3_000, threads=16, **common))
+            if shards_tp is not None:
+                rs.append(run(per_core, shards_tp, 3_000, threads=2,
+                              model_traits=traits or cls.SHARDS, **common))
+        return results(*rs)
+
+    def test_both_crossovers_one_loop_and_a_loop_per_core(self):
+        # The bisections as the sweep runs them: loop and pool at 50-200 us,
+        # then the loop per core and the pool from 100 us up.
+        res = self.three_way(((50, 9000, 7000, None), (100, 8000, 8000, None),
+                              (200, 4500, 7000, None), (300, None, 7000, 7100),
+                              (500, None, 7000, 6900), (700, None, 6500, 5000)))
+        one, per_core = rules.rules(res, SLO)[:2]
+        self.assertFalse(one.per_core)
+        self.assertEqual((one.below.cpu_per_ms_us, one.above.cpu_per_ms_us), (100, 200))
+        self.assertEqual(one.models, ["loop"])
+        self.assertTrue(per_core.per_core)
+        self.assertEqual((per_core.models, per_core.source), (["shards"], "crossover"))
+        self.assertEqual([m.cpu_per_ms_us for m in per_core.mixes], [300, 500, 700])
+        self.assertEqual((per_core.below.cpu_per_ms_us, per_core.above.cpu_per_ms_us),
+                         (500, 700))
+        self.assertFalse(per_core.below.single_wins)  # 6,900 vs 7,000: a tie
+        self.assertEqual(per_core.above.single.label, "shards x2")
+        self.assertEqual(per_core.above.threaded.label, "pool x16")
+        # 16 tasks in flight over 2 loops: each loop's core is full at 1,000 / 7.
+        self.assertEqual((per_core.tasks_in_flight, per_core.loops), (16, 2))
+        self.assertAlmostEqual(per_core.one_core_limit_us, 1000 / 7)
+        self.assertAlmostEqual(per_core.limit_us, math.sqrt(500 * 700))
+        self.assertAlmostEqual(per_core.limit_us / one.limit_us, math.sqrt(350000 / 20000))
+        self.assertEqual((per_core.one_loop.below.cpu_per_ms_us,
+                          per_core.one_loop.above.cpu_per_ms_us), (100, 200))
+        title, body = text.rule(per_core)
+        self.assertEqual(title, "CPU a shards task may do per ms of waiting before threads beat "
+                         "a loop per core")
+        self.assertEqual(body, "a task on shards x2, a loop per core, may do about 500-700 us "
+                         "of CPU per ms of waiting: at 500 us of CPU per 1 ms of waiting shards "
+                         "x2 still keeps up (within 5%) (6,900 vs 7,000 tasks/s for pool x16); at "
+                         "700 us of CPU per 1 ms of waiting pool x16 wins (6,500 vs 5,000 "
+                         "tasks/s); with 16 tasks in flight over 2 loops, where each loop's core "
+                         "is full at 1,000 / (16 / 2 - 1) = 143 us per ms of waiting; one loop "
+                         "(loop) may do about 100-200 us: a loop per core may do 4.18x as much "
+                         "(from crossover runs, p99 under 10x the task's own duration)")
+        # The report's rules carry both.
+        self.assertEqual(text.rule(one)[0],
+                         "CPU a loop task may do per ms of waiting before threads win")
+
+    def test_a_loop_per_core_is_not_the_threaded_side_of_the_first_question(self):
+        # At 200 us shards x2 is far ahead of one loop, the pool only by 3%:
+        # the loop still keeps up with threads, whatever shards does.
+        res = self.three_way(((100, 8000, 7000, 9000), (200, 6800, 7000, 9000),
+                              (400, 3000, 6000, 8000)))
+        one = rules.cpu_per_wait(res, SLO)
+        self.assertEqual((one.below.cpu_per_ms_us, one.above.cpu_per_ms_us), (200, 400))
+        self.assertEqual(one.above.threaded.label, "pool x16")
+        per_core = rules.cpu_per_wait(res, SLO, per_core=True)
+        self.assertIsNone(per_core.above)
+        self.assertEqual(per_core.below.cpu_per_ms_us, 400)
+        self.assertTrue(per_core.below.single_wins)
+        body = text.rule(per_core)[1]
+        self.assertTrue(body.startswith(
+            "shards x2, a loop per core, won or kept up with threads at every measured mix, up "
+            "to 400 us of CPU per 1 ms of waiting (400 us per ms of waiting: shards x2 8,000 vs "
+            "pool x16 6,000 tasks/s); the crossover lies beyond"), body)
+        self.assertIn("one loop (loop) may do about 200-400 us", body)
+        self.assertNotIn("as much", body)  # no upper end to compare
+
+    def test_the_loop_per_core_is_found_by_its_traits(self):
+        res = self.three_way(((300, None, 7000, 7100), (700, None, 6500, 5000)),
+                             per_core="percore")
+        per_core = [r for r in rules.rules(res, SLO) if getattr(r, "per_core", False)]
+        self.assertEqual(len(per_core), 1)
+        self.assertEqual(per_core[0].models, ["percore"])
+        self.assertEqual(per_core[0].above.cpu_per_ms_us, 700)
+        # Without the trait it is one more threaded model, and nothing asks
+        # the second question.
+        plain = dict(self.SHARDS)
+        del plain["shares_nothing"]
+        res = self.three_way(((300, None, 7000, 7100),), per_core="percore", traits=plain)
+        self.assertFalse(any(getattr(r, "per_core", False) for r in rules.rules(res, SLO)))
+
+    def test_mixes_beyond_the_slo_are_said_so(self):
+        # Both sides ran, but the pool's p99 broke the SLO at every mix.
+        rs = [run("loop", 9000, 3_000, workload="io:1ms,cpu:%dus" % cpu, scenario="",
+                  group="crossover", conc=16) for cpu in (100, 200)]
+        rs += [run("pool", 9500, 90_000, workload="io:1ms,cpu:%dus" % cpu, scenario="",
+                   group="crossover", conc=16, threads=8) for cpu in (100, 200)]
+        rule = rules.cpu_per_wait(results(*rs), SLO)
+        self.assertFalse(rule.measured)
+        self.assertEqual(rule.beyond_slo, 2)
+        self.assertEqual(text.rule(rule)[1], "not measured within the objective: in each of the 2 "
+                         "mixes that ran both sides, one side's p99 broke it (p99 under 10x the "
+                         "task's own duration, from crossover runs)")
+
+    def test_a_loop_per_core_without_mixes_is_said_not_measured(self):
+        res = results(run("loop", 1000, 5_000),
+                      run("shards", 2000, 5_000, threads=2, model_traits=self.SHARDS))
+        per_core = rules.rules(res, SLO)[1]
+        self.assertTrue(per_core.per_core)
+        self.assertFalse(per_core.measured)
+        self.assertEqual(per_core.models, ["shards"])
+        self.assertTrue(text.rule(per_core)[1].startswith("not measured"))
+
+    def per_core_pair(self, conc, loop_cpu, shards_cpu, tp=500_000, **top):
+        """loop and shards x2 on io:10ms at `conc`: one second's window, its CPU."""
+        common = dict(workload="io:10ms", scenario="", conc=conc, duration_s=1.0,
+                      completed=tp)
+        return [run("loop", tp, 30_000, cpu_window_s={"user": loop_cpu, "sys": 0.0},
+                    stall_us={"max": 100.0, "p99": 50.0, "samples": 900}, **common),
+                run("shards", tp, 30_000, threads=2, model_traits=self.SHARDS,
+                    cpu_window_s={"user": shards_cpu, "sys": 0.0},
+                    stall_us={"max": 100.0, "p99": 50.0, "samples": 1800}, **common)]
+
+    def test_what_a_loop_per_core_costs_per_task(self):
+        # As `ccbench run -m loop,shards -t 2 -w io:10ms -c 10000` writes it.
+        res = results(*self.per_core_pair(10_000, 0.05, 0.0725),
+                      context={"wakeup_cpu_us": 25.0})
+        rule = rules.rules(res, SLO)[-1]
+        self.assertTrue(rule.measured)
+        self.assertAlmostEqual(rule.one_loop_cpu_per_task_s, 100e-9)
+        self.assertAlmostEqual(rule.per_core_cpu_per_task_s, 145e-9)
+        self.assertAlmostEqual(rule.ratio, 1.45)
+        self.assertEqual((rule.per_core_wakeups_per_s, rule.one_loop_wakeups_per_s), (1800, 900))
+        # 900 more wake-ups a second at 25 us each, over 500,000 tasks a second.
+        self.assertAlmostEqual(rule.extra_wakeups_ns_per_task, 45.0)
+        title, body = text.rule(rule)
+        self.assertEqual(title, "What a loop per core costs in CPU per task")
+        self.assertEqual(body, "on io:10ms at concurrency 10000, shards x2 used 145 ns of CPU per "
+                         "task against loop's 100 ns: 1.45x; its 2 stall probes woke their loops "
+                         "1,800 times a second against 900, which at 25 us a wake-up on this "
+                         "host is 45 ns per task of the 45 ns difference (the window's own CPU "
+                         "over the tasks completed in it)")
+
+    def test_the_per_core_cost_comes_from_the_heaviest_load_both_ran(self):
+        res = results(*self.per_core_pair(100, 0.05, 0.06), *self.per_core_pair(10_000, 0.05,
+                                                                               0.0725))
+        rule = rules.rules(res, SLO)[-1]
+        self.assertEqual(rule.per_core.run.concurrency, 10_000)
+        self.assertEqual(rule.pairs, 2)
+        self.assertEqual([round(x, 3) for x in rule.ratios], [1.2, 1.45])
+        body = text.rule(rule)[1]
+        self.assertIn("1.45x", body)
+        self.assertIn("over the 2 loads both ran, 1.20x to 1.45x", body)
+        self.assertNotIn("a wake-up on this host", body)  # not measured in this file
+
+    def test_the_per_core_cost_needs_both_runs(self):
+        res = results(self.per_core_pair(10_000, 0.05, 0.0725)[1])
+        rule = rules.rules(res, SLO)[-1]
+        self.assertFalse(rule.measured)
+        self.assertTrue(text.rule(rule)[1].startswith("not measured"))
+
     def test_missing_data_is_said_not_invented(self):
         res = results(run("loop", 1000, 5_000))
         for rule in rules.rules(res, SLO):
