@@ -205,6 +205,39 @@ class ReportTables(unittest.TestCase):
                                                    "decision-map"), [])
 
 
+class Efficiency(unittest.TestCase):
+    """Tasks per CPU-second carry their interval over repetitions."""
+
+    def tearDown(self):
+        import matplotlib.pyplot as plt
+        plt.close("all")
+
+    def test_bars_over_repetitions_and_none_without(self):
+        import efficiency
+        from ccplot.efficiency import efficiency_rows
+        res = results(*[run("loop", 1000, 5_000, cpu=c, repetition=i)
+                        for i, c in enumerate((0.5, 0.55, 0.6))])
+        (row,) = efficiency_rows(res.runs)
+        per = [r.tasks_per_cpu_s for r in res.runs]
+        self.assertEqual(row.tasks_per_cpu_s_ci, stats.t_interval(per))
+        fig = efficiency.figure(res)
+        top = fig.axes[0]
+        (span,) = bar_spans(top, "_ci")
+        lo, hi = stats.t_interval(per)
+        self.assertAlmostEqual(span[1], hi)
+        if lo > 0:
+            self.assertAlmostEqual(span[0], lo)
+        else:
+            self.assertEqual(len(bar_spans(top, "_ci_open")), 1, "low side <= 0: open-ended")
+        self.assertTrue(any("bar = its 95% interval" in t.get_text() for t in fig.texts))
+        one = results(run("loop", 1000, 5_000, cpu=0.5))
+        (row,) = efficiency_rows(one.runs)
+        self.assertIsNone(row.tasks_per_cpu_s_ci)
+        fig = efficiency.figure(one)
+        self.assertEqual(bar_spans(fig.axes[0], "_ci"), [])
+        self.assertTrue(any("one run each, no interval" in t.get_text() for t in fig.texts))
+
+
 class Compare(unittest.TestCase):
     def test_overlap_beside_the_u_test(self):
         import compare
