@@ -432,6 +432,13 @@ class Charts(unittest.TestCase):
                 if type(coll).__name__ == "LineCollection" and coll.get_linestyle()[0][1] is None:
                     solid += len(coll.get_segments())
         self.assertGreaterEqual(solid, points)
+        # And each bar spans its point's interval exactly (open sides dotted).
+        pts = [p for p in load.fold(hockey.hockey_runs(self.res)) if p.run.rate]
+        want_solid, want_open = expected_spans(pts)
+        got_solid = [s for ax in fig.axes for s in bar_spans(ax, "_ci")]
+        got_open = [s for ax in fig.axes for s in bar_spans(ax, "_ci_open")]
+        self.assertEqual(rounded(got_solid), rounded(want_solid))
+        self.assertEqual(rounded(got_open), rounded(want_open))
 
     def test_throughput_chart_draws_each_p99_with_its_interval(self):
         import throughput
