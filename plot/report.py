@@ -32,9 +32,10 @@ from ccplot.slo import DEFAULT_SLO, Slo, from_runs  # noqa: E402
 # (module, caption) in report order; the decision map has its own section.
 CHARTS = (
     (throughput, "Throughput against concurrency, closed loop: one line per model and offload "
-                 "mode, one panel per scenario."),
-    (hockey, "Latency against offered rate, open loop: p50, p99 and p99.9 per model; the "
-             "shaded part is past saturation."),
+                 "mode, one panel per scenario; under each, the p99 with its 95% interval "
+                 "(an arrow: a side too few samples bound)."),
+    (hockey, "Latency against offered rate, open loop: p50, p99 and p99.9 per model, the p99 "
+             "with its 95% interval; the shaded part is past saturation."),
     (spectrum, "Latency percentile spectrum: corrected (from the intended start) against "
                "uncorrected (from the actual start)."),
     (stall_timeline, "Scheduler stalls over time: an event loop with blocking calls, naive "
