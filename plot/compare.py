@@ -135,6 +135,57 @@ def _p99_ci(side):
     return (None if None in lows else min(lows), None if None in highs else max(highs))
 
 
+def _interval(side, metric):
+    """The 95% interval of one side's metric for an error bar, in the file's
+    units (us, tasks/s): the p99's from order statistics (_p99_ci: over
+    repetitions the envelope of theirs); throughput's, the Student-t interval
+    over the repetitions (as summaries[] give it; None with one run). A side
+    of a p99 interval is None when unbounded."""
+    if side is None:
+        return None
+    if metric == "p99":
+        return _p99_ci(side)
+    return stats.t_interval(side.throughput)
+
+
+def _bar(ax, x, side, metric, colour):
+    """side's interval as an error bar at x; its artists (style.interval_bar),
+    or None when it has none."""
+    ci = _interval(side, metric)
+    v = median(side.throughput if metric == "throughput" else side.p99) if side else None
+    if ci is None or not v:
+        return None
+    return style.interval_bar(ax, x, v, ci, "#333333" if colour is None else colour,
+                              scale=1e3 if metric == "p99" else 1.0)
+
+
+def _bar_ys(bar):
+    """The y values an error bar reaches (bounds and open ends), so that the
+    axis range shows them whole."""
+    if not bar:
+        return []
+    ys = []
+    for coll in ([bar["bar"]] if bar["bar"] is not None else []) + bar["open"]:
+        for seg in coll.get_segments():
+            ys += [float(seg[0][1]), float(seg[1][1])]
+    return ys
+
+
+def _interval_note(metric, bars):
+    """The subtitle's line on the error bars, and the legend entries."""
+    if metric == "p99":
+        what = "p99's 95% interval (order statistics; envelope over repetitions)"
+    else:
+        what = "throughput's 95% interval (Student t over the repetitions)"
+    if not bars:
+        return ("no error bars: " + ("no percentile intervals recorded" if metric == "p99"
+                                     else "one run per configuration, no repetition interval"),
+                [])
+    legend = style.interval_legend(what.split(" (")[0])
+    opened = any(b["open"] for b in bars)
+    return ("bars: " + what, legend if opened else legend[:1])
+
+
 def _fmt_overlap(overlap):
     return {True: "overlap", False: "apart", None: "n/a"}[overlap]
 
@@ -204,6 +255,7 @@ def overlay_figure(a, b, rows, metric):
     rows_, cols = style.panel_grid(len(panels), 2 if len(panels) in (2, 4) else 3)
     fig, axes = style.new_figure(rows_, cols)
     scale = 1e3 if metric == "p99" else 1.0
+    bars = []
 
     def value(side, k):
         v = median(side[k].throughput if metric == "throughput" else side[k].p99)
@@ -218,28 +270,43 @@ def overlay_figure(a, b, rows, metric):
             model, offload = keys[0][0], keys[0][1]
             c = registry.colour(model, offload)
             if single:
-                # One load per model: a dumbbell per model, A -> B, with the delta.
+                # One load per model: a dumbbell per model, A -> B left to right
+                # (each with its interval), with the delta.
                 va, vb = value(sa, keys[0]), value(sb, keys[0])
                 if va is None or vb is None:
                     continue
-                ax.plot([i, i], [va, vb], color=c, linewidth=1.5, label="_")
-                ax.plot([i], [va], color=c, marker=registry.marker(model), markersize=8,
+                xa, xb = i - 0.12, i + 0.12
+                ax.plot([xa, xb], [va, vb], color=c, linewidth=1.5, label="_")
+                ax.plot([xa], [va], color=c, marker=registry.marker(model), markersize=8,
                         linestyle="none", label=label)
-                ax.plot([i], [vb], color=c, marker=registry.marker(model), markersize=8,
+                ax.plot([xb], [vb], color=c, marker=registry.marker(model), markersize=8,
                         markerfacecolor="none", mew=1.8, linestyle="none", label="_")
+                for x, side in ((xa, sa), (xb, sb)):
+                    bar = _bar(ax, x, side[keys[0]], metric, c)
+                    if bar:
+                        bars.append(bar)
+                        ys_all += _bar_ys(bar)
                 ax.annotate("%+.1f%%" % ((vb / va - 1) * 100), (i, max(va, vb)),
                             xytext=(0, 8), textcoords="offset points", ha="center",
                             fontsize=9)
                 ys_all += [va, vb]
                 continue
             xs = [k[6] if arrival == "open" else k[5] for k in keys]
-            for side, ls, face, name in ((sa, "-", c, "A"), (sb, "--", "none", "B")):
-                pts = [(x, value(side, k)) for x, k in zip(xs, keys) if value(side, k)]
+            for j, (side, ls, face, name) in enumerate(((sa, "-", c, "A"),
+                                                        (sb, "--", "none", "B"))):
+                pts = [(x, value(side, k), k) for x, k in zip(xs, keys) if value(side, k)]
                 if not pts:
                     continue
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], color=c, linestyle=ls,
+                # A a little left of the load, B a little right: their bars apart.
+                px = [style.dodge(p[0], j, 2, 1.06) for p in pts]
+                ax.plot(px, [p[1] for p in pts], color=c, linestyle=ls,
                         marker=registry.marker(model), markerfacecolor=face,
                         label=label if name == "A" else "_" + label)
+                for x, p in zip(px, pts):
+                    bar = _bar(ax, x, side[p[2]], metric, c)
+                    if bar:
+                        bars.append(bar)
+                        ys_all += _bar_ys(bar)
                 ys_all += [p[1] for p in pts]
         at = "at %s" % describe(labels[order[0]][0], registry)[2] if single else ""
         _label_panel(ax, single, order, labels, arrival, ys_all, metric, workload, at)
@@ -247,10 +314,11 @@ def overlay_figure(a, b, rows, metric):
     title = ("Throughput" if metric == "throughput" else "p99 latency") + ": A against B"
     sub = "A = %s (%s)   B = %s (%s)" % (a.run_id, a.context.get("cpu_model") or "?", b.run_id,
                                          b.context.get("cpu_model") or "?")
-    style.finish(fig, title, sub)
+    note, legend = _interval_note(metric, bars)
+    style.finish(fig, title, sub + "\n" + note)
     extra = [(Line2D([], [], color="#333333", marker="o"), "A: " + a.run_id),
              (Line2D([], [], color="#333333", linestyle="--", marker="o",
-                     markerfacecolor="none"), "B: " + b.run_id)]
+                     markerfacecolor="none"), "B: " + b.run_id)] + legend
     style.figure_legend(fig, list(axes.flat), extra=extra)
     return fig
 
@@ -428,6 +496,7 @@ def overlay_figure_many(files, rows, metric, registry):
     rows_, cols = style.panel_grid(len(panels), 2 if len(panels) in (2, 4) else 3)
     fig, axes = style.new_figure(rows_, cols)
     scale = 1e3 if metric == "p99" else 1.0
+    bars = []
 
     def value(side, k):
         if k not in side:
@@ -457,17 +526,28 @@ def overlay_figure_many(files, rows, metric, registry):
                     ax.plot([x], [v], color=c, marker=registry.marker(model), markersize=8,
                             markerfacecolor=c if j == 0 else "none", mew=1.8, linestyle="none",
                             label=label if j == 0 else "_")
+                    bar = _bar(ax, x, sides[j].get(keys[0]), metric, c)
+                    if bar:
+                        bars.append(bar)
+                        ys_all += _bar_ys(bar)
                     ys_all.append(v)
                 continue
             xs = [k[6] if arrival == "open" else k[5] for k in keys]
             for j, side in enumerate(sides):
-                pts = [(x, value(side, k)) for x, k in zip(xs, keys) if value(side, k)]
+                pts = [(x, value(side, k), k) for x, k in zip(xs, keys) if value(side, k)]
                 if not pts:
                     continue
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], color=c,
+                # Each file a little to the side of the load: their bars apart.
+                px = [style.dodge(p[0], j, n, 1.06) for p in pts]
+                ax.plot(px, [p[1] for p in pts], color=c,
                         linestyle=styles[j % len(styles)], marker=registry.marker(model),
                         markerfacecolor=c if j == 0 else "none",
                         label=label if j == 0 else "_" + label)
+                for x, p in zip(px, pts):
+                    bar = _bar(ax, x, side[p[2]], metric, c)
+                    if bar:
+                        bars.append(bar)
+                        ys_all += _bar_ys(bar)
                 ys_all += [p[1] for p in pts]
         at = ("at %s (%s left to right)" % (describe(labels[order[0]][0], registry)[2],
                                             ", ".join(letter(j) for j in range(n)))
@@ -478,10 +558,11 @@ def overlay_figure_many(files, rows, metric, registry):
              + " against ".join(letter(j) for j in range(n)))
     sub = "   ".join("%s = %s (%s)" % (letter(j), f.run_id, f.context.get("host") or "?")
                      for j, f in enumerate(files))
-    style.finish(fig, title, sub)
+    note, legend = _interval_note(metric, bars)
+    style.finish(fig, title, sub + "\n" + note)
     extra = [(Line2D([], [], color="#333333", linestyle=styles[j % len(styles)], marker="o",
                      markerfacecolor="#333333" if j == 0 else "none"),
-              "%s: %s" % (letter(j), f.run_id)) for j, f in enumerate(files)]
+              "%s: %s" % (letter(j), f.run_id)) for j, f in enumerate(files)] + legend
     style.figure_legend(fig, list(axes.flat), extra=extra)
     return fig
 

@@ -19,8 +19,12 @@ NAME = "efficiency"
 TITLE = "CPU efficiency and memory per task in flight (closed loop)"
 
 
-def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True):
+def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True, interval=None):
+    """Grouped bars of value(row) per scenario and label; with interval(row)
+    -> (low, high) or None, each bar's 95% interval as an error bar. Returns
+    the values drawn and whether any interval was."""
     n = len(labels)
+    any_ci = False
     width = 0.8 / max(n, 1)
     vals = []
     for k, label in enumerate(labels):
@@ -41,15 +45,24 @@ def _bars(ax, rows, scenarios, labels, value, fmt, hatch_offload=True):
                hatch="//" if hatch_offload and r0.offload != "none" else None,
                edgecolor="white" if r0.offload == "none" else c, linewidth=0.6,
                facecolor=c if r0.offload == "none" else "white")
-        for x, y in zip(xs, ys):
-            ax.text(x, y * 1.08, fmt(y), ha="center", va="bottom", rotation=90,
+        for x, y, row in zip(xs, ys, cols):
+            ci = interval(row) if interval else None
+            top = y
+            if ci is not None:
+                # A low side at or below zero has no place on the log axis:
+                # drawn open-ended, as an unbounded one.
+                lo, hi = (ci[0] if ci[0] > 0 else None), ci[1]
+                style.interval_bar(ax, x, y, (lo, hi), "#333333", scale=1.0, zorder=4)
+                any_ci = True
+                top = max(y, hi)
+            ax.text(x, top * 1.08, fmt(y), ha="center", va="bottom", rotation=90,
                     fontsize=7.5 if n > 4 else 8.5, color="#333333")
         vals += ys
     ax.set_xticks(range(len(scenarios)))
     ax.set_xticklabels(scenarios)
     ax.grid(axis="x", visible=False)
     ax.set_xlim(-0.55, len(scenarios) - 0.45)
-    return vals
+    return vals, any_ci
 
 
 def figure(results, args=None):
@@ -68,8 +81,9 @@ def figure(results, args=None):
     w = max(9.5, 1.0 + len(scenarios) * (0.3 * len(labels) + 0.5))
     fig, axes = style.new_figure(2, 1, w=min(w, 15), h=8.6)
     ax1, ax2 = axes[0][0], axes[1][0]
-    v1 = _bars(ax1, rows, scenarios, labels, lambda r: r.tasks_per_cpu_s,
-               lambda v: style.fmt_number(float("%.3g" % v)))
+    v1, any_ci = _bars(ax1, rows, scenarios, labels, lambda r: r.tasks_per_cpu_s,
+                       lambda v: style.fmt_number(float("%.3g" % v)),
+                       interval=lambda r: r.tasks_per_cpu_s_ci)
     ax1.set_ylabel("tasks per CPU-second (user + sys)")
     ax1.set_title("CPU efficiency: tasks per CPU-second at each model's best throughput",
                   fontsize=11)
@@ -77,8 +91,8 @@ def figure(results, args=None):
     if any(r.rss_per_extra_task_bytes for r in rows_list):
         # The slope: the baseline of the process (libraries, the histograms)
         # cancels out, leaving what a task in flight costs.
-        v2 = _bars(ax2, rows, scenarios, labels,
-                   lambda r: r.rss_per_extra_task_bytes, units.bytes_)
+        v2, _ = _bars(ax2, rows, scenarios, labels,
+                      lambda r: r.rss_per_extra_task_bytes, units.bytes_)
         los = "/".join(str(c) for c in sorted({r.rss_concurrency_from for r in rows_list}))
         ax2.set_ylabel("peak RSS growth / extra tasks")
         ax2.set_title("Memory per extra task in flight: peak RSS from concurrency %s to %s"
@@ -86,8 +100,8 @@ def figure(results, args=None):
         memory_note = ("memory: (peak RSS at the highest concurrency - at the lowest) / the "
                        "extra tasks; no bar where it did not grow")
     else:
-        v2 = _bars(ax2, rows, scenarios, labels,
-                   lambda r: r.rss_per_task_bytes, units.bytes_)
+        v2, _ = _bars(ax2, rows, scenarios, labels,
+                      lambda r: r.rss_per_task_bytes, units.bytes_)
         ax2.set_ylabel("peak RSS / tasks in flight")
         ax2.set_title("Memory per task in flight at concurrency %s" % his, fontsize=11)
         memory_note = ("peak RSS includes the process's baseline, so it overstates the "
@@ -110,10 +124,13 @@ def figure(results, args=None):
     with_pss = [lab for lab in labels if any(r.workers_pss for r in rows_list if r.label == lab)]
     if with_pss:
         memory_note += "; " + text.workers_pss(with_pss)
-    sub = (text.cpu_basis(cpu_basis(rows_list)) + "; " + memory_note + "\n"
+    sure = ("tasks per CPU-second: median of the repetitions, bar = its 95% interval"
+            if any_ci else "tasks per CPU-second: one run each, no interval (FULL=1 repeats)")
+    sub = (text.cpu_basis(cpu_basis(rows_list)) + "; " + memory_note + "\n" + sure + " - "
            + style.context_line(results))
     style.finish(fig, TITLE, sub)
-    style.figure_legend(fig, [ax1, ax2])
+    style.figure_legend(fig, [ax1, ax2],
+                        extra=style.interval_legend("95% interval")[:1] if any_ci else ())
     return fig
 
 

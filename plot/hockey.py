@@ -140,9 +140,7 @@ def figure(results, args=None):
                   "saturated: achieved < %.0f%% of offered,\nor p99 > %gx its low-load value"
                   % (SATURATION_ACHIEVED * 100, SATURATION_P99_JUMP)))
     if any_ci:
-        extra.append((Line2D([], [], color="#333333", marker="_", markersize=6,
-                             linestyle="-", linewidth=1.0),
-                      "p99's 95% interval\n(dotted: unbounded)"))
+        extra += style.interval_legend("p99's 95% interval")
     if any(not r.ok for r in runs):
         extra.append((Line2D([], [], marker="x", color="#333333", linestyle="none",
                              markersize=8, mew=2), "failed run"))

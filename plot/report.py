@@ -34,9 +34,10 @@ from ccplot.slo import DEFAULT_SLO, Slo, from_runs  # noqa: E402
 # (module, caption) in report order; the decision map has its own section.
 CHARTS = (
     (throughput, "Throughput against concurrency, closed loop: one line per model and offload "
-                 "mode, one panel per scenario."),
-    (hockey, "Latency against offered rate, open loop: p50, p99 and p99.9 per model; the "
-             "shaded part is past saturation."),
+                 "mode, one panel per scenario; under each, the p99 with its 95% interval "
+                 "(an arrow: a side too few samples bound)."),
+    (hockey, "Latency against offered rate, open loop: p50, p99 and p99.9 per model, the p99 "
+             "with its 95% interval; the shaded part is past saturation."),
     (spectrum, "Latency percentile spectrum: corrected (from the intended start) against "
                "uncorrected (from the actual start)."),
     (stall_timeline, "Scheduler stalls over time: an event loop with blocking calls, naive "
@@ -133,11 +134,22 @@ def wakeup_note(results):
 
 
 def candidate_row(c, verdict):
-    return [c.label, units.rate(c.throughput), text.load(c),
+    return [c.label, units.rate_ci(c.throughput, ranking.throughput_interval(c)),
+            text.load(c),
             units.duration_ci_us(c.p99_us, c.point.latency_ci("p99")),
             "%.2f" % c.cpu_rate if c.cpu_rate is not None else "n/a",
             units.duration_us(c.stall_max_us) if c.stall_known else "not measured",
             text.candidate_notes(c, limits.limits(c, verdict.task_us))]
+
+
+def python_outside_map(results, map_runs, source):
+    """The Python models (traits.python) with runs in this file but none in
+    its decision-map sweep (the quick sweep leaves them out of it)."""
+    if source != "decision-map":
+        return []
+    inside = {r.model for r in map_runs}
+    return list(dict.fromkeys(r.model for r in results.runs
+                              if r.traits.python and r.model not in inside))
 
 
 def scenario_section(doc, v):
@@ -155,10 +167,11 @@ def scenario_section(doc, v):
     else:
         line = "**Winner%s: %s**, %s tasks/s %s (p99 %s)" % (
             " (a tie)" if v.tie else "", w.label, units.rate(w.throughput), text.where(w),
-            units.duration_us(w.p99_us))
+            units.duration_ci_us(w.p99_us, w.point.latency_ci("p99")))
         if r is not None:
             line += "; runner-up: **%s**, %s tasks/s %s (p99 %s)" % (
-                r.label, units.rate(r.throughput), text.where(r), units.duration_us(r.p99_us))
+                r.label, units.rate(r.throughput), text.where(r),
+                units.duration_ci_us(r.p99_us, r.point.latency_ci("p99")))
         doc.p(line + ".")
         doc.p("Why: %s." % text.reason(v))
     doc.table(["model", "tasks/s within SLO", "at", "p99", "CPU s/s", "stall max", "notes"],
@@ -258,6 +271,11 @@ def build(results, slo, charts_dir):
               "%s. %s.%s" % (text.slo(slo), text.map_summary(decision.summarise(cells)), note))
     else:
         doc.p("Not drawn: %s." % dict(skipped).get("decision_map", "no data"))
+    sat_out = python_outside_map(results, runs, source)
+    if sat_out:
+        doc.p("The Python models (%s) ran in the scenarios but not in the decision map: the "
+              "quick sweep leaves them out of it (`make bench FULL=1` runs them in every cell)."
+              % ", ".join(sat_out))
 
     doc.h2("How sure the numbers are")
     doc.p(text.sureness(sureness.sureness(results.runs)))
@@ -302,8 +320,10 @@ def build(results, slo, charts_dir):
                     else "c=%d" % c.run.concurrency, c.name,
                     units.percent(c.share) if c.share is not None else "n/a",
                     units.rate(c.throughput) if c.throughput is not None else "n/a",
-                    units.duration_us(c.p50_us) if c.p50_us is not None else "n/a",
-                    units.duration_us(c.p99_us) if c.p99_us is not None else "n/a",
+                    units.duration_ci_us(c.p50_us, c.latency_ci("p50"))
+                    if c.p50_us is not None else "n/a",
+                    units.duration_ci_us(c.p99_us, c.latency_ci("p99"))
+                    if c.p99_us is not None else "n/a",
                     units.percent(c.stall_log_share) if c.stall_log_share is not None
                     else "n/a"] for c in class_table], "llllrrrrr")
 

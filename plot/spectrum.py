@@ -181,8 +181,7 @@ def figure(results, args=None):
         extra.append((Line2D([], [], color="#333333", linestyle="--", linewidth=1.3),
                       "uncorrected: from the actual start"))
     if any_ci:
-        extra.append((Line2D([], [], color="#333333", marker="_", markersize=6,
-                             linewidth=1.0), "95% interval (dotted: unbounded)"))
+        extra += style.interval_legend("95% interval")
     style.figure_legend(fig, [ax], extra=extra, ncol=min(4, len(chosen) + len(extra)))
     return fig
 

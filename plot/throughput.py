@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Throughput against concurrency (closed loop): one line per model and
-offload mode, one panel per scenario."""
+offload mode, one panel per scenario; under each, the p99 latency at the same
+points with its 95% interval as error bars."""
 
 import os
 import sys
@@ -25,6 +26,34 @@ def thread_counts(runs):
     return out
 
 
+def p99_panel(ax, by_label, order, counts):
+    """The p99 of each label's points against concurrency, with its 95%
+    interval as an error bar (over repetitions, the envelope of theirs); the
+    labels dodged a little sideways so that their bars stay apart. Returns
+    (the p99s drawn in ms, whether any bar was drawn, whether any side was
+    unbounded)."""
+    ys_all, any_ci, any_open = [], False, False
+    for k, label in enumerate(order):
+        pts = [p for p in sorted(by_label[label], key=lambda p: p.run.concurrency) if p.p99]
+        if not pts:
+            continue
+        xs = [style.dodge(p.run.concurrency, k, len(order)) for p in pts]
+        kw = style.run_style(pts[0].run, counts.get(pts[0].run.model))
+        kw.update(label="_" + label, markersize=4.5 if "markersize" not in kw else 6,
+                  linewidth=1.2)
+        ax.plot(xs, [p.p99 / 1e3 for p in pts], **kw)
+        ys_all += [p.p99 / 1e3 for p in pts]
+        for x, p in zip(xs, pts):
+            ci = p.latency_ci("p99")
+            if ci is None:
+                continue
+            bar = style.interval_bar(ax, x, p.p99, ci, kw["color"])
+            any_ci = True
+            any_open |= bool(bar["open"])
+            ys_all += [v / 1e3 for v in ci if v is not None]
+    return ys_all, any_ci, any_open
+
+
 def figure(results, args=None):
     """The chart as a matplotlib Figure (not saved); raises Skip without its data."""
     runs = scenario_runs(results)
@@ -32,16 +61,20 @@ def figure(results, args=None):
         raise Skip("no closed-loop runs in %s" % results.path)
     scen = by_scenario(runs)
     rows, cols = style.panel_grid(len(scen), 2 if len(scen) == 4 else 3)
-    fig, axes = style.new_figure(rows, cols)
+    # Each scenario is a pair of panels sharing the concurrency axis:
+    # throughput above, the p99 with its interval below.
+    fig, axes, lat_axes = style.paired_figure(rows, cols)
     counts = thread_counts(runs)
     reps = 1
     any_failed = False
-    for ax, (name, rs) in zip(axes.flat, scen.items()):
+    any_ci = any_open = False
+    for ax, lat, (name, rs) in zip(axes.flat, lat_axes.flat, scen.items()):
         by_label = {}
         for p in fold(rs):
             by_label.setdefault(p.run.label, []).append(p)
         ys_all = []
-        for label in sorted(by_label, key=lambda k: by_label[k][0].run.sort_key):
+        order = sorted(by_label, key=lambda k: by_label[k][0].run.sort_key)
+        for label in order:
             pts = sorted(by_label[label], key=lambda p: p.run.concurrency)
             pts = [p for p in pts if p.throughput is not None]
             if not pts:
@@ -78,17 +111,37 @@ def figure(results, args=None):
         workload = rs[0].workload
         ax.set_title(name if workload == name else "%s  (%s)" % (name, workload),
                      fontsize=11 if len(workload) < 34 else 9.5)
-        ax.set_xlabel("concurrency (tasks in flight)")
         ax.set_ylabel("throughput (tasks/s)")
+        ax.xaxis.set_tick_params(labelbottom=False)
+        lat_ys, ci, opened = p99_panel(lat, by_label, order, counts)
+        any_ci |= ci
+        any_open |= opened
+        pos = [y for y in lat_ys if y > 0]
+        style.log_axis(lat, "y", min(pos) if pos else None, max(pos) if pos else None,
+                       style.fmt_ms)
+        style.ticks_at(lat, [r.concurrency for r in rs])
+        lat.set_xlabel("concurrency (tasks in flight)")
+        lat.set_ylabel("p99 latency")
     style.hide_unused(axes, len(scen))
+    style.hide_unused(lat_axes, len(scen))
     extra = []
     if any_failed:
         from matplotlib.lines import Line2D
         extra.append((Line2D([], [], marker="x", color="#555555", linestyle="none",
                              markersize=8, mew=2), "failed run (on the x axis)"))
+    if any_ci:
+        legend = style.interval_legend("p99's 95% interval")
+        extra += legend if any_open else legend[:1]
     sub = style.context_line(results)
     if reps > 1:
         sub += " - median of %d repetitions, band = min..max" % reps
+    else:
+        sub += " - one run per point: throughput has no interval (FULL=1 repeats each run)"
+    if any_ci:
+        sub += ("\nbelow each panel: p99 with its 95%% interval (order statistics%s)"
+                % (", envelope over the repetitions" if reps > 1 else ""))
+    else:
+        sub += "\nbelow each panel: p99 (this file records no percentile intervals)"
     style.finish(fig, TITLE, sub)
     style.figure_legend(fig, list(axes.flat), extra=extra)
     return fig

@@ -6,10 +6,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "harness/cli/registry.hpp"
 #include "harness/cli/sweeps.hpp"
 #include "harness/workload.hpp"
 
@@ -169,7 +172,44 @@ TEST(Sweeps, BenchGivesItsPrecisionBudgetToTheRunsThatNeedIt) {
     EXPECT_GT(asked, 50);
     EXPECT_GT(lengthened, 0);
     // The budget, and half as much again for the guess of each run's rate.
-    EXPECT_LE(extra_s, 1.5 * (full ? 300 : 20) + 1e-6);
+    EXPECT_LE(extra_s, 1.5 * (full ? 300 : 6) + 1e-6);
+  }
+}
+
+// Quick `make bench` trims what costs most for what it adds (docs/cli.md):
+// the Python models sit out the decision map and only the first of them runs
+// in the scenarios; `net` skips one client. --full keeps all of it, and every
+// quick scenario still runs at every level with some model.
+TEST(Sweeps, QuickBenchTrimsWhatFullKeeps) {
+  for (const bool full : {false, true}) {
+    SCOPED_TRACE(full ? "full" : "quick");
+    const suite_plan plan = make_sweep("bench", full, 2);
+    int python_in_map = 0, net_at_one = 0;
+    std::set<std::string> python_in_scenarios;
+    std::set<std::pair<std::string, std::uint64_t>> levels;
+    for (const run_config& c : plan.runs) {
+      const model_info* m = find_model(c.model);
+      ASSERT_NE(m, nullptr);
+      if (c.group == "decision-map" && m->traits.python) ++python_in_map;
+      if (c.group == "scenarios" && m->traits.python) python_in_scenarios.insert(c.model);
+      if (c.group == "scenarios" && c.scenario == "net" && c.concurrency == 1) ++net_at_one;
+      if (c.group == "scenarios") levels.insert({c.scenario, c.concurrency});
+    }
+    std::size_t python_models = 0;
+    for (const model_info& m : registered_models()) python_models += m.traits.python;
+    EXPECT_EQ(python_in_map > 0, full);
+    EXPECT_EQ(net_at_one > 0, full);
+    EXPECT_EQ(python_in_scenarios.size(),
+              full ? python_models : std::min<std::size_t>(python_models, 1));
+    // On 2 cores: 1, 4 x and 128 x cores (--full: 1, 1 x, 4 x, 32 x, 256 x).
+    const std::vector<std::uint64_t> all =
+        full ? std::vector<std::uint64_t>{1, 2, 8, 64, 512} : std::vector<std::uint64_t>{1, 8, 256};
+    for (const char* name : {"io", "cpu", "block", "mixed", "net"}) {
+      for (std::uint64_t level : all) {
+        const bool trimmed = !full && std::string_view(name) == "net" && level == 1;
+        EXPECT_EQ(levels.count({name, level}), trimmed ? 0u : 1u) << name << " c=" << level;
+      }
+    }
   }
 }
 

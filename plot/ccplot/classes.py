@@ -19,6 +19,18 @@ class ClassRow:
     p50_us: float | None
     p99_us: float | None
     stall_log_share: float | None
+    latency_ci_us: dict | None = None  # the class's latency_ci_us, when recorded
+
+    def latency_ci(self, key):
+        """(low, high) of the class's latency_us.<key> in us, a side None when
+        unbounded; None when not recorded (as Run.latency_ci)."""
+        ci = self.latency_ci_us
+        if not isinstance(ci, dict) or not ci.get("confidence"):
+            return None
+        side = ci.get(key)
+        if not isinstance(side, dict):
+            return None
+        return (side.get("low"), side.get("high"))
 
 
 def _dig(d, *path):
@@ -40,7 +52,7 @@ def class_rows(results) -> list[ClassRow]:
             out.append(ClassRow(r, str(c.get("name")), c.get("share"),
                                 done / window if window and done is not None else None,
                                 _dig(c, "latency_us", "p50"), _dig(c, "latency_us", "p99"),
-                                c.get("stall_log_share")))
+                                c.get("stall_log_share"), c.get("latency_ci_us")))
     return out
 
 

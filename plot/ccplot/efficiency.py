@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .load import Point, Run, fold
 from .ranking import by_scenario
+from .stats import t_interval
 
 
 @dataclass
@@ -29,6 +30,9 @@ class EfficiencyRow:
     rss_per_extra_task_bytes: float | None
     rss_concurrency_from: int
     workers_pss: bool = False
+    # The Student-t 95% interval of tasks per CPU-second over the best
+    # point's repetitions; None with one run.
+    tasks_per_cpu_s_ci: tuple | None = None
 
 
 def efficiency_rows(runs: list[Run]) -> list[EfficiencyRow]:
@@ -51,7 +55,8 @@ def efficiency_rows(runs: list[Run]) -> list[EfficiencyRow]:
                 rss_per_extra_task_bytes=rss_slope(narrowest, widest),
                 rss_concurrency_from=narrowest.run.concurrency,
                 workers_pss=any(r.workers_pss_kb is not None
-                                for r in widest.runs + narrowest.runs)))
+                                for r in widest.runs + narrowest.runs),
+                tasks_per_cpu_s_ci=t_interval([r.tasks_per_cpu_s for r in best.runs])))
     return out
 
 

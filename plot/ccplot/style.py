@@ -165,6 +165,25 @@ def new_figure(rows=1, cols=1, w=None, h=None, **kw):
     return fig, axes
 
 
+def paired_figure(rows, cols, w=None, h=None, ratios=(3.3, 2.2)):
+    """A figure of rows x cols panel pairs: each pair a main panel above and a
+    shorter one close under it sharing its x axis. Returns (fig, upper,
+    lower), both rows x cols arrays of axes."""
+    import numpy as np
+    fig = plt.figure(figsize=(w or PANEL_W * cols, h or (PANEL_H + 2.4) * rows))
+    outer = fig.add_gridspec(rows, cols, hspace=0.24, wspace=0.3)
+    # tight_layout cannot lay out nested grids: finish() places this one.
+    fig.ccbench_grid = outer
+    upper = np.empty((rows, cols), dtype=object)
+    lower = np.empty((rows, cols), dtype=object)
+    for i in range(rows):
+        for j in range(cols):
+            pair = outer[i, j].subgridspec(2, 1, height_ratios=ratios, hspace=0.07)
+            upper[i, j] = fig.add_subplot(pair[0])
+            lower[i, j] = fig.add_subplot(pair[1], sharex=upper[i, j])
+    return fig, upper, lower
+
+
 def fmt_exact(v):
     """Tick label for a measured level: whole numbers in full (2,048, not the
     2.048k of fmt_number), others as fmt_number."""
@@ -249,24 +268,58 @@ def finish(fig, title, sub=None, top=None):
     # size; the titles are placed after the layout so it ignores them.
     lines = sub.count("\n") + 1 if sub else 0
     head = (0.42 + 0.19 * lines) / h
-    fig.tight_layout(rect=(0, 0, 1, top if top is not None else 1 - head))
+    grid = getattr(fig, "ccbench_grid", None)
+    if grid is None:
+        fig.tight_layout(rect=(0, 0, 1, top if top is not None else 1 - head))
+    else:
+        # Room in inches for the tick labels and axis labels around the grid.
+        w = fig.get_figwidth()
+        grid.update(left=0.85 / w, right=1 - 0.2 / w, bottom=0.55 / h,
+                    top=(top if top is not None else 1 - head) - 0.3 / h)
     fig.suptitle(title, y=1 - 0.05 / h, va="top")
     if sub:
         subtitle(fig, sub, y=1 - 0.36 / h)
 
 
-def interval_bar(ax, x, y, ci, colour, scale=1e3):
+def interval_bar(ax, x, y, ci, colour, scale=1e3, zorder=3):
     """A percentile's 95% interval as an error bar at x: solid between its
-    bounds, a side too few samples bound dotted to 3x (or a third of) the
-    value. y and ci (low, high) in us, drawn divided by scale (ms)."""
+    bounds, capped; a side too few samples bound (None: unbounded) is drawn
+    open-ended, never as a zero-width bar: dotted to 3x (or a third of) the
+    value and ending in an arrowhead pointing away. y and ci (low, high) in
+    us, drawn divided by scale (ms). Returns the artists by role: "bar" (the
+    solid LineCollection, or None when both sides are unbounded), "caps",
+    "open" (the dotted LineCollections) and "arrows"."""
     y = y / scale
     low = ci[0] / scale if ci[0] is not None else None
     high = ci[1] / scale if ci[1] is not None else None
-    ax.vlines([x], [low if low is not None else y], [high if high is not None else y],
-              color=colour, linewidth=1.0, zorder=3)
-    for side, end in ((low, y / 3), (high, y * 3)):
+    out = {"bar": None, "caps": [], "open": [], "arrows": []}
+    if low is not None or high is not None:
+        out["bar"] = ax.vlines([x], [low if low is not None else y],
+                               [high if high is not None else y], color=colour,
+                               linewidth=1.0, zorder=zorder, label="_ci")
+    for side, end, arrow in ((low, y / 3, "v"), (high, y * 3, "^")):
         if side is None:
-            ax.vlines([x], [min(y, end)], [max(y, end)], color=colour, linewidth=1.0,
-                      linestyles=":", zorder=3)
+            out["open"].append(ax.vlines([x], [min(y, end)], [max(y, end)], color=colour,
+                                         linewidth=1.0, linestyles=":", zorder=zorder,
+                                         label="_ci_open"))
+            out["arrows"] += ax.plot([x], [end], marker=arrow, color=colour, markersize=4,
+                                     linestyle="none", zorder=zorder, label="_ci_arrow")
         else:
-            ax.plot([x], [side], marker="_", color=colour, markersize=6, zorder=3)
+            out["caps"] += ax.plot([x], [side], marker="_", color=colour, markersize=6,
+                                   linestyle="none", zorder=zorder, label="_ci_cap")
+    return out
+
+
+def interval_legend(what="95% interval"):
+    """Legend entries (handle, text) for interval_bar: the bounded bar and the
+    open-ended side."""
+    from matplotlib.lines import Line2D
+    return [(Line2D([], [], color="#333333", marker="_", markersize=6, linewidth=1.0), what),
+            (Line2D([], [], color="#333333", marker="^", markersize=4, linewidth=1.0,
+                    linestyle=":"), "unbounded side (too few samples)")]
+
+
+def dodge(x, k, n, step=1.07):
+    """x moved a little to the side on a log axis, for the k-th of n series
+    drawn at the same x, so that their error bars do not hide each other."""
+    return x * step ** (k - (n - 1) / 2.0)

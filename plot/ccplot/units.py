@@ -12,6 +12,14 @@ def rate(v):
     return "{:.2f}".format(v)
 
 
+def rate_ci(v, ci):
+    """Tasks per second with its 95% interval over repetitions: "1,020
+    [990-1,050]"; the bare rate when ci is None (one run)."""
+    if v is None or ci is None:
+        return rate(v)
+    return "%s [%s-%s]" % (rate(v), rate(max(ci[0], 0.0)), rate(ci[1]))
+
+
 def duration_us(v):
     """A duration given in microseconds, in the unit that reads best."""
     if v is None:

@@ -144,13 +144,20 @@ class ChartContent(unittest.TestCase):
     def test_throughput(self):
         import throughput
         fig = throughput.figure(self.res)
-        axes = visible(fig)
+        # Each scenario: throughput above, its p99 below on the same x axis.
+        axes = [ax for ax in visible(fig) if ax.get_ylabel() == "throughput (tasks/s)"]
+        lat = [ax for ax in visible(fig) if ax.get_ylabel() == "p99 latency"]
+        self.assertEqual(len(visible(fig)), 2 * len(axes))
         self.assertEqual([ax.get_title().split()[0] for ax in axes],
                          ["io", "cpu", "block", "mixed"])
-        for ax in axes:
+        for ax, below in zip(axes, lat):
             self.assertEqual(series(ax), self.SCENARIO_LABELS)
-            self.assertEqual(ax.get_xlabel(), "concurrency (tasks in flight)")
-            self.assertEqual(ax.get_ylabel(), "throughput (tasks/s)")
+            self.assertEqual(below.get_xlabel(), "concurrency (tasks in flight)")
+            self.assertIs(below.get_shared_x_axes().joined(ax, below), True)
+            # The p99 series: every label with a p99, drawn under its own name.
+            drawn = [ln.get_label()[1:] for ln in below.get_lines()
+                     if not ln.get_label().startswith("_ci")]
+            self.assertEqual(drawn, self.SCENARIO_LABELS)
         self.assertEqual(legend(fig), self.SCENARIO_LABELS + ["failed run (on the x axis)"])
         lines = {ln.get_label(): ln for ln in axes[0].get_lines()}
         self.assertEqual(hex_of(lines["loop"].get_color()), "#1f5fa8")

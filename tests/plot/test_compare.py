@@ -114,7 +114,8 @@ class CompareScript(unittest.TestCase):
                 self.assertEqual(colors.to_hex(lines[0].get_color()),
                                  support.TRAITS["loop"]["colors"]["none"])
             labels = [t.get_text() for t in fig.legends[0].get_texts()]
-            self.assertEqual(labels, ["loop", "pool x2", "A: before", "B: after"])
+            self.assertEqual(labels, ["loop", "pool x2", "A: before", "B: after",
+                                      "throughput's 95% interval"])
             self.assertIsNone(compare.overlay_figure(a, b, [], "p99"))
         finally:
             plt.close("all")
@@ -219,10 +220,13 @@ class CompareMany(unittest.TestCase):
         try:
             fig = compare.overlay_figure_many(files, rows, "throughput", registry)
             labels = [t.get_text() for t in fig.legends[0].get_texts()]
-            self.assertEqual(labels[-3:], ["A: after", "B: noisy", "C: drop"])
+            # Then the error bars' entry: these files repeat each run.
+            self.assertEqual(labels[-4:], ["A: after", "B: noisy", "C: drop",
+                                           "throughput's 95% interval"])
             ax = next(a for a in fig.axes if a.get_title() == "io:10ms")
-            # Each model at one load: a marker per file.
-            marks = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None"]
+            # Each model at one load: a marker per file (the bars' caps aside).
+            marks = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None"
+                     and not ln.get_label().startswith("_ci")]
             self.assertEqual(len(marks), 2 * 3)
         finally:
             plt.close("all")

@@ -193,6 +193,9 @@ class OtherInputs(unittest.TestCase):
                          "stall_log_share": 0.0},
                         {"name": "report", "weight": 5, "share": 0.05, "task_mean_us": 20000.0,
                          "completed": 60, "latency_us": {"p50": 20300.0, "p99": 31000.0},
+                         "latency_ci_us": {"confidence": 0.95,
+                                           "p50": {"low": 19000.0, "high": 21500.0},
+                                           "p99": {"low": 25000.0, "high": None}},
                          "stall_log_share": 0.78}]}
         doc = {"schema": "ccbench.results/1", "run_id": "mix", "context": {},
                "runs": [mix_run("none", 84900.0, False, "p99 84.9ms >= 20ms (4.25x)"),
@@ -211,6 +214,9 @@ class OtherInputs(unittest.TestCase):
             self.assertIn("## Request classes", md)
             self.assertIn("| loop+thread | api-report | 400 tasks/s offered | api | 95% | 380 | "
                           "2.2 ms | 2.6 ms | 0% |", md)
+            # A class's percentiles carry their intervals where recorded.
+            self.assertIn("| report | 5% | 20.0 | 20.3 ms [19-21.5] | 31 ms [25-unbounded] | "
+                          "78% |", md)
             self.assertIn("1 of 2 runs meet `p99<20ms`.", md)
             self.assertIn("loop api-report: breaks it, worst: p99 84.9ms >= 20ms (4.25x)", md)
             # The winners' limit is the runs' objective, and the report says so.
