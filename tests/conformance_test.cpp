@@ -336,6 +336,40 @@ TEST_P(NetSteps, LeavesNoConnectionDescriptorOrChildBehind) {
   }
 }
 
+// Connections are opened before the load starts: with no warm-up, a task of
+// the window that paid for a connect would show as a connection opened after
+// the start. One per client (a pool's or procs' workers: one per worker).
+TEST_P(NetSteps, EveryConnectionIsOpenBeforeTheWindow) {
+  run_config c = net_config("net:2ms,cpu:~50us", 8, 200ms);
+  c.warmup = 0ms;
+  const run_record r = run(c);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  const model_info* m = find_model(c.model);
+  const bool per_worker = m->traits.uses_threads && !m->traits.cooperative;
+  EXPECT_EQ(r.net_connections, per_worker ? c.options.threads : 8);
+  EXPECT_EQ(r.net_connections_late, 0) << "a connection was opened inside the window";
+  EXPECT_GT(r.completed, 20u);
+}
+
+// An open loop opens what the rate needs ahead (net::open_loop_connections),
+// and its window and schedule wait for them: none of those is opened late.
+TEST_P(NetSteps, AnOpenLoopOpensItsConnectionsBeforeItsSchedule) {
+  run_config c = net_config("net:1ms", 1, 200ms);
+  c.warmup = 0ms;
+  c.arrival = arrival_kind::open;
+  c.rate = 200;
+  const run_record r = run(c);
+  ASSERT_EQ(r.status, run_status::ok) << r.error;
+  const model_info* m = find_model(c.model);
+  const bool per_worker = m->traits.uses_threads && !m->traits.cooperative;
+  const std::int64_t ahead = per_worker
+                                 ? c.options.threads
+                                 : static_cast<std::int64_t>(net::open_loop_connections(200, 1ms));
+  // More only when arrivals in flight outgrew them (a stalled machine).
+  EXPECT_GE(r.net_connections - r.net_connections_late, ahead);
+  EXPECT_GT(r.completed, 10u);
+}
+
 TEST_P(NetSteps, AServerThatRefusesFailsTheTasksNotTheSuite) {
   run_config c = config("net:1ms", 4, 200ms);
   c.server = "127.0.0.1:1";  // nothing listens there

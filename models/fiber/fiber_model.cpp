@@ -282,6 +282,7 @@ class fiber_reactor {
     fibers::mutex mutex;
     fibers::condition_variable changed;
     bool ready = false;
+    bool registered = false;  // with the reactor's epoll (at its first wait)
     ~connection() {
       if (fd >= 0) ::close(fd);
     }
@@ -311,15 +312,16 @@ class fiber_reactor {
 
   /// Suspends the calling fiber until `c` is ready for `events` (EPOLLIN or
   /// EPOLLOUT), has failed or hung up.
-  void wait(connection& c, std::uint32_t events, bool first) {
+  void wait(connection& c, std::uint32_t events) {
     std::unique_lock lock(c.mutex);
     c.ready = false;
     epoll_event ev{};
     ev.events = events | EPOLLONESHOT | EPOLLRDHUP;
     ev.data.ptr = &c;
-    if (epoll_ctl(epoll_, first ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev) != 0) {
+    if (epoll_ctl(epoll_, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev) != 0) {
       throw std::runtime_error("fiber reactor: epoll_ctl failed");
     }
+    c.registered = true;
     c.changed.wait(lock, [&c] { return c.ready; });
   }
 
@@ -388,9 +390,10 @@ struct fiber_primitives : routine_primitives {
   }
 
   // Net steps: non-blocking sockets, the waits through the reactor above, from
-  // a pool of connections no step uses now: a client holds one only during a
-  // round trip, so a closed loop of C clients opens at most C, in its first
-  // round trips (the ramp and warm-up), and reuses them for the run.
+  // a pool of connections no step uses now: each closed-loop client opens one
+  // before the window (net_connect(), from the driver) and holds one only
+  // during a round trip, so a closed loop of C clients has C, reused for the
+  // run.
   std::optional<net::endpoint> server{};
   fiber_reactor* reactor = nullptr;
   std::mutex net_mutex{};  // guards idle and connections (never held across a wait)
@@ -409,8 +412,8 @@ struct fiber_primitives : routine_primitives {
         idle.pop_back();
       }
     }
-    bool first = false;  // registered with the reactor yet?
-    if (!c) c = connect(first);
+    // None idle: one was lost, or an open loop grew past what it opened ahead.
+    if (!c) c = connect();
     const net::request r{static_cast<std::uint32_t>(s.rounds),
                          static_cast<std::uint64_t>(s.duration.count()), s.seed};
     const auto req = net::encode(r);
@@ -421,8 +424,7 @@ struct fiber_primitives : routine_primitives {
     net::reply_reader reader(r);
     std::byte buf[4096];  // on the fiber's stack (32 KiB, see stack_bytes)
     while (!reader.done()) {
-      reactor->wait(*c, EPOLLIN, first);
-      first = false;
+      reactor->wait(*c, EPOLLIN);
       while (!reader.done()) {
         const std::span<std::byte> into = reader.next(buf);
         const ssize_t n = ::recv(c->fd, into.data(), into.size(), 0);
@@ -441,21 +443,27 @@ struct fiber_primitives : routine_primitives {
     idle.push_back(std::move(c));
     return reader.digest_value();
   }
+  // One more idle connection (the driver, before the window).
+  auto net_connect(client&) {
+    return done_inline{[this] {
+      std::unique_ptr<fiber_reactor::connection> c = connect();
+      std::lock_guard lock(net_mutex);
+      idle.push_back(std::move(c));
+    }};
+  }
   // A non-blocking connect; when it is in progress, the fiber waits for it
-  // through the reactor (which registers the socket: `first` becomes false).
-  std::unique_ptr<fiber_reactor::connection> connect(bool& first) {
+  // through the reactor.
+  std::unique_ptr<fiber_reactor::connection> connect() {
     if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
     auto c = std::make_unique<fiber_reactor::connection>();
     c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (c->fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    first = true;
     int err = 0;
     if (::connect(c->fd, reinterpret_cast<const sockaddr*>(&server->addr), sizeof server->addr) !=
         0) {
       err = errno;
       if (err == EINPROGRESS) {
-        reactor->wait(*c, EPOLLOUT, true);
-        first = false;
+        reactor->wait(*c, EPOLLOUT);
         socklen_t len = sizeof err;
         if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
       }
@@ -466,6 +474,7 @@ struct fiber_primitives : routine_primitives {
     }
     const int one = 1;
     ::setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    net::connection_opened();
     std::lock_guard lock(net_mutex);
     ++connections;
     return c;
