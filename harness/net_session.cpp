@@ -77,12 +77,13 @@ void open_idle_connection() {
   s.idle.push_back(fd);
 }
 
-void connection_opened() noexcept {
+void connection_opened() noexcept { connection_opened(clock::now()); }
+
+void connection_opened(time_point at) noexcept {
   session_state& s = state();
-  const time_point now = clock::now();
   std::lock_guard lock(s.mutex);
   try {
-    s.opened.push_back(now);
+    s.opened.push_back(at);
   } catch (...) {
     // Out of memory: the count is short by one; the run goes on.
   }

@@ -33,6 +33,8 @@ void open_idle_connection();
 /// Any model, any thread: a connection to the session's server has just been
 /// opened (counted and stamped now; see connections_opened()).
 void connection_opened() noexcept;
+/// The same, opened at `at` (a stamp another process took on CLOCK_MONOTONIC).
+void connection_opened(time_point at) noexcept;
 /// When each connection of the session was opened, in no order (the runner).
 std::vector<time_point> connections_opened();
 

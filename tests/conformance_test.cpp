@@ -266,27 +266,13 @@ std::string model_name(const testing::TestParamInfo<std::string>& param) {
   return test_name(param.param);
 }
 
-// Net steps, on every model in its own I/O idiom, against a delay server in a
-// child process on loopback (as the suite starts one), so that its sockets
-// are not this process's descriptors.
-// The Python models have no net idiom yet: they refuse net steps (below).
-bool runs_in_python(const variant& v) {
-  const model_info* m = find_model(v.model);
-  return m != nullptr && m->traits.python;
-}
-
+// Net steps, on every model in its own I/O idiom (the Python models: asyncio
+// streams), against a delay server in a child process on loopback (as the
+// suite starts one), so that its sockets are not this process's descriptors.
 std::vector<variant> net_variants() {
   std::vector<variant> out;
   for (const variant& v : all_variants()) {
-    if (v.offload == offload_mode::none && !runs_in_python(v)) out.push_back(v);
-  }
-  return out;
-}
-
-std::vector<variant> python_variants() {
-  std::vector<variant> out;
-  for (const variant& v : all_variants()) {
-    if (v.offload == offload_mode::none && runs_in_python(v)) out.push_back(v);
+    if (v.offload == offload_mode::none) out.push_back(v);
   }
   return out;
 }
@@ -384,22 +370,6 @@ TEST_P(NetSteps, AServerThatRefusesFailsTheTasksNotTheSuite) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, NetSteps, testing::ValuesIn(net_variants()), variant_name);
-
-// A model without a socket primitive fails a run with net steps and says so:
-// it never runs them as a timer or a sleep.
-class NetStepsRefused : public Conformance {};
-
-TEST_P(NetStepsRefused, ARunWithNetStepsFailsNamingThem) {
-  run_config c = config("io:1ms,net:1ms", 4, 200ms);
-  c.server = "127.0.0.1:1";
-  const run_record r = run(c);
-  EXPECT_EQ(r.status, run_status::error);
-  EXPECT_EQ(r.completed, 0u);
-  EXPECT_NE(r.error.find("net steps"), std::string::npos) << r.error;
-}
-
-INSTANTIATE_TEST_SUITE_P(PythonModels, NetStepsRefused, testing::ValuesIn(python_variants()),
-                         variant_name);
 
 INSTANTIATE_TEST_SUITE_P(OffloadingModels, StallProbe, testing::ValuesIn(offloading_models()),
                          model_name);
