@@ -275,6 +275,11 @@ class driver {
 
   /// One closed-loop client (start_load() spawns concurrency() of them).
   task_type<void> client() { return serve(std::nullopt); }
+  /// A closed-loop client of a run with net steps: its connection first,
+  /// then client(). The window opens at the last client's first task, so
+  /// with every connection open. (A coroutine apart, so that a client of
+  /// other runs keeps its frame as it was.)
+  task_type<void> connected_client();
   /// The open-loop generator: launches each arrival at its intended start.
   task_type<void> generator();
 
@@ -405,7 +410,8 @@ void driver<M>::start_load() {
       m_.spawn(generator());
     } else {
       const std::uint64_t n = share_.clients(ctx_.concurrency());
-      for (std::uint64_t i = 0; i < n; ++i) m_.spawn(client());
+      const bool connect_first = net_ && !runs_tasks;
+      for (std::uint64_t i = 0; i < n; ++i) m_.spawn(connect_first ? connected_client() : client());
     }
   } catch (...) {
     ctx_.close_window();
@@ -426,6 +432,15 @@ auto driver<M>::connect(client_state& c) -> task_type<void> {
     // naming the address; the run goes on (and the window opens).
   }
   co_return;
+}
+
+template <class M>
+auto driver<M>::connected_client() -> task_type<void> {
+  {
+    client_state c(m_);
+    co_await connect(c);
+  }
+  co_await client();
 }
 
 template <class M>
@@ -488,11 +503,6 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
   client_state c(m_);
   const bool closed = !arrival;
   std::optional<task>& t = arrival;
-  if constexpr (!runs_tasks) {
-    // Its connection, before its first task: the window opens at the last
-    // client's first task, so with every connection open.
-    if (closed && net_) co_await connect(c);
-  }
   if (closed) t = ctx_.first_task();
 
   if constexpr (runs_tasks) {
