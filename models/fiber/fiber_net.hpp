@@ -112,14 +112,17 @@ class fiber_reactor {
 };
 
 /// A non-blocking connect to `to`; while it is in progress the calling fiber
-/// waits through `reactor`. TCP_NODELAY. Throws std::runtime_error naming the
-/// address when it cannot connect.
-inline std::unique_ptr<fiber_reactor::connection> connect(fiber_reactor& reactor,
-                                                          const net::endpoint& to) {
+/// waits through `reactor`. TCP_NODELAY. nullptr when it cannot connect, with
+/// the error in `err` (no exception: see connect()).
+inline std::unique_ptr<fiber_reactor::connection> try_connect(fiber_reactor& reactor,
+                                                              const net::endpoint& to, int& err) {
   auto c = std::make_unique<fiber_reactor::connection>();
   c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (c->fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-  int err = 0;
+  if (c->fd < 0) {
+    err = errno;
+    return nullptr;
+  }
+  err = 0;
   if (::connect(c->fd, reinterpret_cast<const sockaddr*>(&to.addr), sizeof to.addr) != 0) {
     err = errno;
     if (err == EINPROGRESS) {
@@ -128,12 +131,22 @@ inline std::unique_ptr<fiber_reactor::connection> connect(fiber_reactor& reactor
       if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
   }
-  if (err != 0) {
+  if (err != 0) return nullptr;
+  const int one = 1;
+  ::setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return c;
+}
+
+/// try_connect(), throwing std::runtime_error naming the address when it
+/// cannot connect.
+inline std::unique_ptr<fiber_reactor::connection> connect(fiber_reactor& reactor,
+                                                          const net::endpoint& to) {
+  int err = 0;
+  std::unique_ptr<fiber_reactor::connection> c = try_connect(reactor, to, err);
+  if (!c) {
     throw std::runtime_error("cannot connect to the delay server at " + to.text() + ": " +
                              std::strerror(err));
   }
-  const int one = 1;
-  ::setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return c;
 }
 
