@@ -18,6 +18,9 @@
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
+#include "harness/net_protocol.hpp"
+#include "models/fiber/fiber_net.hpp"
+#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -249,5 +252,37 @@ void BM_fiber_sleepers(benchmark::State& state) {
 }
 // Real time paces the run; the CPU time per iteration is the figure.
 BENCHMARK(BM_fiber_sleepers)->UseRealTime()->MinTime(ccbench::micro::sleeper_min_time());
+
+// One net step's round trip in the fiber model's idiom (models/fiber/
+// fiber_net.hpp: a non-blocking socket, the fiber waiting through the
+// reactor thread, which wakes it with a fiber condition variable) against the
+// delay server on a thread of its own, with no delay and a 64-byte reply:
+// beside BM_loop_net, BM_asio_net and BM_floor_tcp_roundtrip. The fiber is
+// the benchmark thread's main fiber.
+void BM_fiber_net(benchmark::State& state) {
+  ccbench::loop::delay_server_options o;
+  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
+  ccbench::loop::delay_server server(o);
+  std::thread serving([&server] { server.run(); });
+  {
+    ccbench::fibernet::fiber_reactor reactor;
+    // Declared after the reactor: closed before it stops.
+    const auto c = ccbench::fibernet::connect(reactor, server.address());
+    std::uint64_t nonce = 1;
+    for (auto _ : state) {
+      const std::uint64_t d =
+          ccbench::fibernet::round_trip(reactor, *c, {64, 0, nonce}, server.address());
+      if (d != ccbench::net::expected_digest(nonce, 64)) {
+        state.SkipWithError("wrong reply");
+        break;
+      }
+      ++nonce;
+    }
+  }
+  server.stop();
+  serving.join();
+  state.SetItemsProcessed(state.iterations());  // one item = one round trip
+}
+BENCHMARK(BM_fiber_net)->UseRealTime();
 
 }  // namespace

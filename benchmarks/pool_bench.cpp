@@ -15,6 +15,11 @@
 #include <thread>
 
 #include "benchmarks/micro_sizes.hpp"
+#include "harness/net_protocol.hpp"
+#include "harness/net_session.hpp"
+#include "harness/step_source.hpp"
+#include "harness/step_work.hpp"
+#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -95,5 +100,50 @@ void BM_pool_handoff(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_pool_handoff)->UseRealTime();
+
+// One net step's round trip in the pool model's idiom: the benchmark thread
+// hands the step to a pool worker, which does a blocking send and recv on a
+// connection of the run's session (net_round_trip_here(), opened ahead as the
+// model does) and wakes it; against the delay server on a thread of its own,
+// with no delay and a 64-byte reply. The handoff to and from the worker is
+// part of the figure, as it is of a pool's request.
+void BM_pool_net(benchmark::State& state) {
+  ccbench::loop::delay_server_options o;
+  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
+  ccbench::loop::delay_server server(o);
+  std::thread serving([&server] { server.run(); });
+  ccbench::net::begin_session(server.address());
+  {
+    pool p;
+    ccbench::net::open_idle_connection();
+    done_flag done;
+    ccbench::step s;
+    s.kind = ccbench::step_kind::net;
+    s.rounds = 64;
+    std::uint64_t digest = 0;
+    bool failed = false;
+    for (auto _ : state) {
+      ++s.seed;
+      p.arena.enqueue([&] {
+        try {
+          digest = ccbench::net_round_trip_here(s);
+        } catch (...) {
+          failed = true;
+        }
+        done.set();
+      });
+      done.wait_and_reset();
+      if (failed || digest != ccbench::net::expected_digest(s.seed, 64)) {
+        state.SkipWithError("wrong reply");
+        break;
+      }
+    }
+  }
+  ccbench::net::end_session();
+  server.stop();
+  serving.join();
+  state.SetItemsProcessed(state.iterations());  // one item = one round trip
+}
+BENCHMARK(BM_pool_net)->UseRealTime();
 
 }  // namespace

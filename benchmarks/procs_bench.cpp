@@ -9,10 +9,17 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <thread>
 
 #include "benchmarks/micro_sizes.hpp"
+#include "harness/net_protocol.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
+#include "harness/step_source.hpp"
+#include "harness/step_work.hpp"
+#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -78,5 +85,67 @@ void BM_procs_offload(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_procs_offload)->UseRealTime();
+
+// A job that keeps its checksum. Set and notify under the lock (the waiter
+// may return and free it right after).
+class checked_job final : public ccbench::process_job {
+ public:
+  void done(std::uint64_t sum, std::string_view error) noexcept override {
+    std::lock_guard lock(mutex_);
+    sum_ = sum;
+    failed_ = !error.empty();
+    done_ = true;
+    cv_.notify_one();
+  }
+  // The job's checksum, or nullopt when it failed.
+  std::optional<std::uint64_t> wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [this] { return done_; });
+    done_ = false;
+    if (failed_) return std::nullopt;
+    return sum_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::uint64_t sum_ = 0;
+  bool done_ = false, failed_ = false;
+};
+
+// One net step's round trip in the procs model's idiom: the step goes to a
+// worker process, which does a blocking send and recv on its own connection
+// (opened by the pool before the fork, as for a run), and its answer comes
+// back; against the delay server on a thread of this process, with no delay
+// and a 64-byte reply. The trip to the worker and back is part of the figure
+// (BM_procs_offload alone), as it is of every procs task.
+void BM_procs_net(benchmark::State& state) {
+  ccbench::loop::delay_server_options o;
+  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
+  ccbench::loop::delay_server server(o);
+  std::thread serving([&server] { server.run(); });
+  ccbench::net::begin_session(server.address());
+  {
+    ccbench::process_pool pool(1, /*connect_workers=*/true);
+    checked_job job;
+    ccbench::step s;
+    s.kind = ccbench::step_kind::net;
+    s.rounds = 64;
+    for (auto _ : state) {
+      ++s.seed;
+      pool.submit(std::span(&s, 1), 0, job);
+      const std::optional<std::uint64_t> sum = job.wait();
+      if (!sum || *sum != ccbench::fold_checksum(0, ccbench::net::expected_digest(s.seed, 64))) {
+        state.SkipWithError("wrong reply");
+        break;
+      }
+    }
+  }
+  ccbench::net::end_session();
+  server.stop();
+  serving.join();
+  state.SetItemsProcessed(state.iterations());  // one item = one round trip
+}
+BENCHMARK(BM_procs_net)->UseRealTime();
 
 }  // namespace

@@ -44,12 +44,29 @@
 //                                          cooperative model without it refuses
 //                                          net steps; others run them with
 //                                          run_step() (a blocking round trip)
+//   net_connect(client&)                 awaitable: opens one connection to the delay
+//                                          server into the pool net_round_trip takes
+//                                          from (default for a model that runs net
+//                                          steps with run_step(): a blocking one into
+//                                          the session's, net::open_idle_connection()).
+//                                          The driver opens them before the window
+//                                          (see "Connections" below)
 //   run_task(client&, const task&, task_steps) awaitable<uint64_t>: the whole task
 //                                          elsewhere (worker processes); the driver
 //                                          then runs no step itself
 //   bool keep_going()                      after a failed task: false ends the client
 //   static constexpr bool offload_frame    offloaded steps await in a coroutine of
 //                                          their own (a smaller client frame)
+//
+// Connections (runs with net steps): each closed-loop client opens one with
+// net_connect() before it takes its first task, so all are open before the
+// window opens (at the last client's first task); an open-loop generator opens
+// net::open_loop_connections() before its first arrival, and the window (and
+// the schedule) wait for it (run_context::load_ready()). A connection that
+// cannot be opened then is not an error yet: the task's round trip tries again
+// and fails naming the address. A model of worker threads or processes opens
+// one per worker itself (pool, procs: net_connect is then a no-op, or absent
+// with run_task).
 #pragma once
 
 #include <chrono>
@@ -65,6 +82,7 @@
 #include <utility>
 
 #include "harness/model.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/routine.hpp"
 #include "harness/run_context.hpp"
@@ -205,6 +223,12 @@ class driver {
   static constexpr bool awaits_net = requires(M & m, client_state& c, const step& s) {
     m.net_round_trip(c, s);
   };
+  static constexpr bool connects = requires(M & m, client_state& c) { m.net_connect(c); };
+  // The whole task runs elsewhere (worker processes): the driver runs no step.
+  static constexpr bool runs_tasks =
+      requires(M & m, client_state& c, const task& t, task_steps steps) {
+    m.run_task(c, t, steps);
+  };
 
   /// Throws std::invalid_argument when the run asks for an offload that M
   /// has no primitive for (the registry's traits keep the CLI from it), or
@@ -213,7 +237,11 @@ class driver {
   /// A driver of one share of the load (see load_share); call
   /// use_shares(ctx, share.count) once first.
   driver(model_context& ctx, M& m, load_share share)
-      : ctx_(ctx.ctx_), m_(m), plan_(offload_plan::of(ctx.options())), share_(share) {
+      : ctx_(ctx.ctx_),
+        m_(m),
+        plan_(offload_plan::of(ctx.options())),
+        share_(share),
+        net_(ctx.ctx_.source().spec().has(step_kind::net)) {
     if ((plan_.block && !offloads_blocks) || (plan_.cpu && !offloads_cpu)) {
       throw std::invalid_argument("--offload " + std::string(to_string(ctx.options().offload)) +
                                   ": this model cannot offload those steps");
@@ -251,6 +279,11 @@ class driver {
 
   /// One closed-loop client (start_load() spawns concurrency() of them).
   task_type<void> client() { return serve(std::nullopt); }
+  /// A closed-loop client of a run with net steps: its connection first,
+  /// then client(). The window opens at the last client's first task, so
+  /// with every connection open. (A coroutine apart, so that a client of
+  /// other runs keeps its frame as it was.)
+  task_type<void> connected_client();
   /// The open-loop generator: launches each arrival at its intended start.
   task_type<void> generator();
 
@@ -267,6 +300,9 @@ class driver {
   // each such await would nest on the stack, unless the compiler made its symmetric transfer a tail
   // call, which sanitizer and debug builds do not. False: the task failed (reported).
   task_type<bool> elsewhere(client_state& c, const task& t, const step& s, std::uint64_t& sum);
+  // Opens one connection for the run's net steps (net_connect, or a blocking
+  // one into the session's pool); a failure is left for the round trip to meet.
+  task_type<void> connect(client_state& c);
   // Whether M asks for elsewhere(); else serve() awaits the offload in place,
   // and its handler fails the task if the offload throws.
   static constexpr bool offload_frame = requires { requires M::offload_frame; };
@@ -325,6 +361,7 @@ class driver {
   M& m_;
   const offload_plan plan_;
   const load_share share_;
+  const bool net_;  // the workload has net steps
 };
 
 /// For models that run no scheduler on the runner's thread (a thread pool,
@@ -377,7 +414,8 @@ void driver<M>::start_load() {
       m_.spawn(generator());
     } else {
       const std::uint64_t n = share_.clients(ctx_.concurrency());
-      for (std::uint64_t i = 0; i < n; ++i) m_.spawn(client());
+      const bool connect_first = net_ && !runs_tasks;
+      for (std::uint64_t i = 0; i < n; ++i) m_.spawn(connect_first ? connected_client() : client());
     }
   } catch (...) {
     ctx_.close_window();
@@ -386,8 +424,45 @@ void driver<M>::start_load() {
 }
 
 template <class M>
+auto driver<M>::connect(client_state& c) -> task_type<void> {
+  try {
+    if constexpr (connects) {
+      co_await m_.net_connect(c);
+    } else {
+      net::open_idle_connection();
+    }
+  } catch (...) {
+    // Refused or unreachable: the task's round trip tries again and fails,
+    // naming the address; the run goes on (and the window opens).
+  }
+  co_return;
+}
+
+template <class M>
+auto driver<M>::connected_client() -> task_type<void> {
+  {
+    client_state c(m_);
+    co_await connect(c);
+  }
+  co_await client();
+}
+
+template <class M>
 auto driver<M>::generator() -> task_type<void> {
   client_state c(m_);
+  if (net_) {
+    // This share's connections, then the window (its schedule counts from
+    // there, so no arrival waits for a connect).
+    if constexpr (!runs_tasks) {
+      const std::uint64_t n = share_.clients(
+          net::open_loop_connections(ctx_.config().rate, ctx_.source().spec().mean_task_time()));
+      for (std::uint64_t i = 0; i < n; ++i) co_await connect(c);
+    }
+    ctx_.load_ready();
+    while (!ctx_.window().known() && !ctx_.aborted()) {
+      co_await m_.sleep_until(c, clock::now() + std::chrono::microseconds(200));
+    }
+  }
   if (share_.count > 1) {
     // One share of the schedule: every count-th arrival, at its intended start.
     for (std::size_t i = share_.index;; i += share_.count) {
@@ -434,7 +509,7 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
   std::optional<task>& t = arrival;
   if (closed) t = ctx_.first_task();
 
-  if constexpr (requires { m_.run_task(c, *t, ctx_.steps(*t)); }) {
+  if constexpr (runs_tasks) {
     // The whole task runs elsewhere (a worker process); the driver only
     // issues and reports it.
     while (t) {
@@ -516,6 +591,12 @@ auto driver<M>::serve(std::optional<task> arrival) -> task_type<void> {
             ctx.resume(seg, *t, clock::now());
           }
         }
+      } catch (const std::exception& x) {
+        // Caught by type here, not rethrown in failed(): a second throw, at
+        // another depth of a fiber's stack, trips ASan (which cannot see that
+        // stack) over the stale poison the first one left (a false positive).
+        ok = false;
+        ctx.fail(*t, x.what());
       } catch (...) {
         ok = false;
         failed(ctx, *t, std::current_exception());

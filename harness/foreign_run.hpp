@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "harness/model.hpp"
+#include "harness/net_session.hpp"
 #include "harness/run_context.hpp"
 
 namespace ccbench {
@@ -46,6 +47,12 @@ class foreign_run {
   }
   void failed(const task& t, std::string_view what) noexcept { ctx_.fail(t, what); }
   void probe_woke(time_point at) noexcept { ctx_.probe().woke_at(at); }
+  /// Open loop with net steps: the other process has opened its connections,
+  /// so the window (and the schedule) may start (run_context::load_ready());
+  /// call before next_arrival(). Nothing for other runs.
+  void load_ready() noexcept { ctx_.load_ready(); }
+  /// The other process opened a connection to the delay server at `at`.
+  void connection_opened(time_point at) noexcept { net::connection_opened(at); }
 
   void note(std::string key, std::string value) { ctx_.note(std::move(key), std::move(value)); }
   void note(std::string key, double value) { ctx_.note(std::move(key), value); }

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <cmath>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -17,25 +17,33 @@ namespace {
 struct session_state {
   std::mutex mutex;
   std::optional<endpoint> server;
-  // Changes with every session: a thread's older connection is stale.
-  std::atomic<std::uint64_t> generation{0};
-  std::vector<int> fds;
+  std::vector<int> fds;   // every blocking connection open now
+  std::vector<int> idle;  // those no round trip uses now (a subset of fds)
+  std::vector<time_point> opened;
 };
 session_state& state() {
   static session_state s;
   return s;
 }
 
-// This thread's connection, valid while `generation` is the session's.
-struct thread_connection {
-  std::uint64_t generation = 0;
-  int fd = -1;
-};
-thread_local thread_connection here;
-
 void forget(session_state& s, int fd) {
   std::lock_guard lock(s.mutex);
   s.fds.erase(std::remove(s.fds.begin(), s.fds.end(), fd), s.fds.end());
+}
+
+// A new blocking connection to the session's server, in fds (not idle).
+int open_blocking(session_state& s) {
+  std::optional<endpoint> server;
+  {
+    std::lock_guard lock(s.mutex);
+    server = s.server;
+  }
+  if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
+  const int fd = connect_blocking(*server);
+  std::lock_guard lock(s.mutex);
+  s.fds.push_back(fd);
+  s.opened.push_back(clock::now());
+  return fd;
 }
 
 }  // namespace
@@ -44,7 +52,7 @@ void begin_session(const endpoint& server) {
   session_state& s = state();
   std::lock_guard lock(s.mutex);
   s.server = server;
-  ++s.generation;
+  s.opened.clear();
 }
 
 void end_session() noexcept {
@@ -52,14 +60,47 @@ void end_session() noexcept {
   std::lock_guard lock(s.mutex);
   for (const int fd : s.fds) ::close(fd);
   s.fds.clear();
+  s.idle.clear();
   s.server.reset();
-  ++s.generation;
 }
 
 std::optional<endpoint> session_server() {
   session_state& s = state();
   std::lock_guard lock(s.mutex);
   return s.server;
+}
+
+void open_idle_connection() {
+  session_state& s = state();
+  const int fd = open_blocking(s);
+  std::lock_guard lock(s.mutex);
+  s.idle.push_back(fd);
+}
+
+void connection_opened() noexcept { connection_opened(clock::now()); }
+
+void connection_opened(time_point at) noexcept {
+  session_state& s = state();
+  std::lock_guard lock(s.mutex);
+  try {
+    s.opened.push_back(at);
+  } catch (...) {
+    // Out of memory: the count is short by one; the run goes on.
+  }
+}
+
+std::vector<time_point> connections_opened() {
+  session_state& s = state();
+  std::lock_guard lock(s.mutex);
+  return s.opened;
+}
+
+std::uint64_t open_loop_connections(double rate, nanoseconds mean_task) noexcept {
+  const double l = std::max(0.0, rate * std::chrono::duration<double>(mean_task).count());
+  const double in_flight = std::ceil(l + 4 * std::sqrt(l) + 4);
+  if (!(in_flight >= 1)) return 1;  // NaN too
+  if (in_flight >= static_cast<double>(open_loop_connections_cap)) return open_loop_connections_cap;
+  return static_cast<std::uint64_t>(in_flight);
 }
 
 std::size_t session_connections() {
@@ -74,33 +115,27 @@ namespace ccbench {
 
 std::uint64_t net_round_trip_here(const step& st) {
   net::session_state& s = net::state();
-  while (net::here.fd < 0 || net::here.generation != s.generation.load(std::memory_order_acquire)) {
-    std::optional<net::endpoint> server;
-    std::uint64_t generation;
-    {
-      std::lock_guard lock(s.mutex);
-      server = s.server;
-      generation = s.generation.load(std::memory_order_relaxed);
-    }
-    if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
-    const int fd = net::connect_blocking(*server);
+  int fd = -1;
+  {
     std::lock_guard lock(s.mutex);
-    if (generation != s.generation.load(std::memory_order_relaxed)) {
-      ::close(fd);  // the session ended meanwhile: look again
-      continue;
+    if (!s.idle.empty()) {
+      fd = s.idle.back();
+      s.idle.pop_back();
     }
-    s.fds.push_back(fd);
-    net::here = {generation, fd};
   }
+  // None idle: a client that opened none ahead (or lost its own) opens one.
+  if (fd < 0) fd = net::open_blocking(s);
   try {
-    return net::round_trip_blocking(net::here.fd,
-                                    {static_cast<std::uint32_t>(st.rounds),
-                                     static_cast<std::uint64_t>(st.duration.count()), st.seed});
+    const std::uint64_t digest =
+        net::round_trip_blocking(fd, {static_cast<std::uint32_t>(st.rounds),
+                                      static_cast<std::uint64_t>(st.duration.count()), st.seed});
+    std::lock_guard lock(s.mutex);
+    s.idle.push_back(fd);
+    return digest;
   } catch (...) {
-    // The connection is in an unknown state: drop it; the next net step reconnects.
-    net::forget(s, net::here.fd);
-    ::close(net::here.fd);
-    net::here.fd = -1;
+    // The connection is in an unknown state: drop it; a later net step opens another.
+    net::forget(s, fd);
+    ::close(fd);
     throw;
   }
 }

@@ -1,5 +1,6 @@
 #include "harness/process_pool.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -113,8 +114,9 @@ bool write_full(int fd, const void* buf, std::size_t size) noexcept {
 }
 
 // A worker's net steps: one blocking round trip each on the worker's own
-// connection to the run's delay server, opened at its first net step. The
-// server was copied before the fork; nothing here allocates or throws.
+// connection to the run's delay server: the one the pool opened before the
+// fork (connect_workers), else opened at its first net step. The server was
+// copied before the fork; nothing here allocates or throws.
 std::uint64_t worker_net_step(const net::endpoint* server, int& conn, const step& s) noexcept {
   if (server == nullptr) _exit(exit_net_failed);
   if (conn < 0) conn = net::connect_raw(*server);
@@ -126,8 +128,8 @@ std::uint64_t worker_net_step(const net::endpoint* server, int& conn, const step
   return digest;
 }
 
-[[noreturn]] void worker_loop(int fd, const net::endpoint* server) noexcept {
-  int conn = -1;  // to the delay server
+[[noreturn]] void worker_loop(int fd, int conn, const net::endpoint* server) noexcept {
+  // conn: to the delay server, or -1
   while (true) {
     request_header h;
     if (!read_full(fd, &h, sizeof h)) _exit(0);  // EOF: the pool let go of this worker
@@ -155,7 +157,7 @@ std::uint64_t worker_net_step(const net::endpoint* server, int& conn, const step
 }
 
 // Everything between fork() and worker_loop(); see the comment above.
-[[noreturn]] void become_worker(int fd, int other_end, pid_t parent,
+[[noreturn]] void become_worker(int fd, int other_end, int conn, pid_t parent,
                                 const net::endpoint* server) noexcept {
   // Die with the thread that forked us (the dispatcher, which outlives every
   // worker it made), and check the parent did not die before the prctl.
@@ -179,21 +181,36 @@ std::uint64_t worker_net_step(const net::endpoint* server, int& conn, const step
   // here would hide a worker's death (no EOF) from the pool, and the run
   // process's result pipe, whose reader waits for EOF.
   ::close(other_end);
+  // The connection to the delay server, if the pool opened one, as fd 4: out
+  // of the way of fd 3 first (F_DUPFD: the lowest free at 5 or above).
+  if (conn >= 0) {
+    const int moved = fcntl(conn, F_DUPFD, 5);
+    if (moved < 0) _exit(exit_net_failed);
+    ::close(conn);
+    conn = moved;
+  }
   if (fd != 3) {
     if (dup2(fd, 3) < 0) _exit(exit_bad_frame);
     if (fd > 3) ::close(fd);
   }
+  unsigned first_closed = 4;
+  if (conn >= 0) {
+    if (dup2(conn, 4) < 0) _exit(exit_net_failed);
+    conn = 4;
+    first_closed = 5;  // the old descriptor goes with the rest
+  }
   long closed = -1;
 #ifdef SYS_close_range
-  closed = syscall(SYS_close_range, 4u, ~0u, 0u);  // Linux 5.9; the wrapper needs glibc 2.34
+  closed =
+      syscall(SYS_close_range, first_closed, ~0u, 0u);  // Linux 5.9; the wrapper needs glibc 2.34
 #endif
   if (closed != 0) {
     rlimit lim{};
     const rlim_t top = getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 65536;
-    for (rlim_t i = 4; i < top; ++i) ::close(static_cast<int>(i));
+    for (rlim_t i = first_closed; i < top; ++i) ::close(static_cast<int>(i));
   }
   set_precise_timer_slack();  // io and block steps sleep as precisely as elsewhere
-  worker_loop(3, server);
+  worker_loop(3, conn, server);
 }
 
 std::string signal_name(int sig) {
@@ -282,7 +299,9 @@ struct process_pool::state {
   void run(int n, std::promise<int>& started);
   void serve();
   void shutdown();
-  int spawn(std::size_t slot);
+  // `connect`: open the worker's connection to the delay server first.
+  int spawn(std::size_t slot, bool connect = false);
+  bool connect_workers = false;  // see process_pool's constructor
   void dispatch();
   void send(std::size_t slot, queued q);
   void flush(std::size_t slot);
@@ -361,8 +380,9 @@ void forget_worker_process(pid_t pid) {
   std::erase(counted, pid);
 }
 
-process_pool::process_pool(int workers)
+process_pool::process_pool(int workers, bool connect_workers)
     : workers_(std::max(1, workers)), state_(std::make_unique<state>()) {
+  state_->connect_workers = connect_workers;
   std::promise<int> started;
   std::future<int> result = started.get_future();
   state* s = state_.get();
@@ -454,7 +474,7 @@ void process_pool::state::run(int n, std::promise<int>& started) {
   set_precise_timer_slack();  // inherited by the workers forked from this thread
   workers.resize(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < workers.size(); ++i) {
-    if (const int err = spawn(i); err != 0) {
+    if (const int err = spawn(i, connect_workers); err != 0) {
       shutdown();
       started.set_value(err);
       return;
@@ -465,21 +485,32 @@ void process_pool::state::run(int n, std::promise<int>& started) {
   shutdown();
 }
 
-int process_pool::state::spawn(std::size_t slot) {
+int process_pool::state::spawn(std::size_t slot, bool connect) {
   int sv[2];
   // The run's delay server, for the worker's net steps: read here, since the
   // worker may take no lock.
   const std::optional<net::endpoint> server = net::session_server();
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return errno;
+  // Its connection, opened here (before the window) and handed over; -1 when
+  // not asked for, or refused (the worker's first net step then tries again,
+  // and fails its task).
+  const int conn = connect && server ? net::connect_raw(*server) : -1;
+  if (conn >= 0) net::connection_opened();
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    const int err = errno;
+    if (conn >= 0) ::close(conn);
+    return err;
+  }
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
     ::close(sv[0]);
     ::close(sv[1]);
+    if (conn >= 0) ::close(conn);
     return err;
   }
-  if (pid == 0) become_worker(sv[1], sv[0], self, server ? &*server : nullptr);
+  if (pid == 0) become_worker(sv[1], sv[0], conn, self, server ? &*server : nullptr);
   ::close(sv[1]);
+  if (conn >= 0) ::close(conn);  // the worker's now
   worker& w = workers[slot];
   w = worker{};
   w.pid = pid;

@@ -66,8 +66,11 @@ struct process_pool_stats {
 class process_pool {
  public:
   /// Starts `workers` (>= 1) processes now. Throws std::system_error when one
-  /// cannot be forked (what was started is stopped first).
-  explicit process_pool(int workers);
+  /// cannot be forked (what was started is stopped first). `connect_workers`
+  /// (a run with net steps whose tasks all run in the workers): each gets its
+  /// connection to the run's delay server now, opened before the fork; a
+  /// replacement opens its own at its first net step.
+  explicit process_pool(int workers, bool connect_workers = false);
   /// Stops: queued jobs and jobs still running get done() with "process pool
   /// stopped"; every worker is killed and reaped, the dispatcher joined and
   /// every descriptor closed before it returns. Don't submit() from other

@@ -516,6 +516,9 @@ std::vector<run_field> make_run_fields() {
       "net_server.lateness_p99_us", "net_server_lateness_p99_us")));
   f.push_back(
       omit_null(negative_is_null<&R::net_server_lateness_max_us>("net_server.lateness_max_us")));
+  f.push_back(omit_null(negative_is_null<&R::net_connections>("net_server.connections")));
+  f.push_back(
+      omit_null(negative_is_null<&R::net_connections_late>("net_server.connections_after_start")));
   return f;
 }
 

@@ -152,7 +152,17 @@ void run_context::start(std::function<void(const run_window&)> on_open) {
       schedule_.push_back(nanoseconds(static_cast<std::int64_t>(t)));
       t += gap(rng);
     }
-    open_window(start_);
+    // With net steps the drivers open their connections first (load_ready()).
+    hold_open_ = source_.spec().has(step_kind::net);
+    if (!hold_open_) open_window(start_);
+  }
+}
+
+void run_context::load_ready() noexcept {
+  if (!hold_open_) return;
+  const std::size_t drivers = extra_probes_.size() + 1;  // one per share (use_probes())
+  if (loads_ready_.fetch_add(1, std::memory_order_acq_rel) + 1 == drivers) {
+    open_window(clock::now());
   }
 }
 
@@ -215,17 +225,17 @@ void run_context::use_probes(std::size_t n) {
 }
 
 std::optional<task> run_context::arrival(std::size_t i) noexcept {
-  if (aborted() || i >= schedule_.size()) return std::nullopt;
-  const time_point when = start_ + schedule_[i];
+  if (aborted() || i >= schedule_.size() || !window_.known()) return std::nullopt;
+  const time_point when = window_.origin() + schedule_[i];
   if (when >= window_.end()) return std::nullopt;
   return task{issue(), when, when};
 }
 
 std::optional<task> run_context::next_arrival() noexcept {
-  if (aborted()) return std::nullopt;
+  if (aborted() || !window_.known()) return std::nullopt;
   const std::size_t i = next_arrival_.fetch_add(1, std::memory_order_relaxed);
   if (i >= schedule_.size()) return std::nullopt;
-  const time_point when = start_ + schedule_[i];
+  const time_point when = window_.origin() + schedule_[i];
   // A window closed early (close_window()) ends the schedule there.
   if (when >= window_.end()) return std::nullopt;
   return task{issue(), when, when};

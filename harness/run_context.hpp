@@ -177,6 +177,14 @@ class run_context {
   /// call launched()) or behind (the generator fell behind: launch at once).
   /// nullopt when the schedule is exhausted or the run was aborted.
   std::optional<task> next_arrival() noexcept;
+  /// Open loop, a run with net steps: the window waits for the load. Each
+  /// driver calls this once its connections are open (one call per share,
+  /// use_probes()); the last opens the window, and the schedule counts from
+  /// there. Take no arrival before the window is known. Other runs: nothing
+  /// (their window opened at start()).
+  void load_ready() noexcept;
+  /// Whether an open loop's window waits for load_ready().
+  bool window_waits_for_load() const noexcept { return hold_open_; }
   /// Open loop: the model starts `t` now. Stamps actual_start (the uncorrected
   /// latency is measured from it) and how far the generator lagged its schedule.
   void launched(task& t) noexcept;
@@ -270,9 +278,9 @@ class run_context {
   // ---- for the runner ------------------------------------------------------
 
   /// Starts the clock (and lays out the open-loop schedule from here). An
-  /// open loop's window opens at once; a closed loop's once its clients have
-  /// started (first_task()). `on_open`, if given, is called once then, on the
-  /// thread that opened it: it must not block.
+  /// open loop's window opens at once (with net steps: at load_ready()); a
+  /// closed loop's once its clients have started (first_task()). `on_open`, if given, is called
+  /// once then, on the thread that opened it: it must not block.
   void start(std::function<void(const run_window&)> on_open = {});
   void abort() noexcept { aborted_.store(true, std::memory_order_relaxed); }
   /// Merges the per-thread recorders into `out` (counts, latency, stalls, facts)
@@ -414,8 +422,10 @@ class run_context {
   std::unique_ptr<ledger> ledger_;
   stall_probe probe_;
   std::vector<std::unique_ptr<stall_probe>> extra_probes_;  // use_probes()
-  std::vector<nanoseconds> schedule_;  // open loop: intended starts after start_
+  std::vector<nanoseconds> schedule_;  // open loop: intended starts after the window's origin
   std::atomic<std::size_t> next_arrival_{0};
+  bool hold_open_ = false;  // open loop with net steps: see load_ready()
+  std::atomic<std::size_t> loads_ready_{0};
 
   std::mutex mutex_;  // guards shards_ and facts_
   std::vector<std::unique_ptr<shard>> shards_;

@@ -180,6 +180,12 @@ struct run_record {
   double net_server_cpu_per_request_us = -1;  ///< its CPU over the run / requests; -1 unknown
   double net_server_lateness_p99_us = -1;     ///< how late its replies left; -1 unknown
   double net_server_lateness_max_us = -1;
+  /// Connections the run's clients opened to it; -1 unknown (no net steps).
+  std::int64_t net_connections = -1;
+  /// Of those, the ones opened at or after the warm-up's start (the load had
+  /// started): 0 when every connection was open before, as the driver opens
+  /// them; a reconnect after a lost one, or an open loop's pool growing.
+  std::int64_t net_connections_late = -1;
   run_status status = run_status::ok;
   std::string error;
   /// Facts the model reports about itself (e.g. "offload_threads": 6).

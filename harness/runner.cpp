@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "harness/cpu_set.hpp"
 #include "harness/host_noise.hpp"
@@ -230,6 +232,16 @@ void fill_task_means(run_record& record, const workload& w) {
   record.task_mean_net_us = to_us(w.mean_time(step_kind::net));
 }
 
+// The connections the run's clients opened to the delay server, and those
+// opened once the load had started (the warm-up's start), into `r`.
+void count_connections(run_record& r, const run_window& w) {
+  const std::vector<time_point> opened = net::connections_opened();
+  r.net_connections = static_cast<std::int64_t>(opened.size());
+  const time_point start = w.known() ? w.origin() : time_point::max();
+  r.net_connections_late =
+      std::count_if(opened.begin(), opened.end(), [start](time_point t) { return t >= start; });
+}
+
 // CPU, context switches and peak RSS since `before`, into `r`.
 void fill_usage(run_record& r, const resource_snapshot& before) {
   const resource_snapshot used = resource_snapshot::now() - before;
@@ -358,6 +370,7 @@ run_record run_in_process(const run_config& config, model_factory make, double r
     const model_outcome outcome = run_model(*m, ctx, monitor);
     monitor.stop();
     m.reset();  // teardown is part of the run's cost
+    if (net_steps.active) count_connections(record, ctx.window());
     fill_usage(record, before);
     monitor.fill(record);
     ctx.finish(record);

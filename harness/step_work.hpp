@@ -35,11 +35,12 @@ void block_for(nanoseconds d) noexcept;
 /// An io step run on an OS thread that has no event loop: it can only sleep.
 void sleep_thread_for(nanoseconds d) noexcept;
 
-/// A net step on the calling OS thread: one blocking round trip on this
-/// thread's connection to the run's delay server (harness/net_session.hpp),
-/// opened on the thread's first net step. Returns the reply's digest. Throws
-/// std::runtime_error when no server is set or the round trip fails (the
-/// connection is then dropped, and the thread's next net step reconnects).
+/// A net step on the calling OS thread: one blocking round trip to the run's
+/// delay server on a connection taken from the session's idle ones
+/// (harness/net_session.hpp: opened before the window) and given back after
+/// it, as a synchronous client's connection pool does; one is opened if none
+/// is idle. Returns the reply's digest. Throws std::runtime_error when no
+/// server is set or the round trip fails (the connection is then dropped).
 std::uint64_t net_round_trip_here(const step& s);
 
 /// Throws what `fault` asks for (tests only; see fault_injection).

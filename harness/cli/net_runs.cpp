@@ -8,6 +8,7 @@
 #include "harness/cli/serve.hpp"
 #include "harness/cli/server_child.hpp"
 #include "harness/error.hpp"
+#include "harness/net_session.hpp"
 #include "harness/workload.hpp"
 
 namespace ccbench {
@@ -26,9 +27,9 @@ std::uint64_t connections_needed(const run_config& c) {
   const bool per_worker = m != nullptr && m->traits.uses_threads && !m->traits.cooperative;
   if (per_worker) return static_cast<std::uint64_t>(c.options.threads);
   if (c.arrival == arrival_kind::open) {
-    // Arrivals in flight: bounded by the rate times a task's length, at
-    // least; what a queue builds up past that is the run's own limit.
-    return 0;
+    // What the driver opens ahead: arrivals in flight, the rate times a
+    // task's length; what a queue builds up past that is the run's own limit.
+    return net::open_loop_connections(c.rate, workload::parse(c.workload).mean_task_time());
   }
   return c.concurrency;
 }

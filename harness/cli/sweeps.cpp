@@ -134,7 +134,8 @@ std::vector<variant> candidates(const workload& w, int cores, int per_task) {
 // of them.
 std::vector<variant> python_variants(const workload& w, bool full) {
   std::vector<variant> v;
-  if (w.has(step_kind::net)) return v;  // no socket round trip in Python yet: they refuse it
+  // Net scenarios: left out (bench time; `ccbench run` runs them, docs/models.md).
+  if (w.has(step_kind::net)) return v;
   for (const model_info& m : registered_models()) {
     if (!m.traits.python) continue;
     v.push_back({m.name, offload_mode::none, 1});

@@ -159,10 +159,10 @@ struct asio_primitives {
   }
 
   // Net steps: ip::tcp::socket with async_write / async_read_some awaited,
-  // from a pool of connections that no step uses now: a client holds one only
-  // during a round trip, so a closed loop of C clients opens at most C, in
-  // its first round trips (the ramp and warm-up), and reuses them for the
-  // run. Destroyed before io.
+  // from a pool of connections that no step uses now: each closed-loop client
+  // opens one before the window (net_connect(), from the driver) and holds
+  // one only during a round trip, so a closed loop of C clients has C,
+  // reused for the run. Destroyed before io.
   using tcp_socket = asio::basic_stream_socket<asio::ip::tcp, io_executor>;
   std::optional<asio::ip::tcp::endpoint> server{};
   std::string server_text{};
@@ -190,19 +190,9 @@ struct asio_primitives {
     const net::request r{static_cast<std::uint32_t>(s.rounds),
                          static_cast<std::uint64_t>(s.duration.count()), s.seed};
     net::reply_reader reader(r);
+    // None idle: one was lost, or an open loop grew past what it opened ahead.
+    if (!sock) sock = co_await open_connection();
     try {
-      if (!sock) {
-        sock = std::make_unique<tcp_socket>(io);
-        try {
-          co_await sock->async_connect(*server, use_awaitable);
-        } catch (const boost::system::system_error& e) {
-          throw std::runtime_error("cannot connect to the delay server at " + server_text + ": " +
-                                   e.code().message());
-        }
-        sock->set_option(asio::ip::tcp::no_delay(true));
-        std::lock_guard lock(net_mutex);
-        ++connections;
-      }
       const auto req = net::encode(r);
       co_await asio::async_write(*sock, asio::buffer(req), use_awaitable);
       // Header and payload as they come, in as few reads as the sizes allow.
@@ -222,6 +212,26 @@ struct asio_primitives {
     std::lock_guard lock(net_mutex);
     idle.push_back(std::move(sock));
     co_return reader.digest_value();
+  }
+  // One more idle connection (the driver, before the window).
+  awaitable<void> net_connect(client&) {
+    std::unique_ptr<tcp_socket> sock = co_await open_connection();
+    std::lock_guard lock(net_mutex);
+    idle.push_back(std::move(sock));
+  }
+  awaitable<std::unique_ptr<tcp_socket>> open_connection() {
+    auto sock = std::make_unique<tcp_socket>(io);
+    try {
+      co_await sock->async_connect(*server, use_awaitable);
+      sock->set_option(asio::ip::tcp::no_delay(true));
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot connect to the delay server at " + server_text + ": " +
+                               e.code().message());
+    }
+    net::connection_opened();
+    std::lock_guard lock(net_mutex);
+    ++connections;
+    co_return sock;
   }
 };
 

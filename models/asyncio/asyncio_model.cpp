@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "harness/foreign_run.hpp"
+#include "harness/net_protocol.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 #include "models/asyncio/python_process.hpp"
@@ -25,7 +27,7 @@ namespace msg {
 constexpr std::uint64_t plan = 2, shape = 3, tasks = 4, no_more = 5, start = 6, tasks_shaped = 7;
 // Python -> harness
 constexpr std::uint64_t hello = 1, failed_start = 10, window = 11, done = 12, fail = 13, probe = 14,
-                        need = 15, end = 16, ready = 17;
+                        need = 15, end = 16, ready = 17, connected = 18;
 }  // namespace msg
 
 constexpr std::uint64_t inline_steps = std::uint64_t{1} << 32;
@@ -34,8 +36,10 @@ constexpr auto handshake_limit = std::chrono::seconds(60);
 constexpr auto flush_period = std::chrono::milliseconds(10);
 
 std::uint64_t code_of(const step& s) {
-  if (s.kind == step_kind::net) throw std::invalid_argument("net steps: no Python idiom yet");
-  const std::uint64_t kind = s.kind == step_kind::io ? 0 : s.kind == step_kind::cpu ? 1 : 2;
+  const std::uint64_t kind = s.kind == step_kind::io    ? 0
+                             : s.kind == step_kind::cpu ? 1
+                             : s.kind == step_kind::net ? 3
+                                                        : 2;
   const std::uint64_t fault = s.fault == step_fault::none            ? 0
                               : s.fault == step_fault::std_exception ? 1
                                                                      : 2;
@@ -110,12 +114,6 @@ std::optional<python_message> python_model::wait_message(model_context& ctx,
 }
 
 void python_model::do_prepare(model_context& ctx) {
-  if (foreign_run(ctx).source().spec().has(step_kind::net)) {
-    // Not a timer or a sleep in disguise: the run fails, and says why.
-    throw std::invalid_argument(
-        "net steps: the Python models have no socket round trip yet (asyncio streams would be "
-        "their idiom)");
-  }
   const model_options& o = ctx.options();
   const std::string python = o.python.empty() ? "/usr/bin/python3" : o.python;
   const auto began = std::chrono::steady_clock::now();
@@ -158,8 +156,26 @@ void python_model::do_prepare(model_context& ctx) {
   if (o.offload == offload_mode::process) {
     ctx.note("offload_processes", static_cast<double>(offload_process_count(o)));
   }
+  if (const std::optional<net::endpoint> server = net::session_server()) {
+    // Net steps: the interpreter opens its connections before it is ready
+    // (before the run's clock): one per client, or what an open loop's rate
+    // keeps in flight, as the driver does for the C++ models.
+    const run_config& config = foreign_run(ctx).config();
+    plan["server"] = server->text();
+    plan["net_connections"] =
+        ctx.open_loop() ? net::open_loop_connections(
+                              config.rate, foreign_run(ctx).source().spec().mean_task_time())
+                        : ctx.concurrency();
+  }
   py_->send_text(msg::plan, {}, plan.dump());
   m = wait_message(ctx, handshake_limit);
+  // The connections it opened, stamped.
+  while (m && m->type == msg::connected) {
+    for (const std::uint64_t ns : m->words) {
+      net::connection_opened(time_point(nanoseconds(static_cast<std::int64_t>(ns))));
+    }
+    m = wait_message(ctx, handshake_limit);
+  }
   if (!m) died("ended before it was ready");
   if (m->type != msg::ready) throw std::runtime_error("the Python process was not ready");
   // Before the run's clock (model::prepare), but part of its wall time.
@@ -171,8 +187,11 @@ std::uint64_t python_model::python_checksum(const step_source& source, std::uint
   std::uint64_t acc = 0;
   step s;
   for (std::size_t i = 0; i < source.size(); ++i) {
-    if (source.draw(id, i, s) && s.kind == step_kind::cpu) {
+    if (!source.draw(id, i, s)) continue;
+    if (s.kind == step_kind::cpu) {
       acc = fold_checksum(acc, cpu_burn_expected(s.seed, rounds_for(s.duration)));
+    } else if (s.kind == step_kind::net) {
+      acc = fold_checksum(acc, net::expected_digest(s.seed, s.rounds));  // the reply's bytes
     }
   }
   return acc;
@@ -180,16 +199,20 @@ std::uint64_t python_model::python_checksum(const step_source& source, std::uint
 
 void python_model::encode_task(const step_source& source, std::uint64_t id, std::uint64_t intended,
                                std::vector<std::uint64_t>& out) {
-  // Steps as [code, duration ns, seed, rounds]; a task without cpu steps
-  // refers to a shape sent once (a fixed spec has one), else they go inline.
+  // Steps as [code, duration ns, seed, rounds] (net: [code, delay ns, nonce,
+  // reply bytes]); a task without cpu or net steps (whose seeds differ per
+  // task) refers to a shape sent once (a fixed spec has one), else they go
+  // inline.
   std::vector<std::uint64_t> steps;
   bool cpu = false;
   step s;
   for (std::size_t i = 0; i < source.size(); ++i) {
     if (!source.draw(id, i, s)) continue;
-    cpu |= s.kind == step_kind::cpu;
+    cpu |= s.kind == step_kind::cpu || s.kind == step_kind::net;
     steps.insert(steps.end(), {code_of(s), static_cast<std::uint64_t>(s.duration.count()), s.seed,
-                               s.kind == step_kind::cpu ? rounds_for(s.duration) : 0});
+                               s.kind == step_kind::cpu   ? rounds_for(s.duration)
+                               : s.kind == step_kind::net ? s.rounds
+                                                          : 0});
   }
   if (!cpu) {
     auto it = shapes_.find(steps);
@@ -287,6 +310,9 @@ void python_model::replay(foreign_run& run, const python_message& m) {
     case msg::need:
       send_tasks(run, batch_);
       break;
+    case msg::connected:
+      for (const std::uint64_t ns : w) run.connection_opened(at(ns));
+      break;
     case msg::end:
       if (w.size() >= 2) {
         run.note("python_rss_peak_kb", static_cast<double>(w[0]));
@@ -302,6 +328,9 @@ void python_model::replay(foreign_run& run, const python_message& m) {
 
 void python_model::do_run(model_context& ctx) {
   foreign_run run(ctx);
+  // Net steps: its connections were opened in prepare(); an open loop's
+  // window and schedule start now (a closed loop's at the last first task).
+  run.load_ready();
   const time_point end = run.window_end();
   const std::uint64_t start[2] = {
       static_cast<std::uint64_t>(run.probe_deadline().time_since_epoch().count()),

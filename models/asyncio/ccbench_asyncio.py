@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import select
+import struct
 import sys
 import time
 import traceback
@@ -29,8 +30,9 @@ from itertools import repeat
 # Message types (protocol.md).
 HELLO, PLAN, SHAPE, TASKS, NO_MORE, START, TASKS_SHAPED = 1, 2, 3, 4, 5, 6, 7
 FAILED_START, WINDOW, DONE, FAIL, PROBE, NEED, END, READY = 10, 11, 12, 13, 14, 15, 16, 17
+CONNECTED = 18
 
-IO, CPU, BLOCK = 0, 1, 2
+IO, CPU, BLOCK, NET = 0, 1, 2, 3
 INLINE = 1 << 32
 MASK = (1 << 64) - 1
 LCG_MUL = 6364136223846793005
@@ -39,6 +41,26 @@ FOLD_MUL = 0x9E3779B97F4A7C15
 NEVER = 1 << 62
 
 monotonic_ns = time.monotonic_ns
+
+# The delay server's wire protocol (harness/net_protocol.hpp): a request is
+# magic, reply size, delay ns, nonce; a reply header magic, status, size.
+REQUEST = struct.Struct("<IIQQ")
+REPLY_HEADER = struct.Struct("<IIQ")
+REQUEST_MAGIC, REPLY_MAGIC = 0x51424343, 0x52424343
+REPLY_STATUS = {1: "too_large", 2: "too_long", 3: "busy"}
+OPEN_AHEAD_BATCH = 128  # connections opened at once before the run
+
+
+def payload_digest(payload):
+    """net::digest: the wrapping sum of the payload's little-endian 64-bit
+    words, the last one zero-padded; folded into the task's checksum, so
+    that a reply that was not read in full fails the task's check."""
+    pad = (-len(payload)) % 8
+    words = array("Q")
+    words.frombytes(bytes(payload) + b"\0" * pad if pad else payload)
+    if sys.byteorder != "little":  # pragma: no cover - the wire is little-endian
+        words.byteswap()
+    return sum(words) & MASK
 
 
 def cpu_burn(seed, rounds):
@@ -208,6 +230,17 @@ class Client:
         self.process_pool = None
         self.loop = None
         self.coarse_timers = False  # uvloop: see sleep_fully()
+        # Net steps: the delay server, and the connections to it that no step
+        # uses now (a client library's pool, as aiohttp keeps one): opened
+        # before the run (open_ahead), held by a task only for a round trip.
+        server = plan.get("server")
+        self.server_text = server or ""
+        self.server = None
+        if server:
+            host, port = server.rsplit(":", 1)
+            self.server = (host, int(port))
+        self.idle = []
+        self.connects = array("Q")  # when each connection was opened
 
     # ---- tasks in ----------------------------------------------------------
 
@@ -288,6 +321,9 @@ class Client:
 
     def flush(self):
         # Cleared in place: clients hold these arrays in locals.
+        if self.connects:
+            self.chan.send(CONNECTED, self.connects)
+            del self.connects[:]
         if self.wakes:
             self.chan.send(PROBE, self.wakes)
             del self.wakes[:]
@@ -335,12 +371,70 @@ class Client:
             await asyncio.sleep(max(left / 1e9, 0.001))
             left = deadline - monotonic_ns()
 
+    # ---- net steps -------------------------------------------------------------
+
+    async def open_connection(self):
+        """asyncio streams (TCP_NODELAY is asyncio's default for TCP)."""
+        try:
+            conn = await asyncio.open_connection(*self.server)
+        except OSError as e:
+            raise RuntimeError("cannot connect to the delay server at %s: %s"
+                               % (self.server_text, e)) from None
+        self.connects.append(monotonic_ns())
+        return conn
+
+    async def open_ahead(self, n):
+        """Before the run: n idle connections (one per client, or what an open
+        loop keeps in flight). One that cannot be opened is left to the round
+        trip, which tries again and fails its task naming the address."""
+        for first in range(0, n, OPEN_AHEAD_BATCH):
+            batch = min(OPEN_AHEAD_BATCH, n - first)
+            opened = await asyncio.gather(*(self.open_connection() for _ in range(batch)),
+                                          return_exceptions=True)
+            self.idle.extend(c for c in opened if not isinstance(c, BaseException))
+
+    async def net_round_trip(self, delay_ns, nonce, size):
+        """One round trip: writer.write + drain, reader.readexactly for the
+        header and the payload; returns the payload's digest."""
+        conn = self.idle.pop() if self.idle else await self.open_connection()
+        reader, writer = conn
+        try:
+            writer.write(REQUEST.pack(REQUEST_MAGIC, size, delay_ns, nonce))
+            await writer.drain()
+            magic, status, n = REPLY_HEADER.unpack(await reader.readexactly(REPLY_HEADER.size))
+            if magic != REPLY_MAGIC:
+                raise RuntimeError("malformed reply from the delay server")
+            if status != 0:
+                raise RuntimeError("the delay server refused: %s"
+                                   % REPLY_STATUS.get(status, "status %d" % status))
+            if n != size:
+                raise RuntimeError("wrong_size: the delay server sent %d bytes for %d" % (n, size))
+            payload = await reader.readexactly(n) if n else b""
+        except BaseException as e:
+            # The connection is in an unknown state: dropped; the next step
+            # opens another.
+            writer.close()
+            if isinstance(e, (OSError, asyncio.IncompleteReadError)):
+                raise RuntimeError("lost the connection to the delay server at %s: %s"
+                                   % (self.server_text, e)) from None
+            raise
+        self.idle.append(conn)
+        return payload_digest(payload)
+
+    def close_connections(self):
+        for _, writer in self.idle:
+            writer.close()
+        self.idle = []
+
     async def run_step(self, step, acc):
         """A step other than a plain io wait; returns the checksum so far."""
         kind, dur_s, seed, rounds, fault, dur_ns = step
         offload = self.offload
         if fault:
             raise_fault(fault)
+        if kind == NET:
+            # seed: the nonce; rounds: the reply's size; dur_ns: the delay.
+            return fold_checksum(acc, await self.net_round_trip(dur_ns, seed, rounds))
         if kind == IO:
             if self.coarse_timers:
                 await self.sleep_fully(dur_ns)
@@ -369,7 +463,7 @@ class Client:
         kind = steps[0][0]
         if steps[0][4]:
             return False
-        return kind == IO or offload != "none"
+        return kind == IO or kind == NET or offload != "none"
 
     # ---- the load ------------------------------------------------------------
 
@@ -520,6 +614,7 @@ class Client:
         self.stop = True
         flusher.cancel()
         self.loop.remove_reader(self.chan.fd)
+        self.close_connections()
         self.flush()
 
 
@@ -586,6 +681,13 @@ def main(argv):
     # The loop exists before the harness's clock starts: only the clients'
     # start is in the ramp.
     loop = uvloop.new_event_loop() if loop_name == "uvloop" else asyncio.new_event_loop()
+    if client.server:
+        # Net steps: the connections, before the run's clock (they live on
+        # this loop, which runs the clients).
+        loop.run_until_complete(client.open_ahead(plan.get("net_connections", 1)))
+        if client.connects:
+            chan.send(CONNECTED, client.connects)
+            del client.connects[:]
     # Ready: the harness starts its clock, then sends the start and the first tasks.
     chan.send(READY, (0,))
     kind, words = chan.read_message()

@@ -41,11 +41,13 @@
 #include "harness/process_pool.hpp"
 #include "harness/step_work.hpp"
 #include "harness/thread_pool.hpp"
+#include "models/fiber/fiber_net.hpp"
 
 namespace ccbench::models {
 namespace {
 
 namespace fibers = boost::fibers;
+using fibernet::fiber_reactor;
 
 // Each fiber's stack. The fibers here are shallow: a loop over a task's steps
 // that calls the harness (next_task, complete, fail), cpu_burn (a leaf),
@@ -268,85 +270,6 @@ std::uint64_t run_in_process(process_pool& procs, const step& s, std::uint64_t a
   return answer.get();
 }
 
-// Net steps: a fiber-aware reactor. Boost.Fiber has no I/O of its own, so a
-// thread of the run's own waits on an epoll for the sockets fibers wait on,
-// and wakes each waiting fiber through a fiber condition variable; the
-// fiber's scheduler thread runs other fibers meanwhile, and never blocks in
-// a recv. (The other design, an epoll inside the scheduler algorithm's
-// suspend_until, would save the hop through this thread: not done yet.)
-// Each connection is registered once, EPOLLONESHOT, re-armed per wait.
-class fiber_reactor {
- public:
-  struct connection {
-    int fd = -1;
-    fibers::mutex mutex;
-    fibers::condition_variable changed;
-    bool ready = false;
-    ~connection() {
-      if (fd >= 0) ::close(fd);
-    }
-  };
-
-  fiber_reactor() {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_ < 0 || wake_ < 0) {
-      close_fds();
-      throw std::runtime_error("fiber reactor: cannot make its epoll");
-    }
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = nullptr;
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~fiber_reactor() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof one);
-    thread_.join();
-    close_fds();
-  }
-  fiber_reactor(const fiber_reactor&) = delete;
-  fiber_reactor& operator=(const fiber_reactor&) = delete;
-
-  /// Suspends the calling fiber until `c` is ready for `events` (EPOLLIN or
-  /// EPOLLOUT), has failed or hung up.
-  void wait(connection& c, std::uint32_t events, bool first) {
-    std::unique_lock lock(c.mutex);
-    c.ready = false;
-    epoll_event ev{};
-    ev.events = events | EPOLLONESHOT | EPOLLRDHUP;
-    ev.data.ptr = &c;
-    if (epoll_ctl(epoll_, first ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c.fd, &ev) != 0) {
-      throw std::runtime_error("fiber reactor: epoll_ctl failed");
-    }
-    c.changed.wait(lock, [&c] { return c.ready; });
-  }
-
- private:
-  void run() {
-    epoll_event events[64];
-    while (true) {
-      const int n = epoll_wait(epoll_, events, 64, -1);
-      for (int i = 0; i < n; ++i) {
-        auto* c = static_cast<connection*>(events[i].data.ptr);
-        if (c == nullptr) return;  // the run is over: every fiber has ended
-        // Under the connection's lock: the fiber cannot miss the wake-up,
-        // and the connection outlives this thread.
-        std::lock_guard lock(c->mutex);
-        c->ready = true;
-        c->changed.notify_one();
-      }
-    }
-  }
-  void close_fds() noexcept {
-    if (epoll_ >= 0) ::close(epoll_);
-    if (wake_ >= 0) ::close(wake_);
-  }
-  int epoll_ = -1, wake_ = -1;
-  std::thread thread_;
-};
-
 // Boost.Fiber's primitives for the driver (harness/driver.hpp). The driver's
 // coroutines are routines, each run to its end in a fiber of its own: a wait
 // suspends the fiber (sleep_until, yield, a future), never the routine.
@@ -388,9 +311,10 @@ struct fiber_primitives : routine_primitives {
   }
 
   // Net steps: non-blocking sockets, the waits through the reactor above, from
-  // a pool of connections no step uses now: a client holds one only during a
-  // round trip, so a closed loop of C clients opens at most C, in its first
-  // round trips (the ramp and warm-up), and reuses them for the run.
+  // a pool of connections no step uses now: each closed-loop client opens one
+  // before the window (net_connect(), from the driver) and holds one only
+  // during a round trip, so a closed loop of C clients has C, reused for the
+  // run.
   std::optional<net::endpoint> server{};
   fiber_reactor* reactor = nullptr;
   std::mutex net_mutex{};  // guards idle and connections (never held across a wait)
@@ -409,63 +333,40 @@ struct fiber_primitives : routine_primitives {
         idle.pop_back();
       }
     }
-    bool first = false;  // registered with the reactor yet?
-    if (!c) c = connect(first);
-    const net::request r{static_cast<std::uint32_t>(s.rounds),
-                         static_cast<std::uint64_t>(s.duration.count()), s.seed};
-    const auto req = net::encode(r);
-    // 24 bytes on a connection with nothing in flight: they go out whole.
-    if (::send(c->fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-      throw std::runtime_error("lost the connection to the delay server at " + server->text());
-    }
-    net::reply_reader reader(r);
-    std::byte buf[4096];  // on the fiber's stack (32 KiB, see stack_bytes)
-    while (!reader.done()) {
-      reactor->wait(*c, EPOLLIN, first);
-      first = false;
-      while (!reader.done()) {
-        const std::span<std::byte> into = reader.next(buf);
-        const ssize_t n = ::recv(c->fd, into.data(), into.size(), 0);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (n < 0) {
-          throw std::runtime_error("lost the connection to the delay server at " + server->text());
-        }
-        if (const net::trip_error e = reader.consume(into.first(static_cast<std::size_t>(n)));
-            e != net::trip_error::none) {
-          throw std::runtime_error(std::string(net::to_string(e)));
-        }
-      }
-    }
+    // None idle: one was lost, or an open loop grew past what it opened ahead.
+    if (!c) c = connect();
+    const std::uint64_t digest =
+        fibernet::round_trip(*reactor, *c,
+                             {static_cast<std::uint32_t>(s.rounds),
+                              static_cast<std::uint64_t>(s.duration.count()), s.seed},
+                             *server);
     std::lock_guard lock(net_mutex);
     idle.push_back(std::move(c));
-    return reader.digest_value();
+    return digest;
+  }
+  // One more idle connection (the driver, before the window).
+  // One that cannot be opened is left to the round trip, without an
+  // exception here: a fiber's stack is unknown to ASan (Debian's Boost.Context
+  // has no sanitizer annotations), and each exception unwound on it leaves
+  // stale poison that a later throw can trip over (a false positive).
+  auto net_connect(client&) {
+    return done_inline{[this] {
+      if (!server) return;
+      int err = 0;
+      std::unique_ptr<fiber_reactor::connection> c = fibernet::try_connect(*reactor, *server, err);
+      if (!c) return;
+      net::connection_opened();
+      std::lock_guard lock(net_mutex);
+      ++connections;
+      idle.push_back(std::move(c));
+    }};
   }
   // A non-blocking connect; when it is in progress, the fiber waits for it
-  // through the reactor (which registers the socket: `first` becomes false).
-  std::unique_ptr<fiber_reactor::connection> connect(bool& first) {
+  // through the reactor.
+  std::unique_ptr<fiber_reactor::connection> connect() {
     if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
-    auto c = std::make_unique<fiber_reactor::connection>();
-    c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (c->fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    first = true;
-    int err = 0;
-    if (::connect(c->fd, reinterpret_cast<const sockaddr*>(&server->addr), sizeof server->addr) !=
-        0) {
-      err = errno;
-      if (err == EINPROGRESS) {
-        reactor->wait(*c, EPOLLOUT, true);
-        first = false;
-        socklen_t len = sizeof err;
-        if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-      }
-    }
-    if (err != 0) {
-      throw std::runtime_error("cannot connect to the delay server at " + server->text() + ": " +
-                               std::strerror(err));
-    }
-    const int one = 1;
-    ::setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    std::unique_ptr<fiber_reactor::connection> c = fibernet::connect(*reactor, *server);
+    net::connection_opened();
     std::lock_guard lock(net_mutex);
     ++connections;
     return c;

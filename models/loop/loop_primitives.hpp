@@ -36,9 +36,10 @@ struct driver_primitives {
   loop::process_offload* procs = nullptr;
   // Net steps: the run's delay server, and the connections to it that no
   // step uses now (a client library's connection pool, as aiohttp keeps one):
-  // a client holds one only during a round trip, so a closed loop of C
-  // clients opens at most C, in its first round trips (the ramp and warm-up),
-  // and reuses them for the run. Destroyed before the loop, on its thread.
+  // each closed-loop client opens one before the window (net_connect(), from
+  // the driver), and holds one only during a round trip, so a closed loop of
+  // C clients has C, reused for the run. Destroyed before the loop, on its
+  // thread.
   std::optional<net::endpoint> server;
   std::vector<std::unique_ptr<loop::fd_watch>> idle;
   std::size_t connections = 0;
@@ -73,14 +74,21 @@ struct driver_primitives {
       c = std::move(idle.back());
       idle.pop_back();
     } else {
-      c = co_await loop::connect_tcp(*server);
-      ++connections;
+      c = co_await open_connection();  // none idle: one was lost, or an open loop grew
     }
     const std::uint64_t digest =
         co_await loop::round_trip(*c, {static_cast<std::uint32_t>(s.rounds),
                                        static_cast<std::uint64_t>(s.duration.count()), s.seed});
     idle.push_back(std::move(c));
     co_return digest;
+  }
+  // One more idle connection, awaited on the loop (the driver, before the window).
+  loop::task<void> net_connect(client&) { idle.push_back(co_await open_connection()); }
+  loop::task<std::unique_ptr<loop::fd_watch>> open_connection() {
+    std::unique_ptr<loop::fd_watch> c = co_await loop::connect_tcp(*server);
+    ++connections;
+    net::connection_opened();
+    co_return c;
   }
 };
 

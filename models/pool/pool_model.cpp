@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "harness/driver.hpp"
+#include "harness/net_session.hpp"
 #include "harness/step_work.hpp"
 
 namespace ccbench::models {
@@ -54,6 +55,10 @@ struct pool_primitives : routine_primitives {
     return awaiter{&arena};
   }
   void spawn(routine<void> r) { live.start_here(std::move(r)); }
+  // Net steps: a blocking round trip on a worker, on a connection of the
+  // session's pool (net_round_trip_here()); one per worker, opened by
+  // do_run() before the load (open_worker_connections), not one per client.
+  static std::suspend_never net_connect(client&) noexcept { return {}; }
   // Scheduling lag: at each deadline a job queued on the pool records how
   // late it starts on a worker, behind whatever the pool is busy with.
   auto wake_probe(client&, stall_probe& p) {
@@ -69,6 +74,19 @@ struct pool_primitives : routine_primitives {
   }
 };
 
+// A connection per worker, before the window: at most `threads` round trips
+// are in flight at once. One that cannot be opened is left to the round trip
+// to meet (it fails its task, naming the address).
+void open_worker_connections(int threads) noexcept {
+  for (int i = 0; i < threads; ++i) {
+    try {
+      net::open_idle_connection();
+    } catch (...) {
+      return;
+    }
+  }
+}
+
 class pool_model final : public model {
   void do_run(model_context& ctx) override {
     const int threads = std::max(1, ctx.options().threads);
@@ -82,6 +100,7 @@ class pool_model final : public model {
     routine_set live;
     pool_primitives prims{{}, arena, live};
     driver<pool_primitives> d(ctx, prims);
+    if (net::session_server()) open_worker_connections(threads);  // net steps
     // The runner's thread starts the clients (each queues its first task), or
     // is the open loop's dispatcher: it hands each arrival to the pool at its
     // intended time, as a server's acceptor would.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/driver.hpp"
+#include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 
 namespace ccbench::models {
@@ -123,7 +124,8 @@ class procs_model final : public model {
     routine_set live;
     procs_primitives prims{ctx, live};
     {
-      process_pool pool(workers);
+      // Net steps: each worker's connection, opened before the window.
+      process_pool pool(workers, net::session_server().has_value());
       prims.pool = &pool;
       ctx.note("workers", static_cast<double>(workers));
       driver<procs_primitives> d(ctx, prims);
