@@ -300,8 +300,12 @@ def build(results, slo, charts_dir):
         doc.table(["model", "CPU/task, bare library", "CPU/task, in ccbench", "ratio",
                    "within %.1fx" % microbench.GLUE_LIMIT],
                   [[g.model, units.duration_ns(g.bare_ns), units.duration_ns(g.inside_ns),
-                    "%.2fx" % g.ratio, "yes" if g.within_limit else "**no**"] for g in glue],
+                    "%.2fx" % g.ratio,
+                    ("yes" if g.within_limit else "**no**") if g.settled
+                    else "one run: not judged"] for g in glue],
                   "lrrrl")
+        if not all(g.settled for g in glue):
+            doc.p(text.glue_unsettled(microbench.GLUE_MIN_RUNS))
 
     doc.h2("Rules learned on this host")
     doc.ul("**%s**: %s." % text.rule(rule)

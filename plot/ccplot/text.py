@@ -550,3 +550,12 @@ def glue_intro(limit):
             "on the same load with nothing recorded (`BM_<model>_sleepers`), both taken in "
             "the same `ccbench-micro` run. A model is held to at most %.1fx: past that, the "
             "comparison would measure ccbench's glue rather than the library." % limit)
+
+
+def glue_unsettled(min_runs):
+    """Below the glue table when its figures are single runs."""
+    return ("These are single runs: on a shared VM one pair moves by a fifth either way, so "
+            "a model is judged only on the medians of %d or more repetitions, taken with "
+            "`build/ccbench-micro --benchmark_filter='BM_(loop|asio|fiber)_sleepers' "
+            "--benchmark_repetitions=5 --benchmark_enable_random_interleaving=true` "
+            "(docs/measurement.md)." % min_runs)

@@ -953,6 +953,10 @@ class Micro(unittest.TestCase):
         self.assertTrue(glue[0].within_limit)
         self.assertTrue(math.isclose(glue[1].ratio, 1.4))
         self.assertFalse(glue[1].within_limit)
+        # Two runs and their median on one side, one run on the other: a
+        # verdict needs three runs.
+        self.assertEqual((glue[0].runs, glue[1].runs), (2, 1))
+        self.assertFalse(glue[0].settled or glue[1].settled)
         # Neither is a primitive on the real-time axis.
         self.assertEqual(microbench.parse(micro).primitives, {})
         self.assertEqual(microbench.glue_costs(None), [])
