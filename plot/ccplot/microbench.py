@@ -57,8 +57,8 @@ class MicroSet:
     models: list[str] = field(default_factory=list)
 
 
-def _ns(b) -> float:
-    return float(b["real_time"]) * _SCALE_NS.get(b.get("time_unit", "ns"), 1.0)
+def _ns(b, key="real_time") -> float:
+    return float(b[key]) * _SCALE_NS.get(b.get("time_unit", "ns"), 1.0)
 
 
 def parse(micro: dict) -> MicroSet:
@@ -108,19 +108,7 @@ def micro_ns(micro: dict | None, name: str) -> float | None:
     aggregate when repetitions were run), or None."""
     if not micro:
         return None
-    best = None
-    for b in micro.get("benchmarks", []):
-        if not isinstance(b, dict):
-            continue
-        run_name = str(b.get("run_name") or b.get("name", "")).split("/")[0]
-        if run_name != name or b.get("real_time") is None or b.get("error_occurred"):
-            continue
-        if b.get("run_type") == "aggregate":
-            if b.get("aggregate_name") == "median":
-                return _ns(b)
-            continue
-        best = _ns(b) if best is None else min(best, _ns(b))
-    return best
+    return _figure(micro, name, lambda b: _ns(b) if b.get("real_time") is not None else None)
 
 
 @dataclass(frozen=True)
@@ -170,9 +158,7 @@ def _figure(micro: dict, name: str, read) -> float | None:
 
 
 def _cpu_ns(b) -> float | None:
-    if b.get("cpu_time") is None:
-        return None
-    return float(b["cpu_time"]) * _SCALE_NS.get(b.get("time_unit", "ns"), 1.0)
+    return _ns(b, "cpu_time") if b.get("cpu_time") is not None else None
 
 
 def _inside_ns(b) -> float | None:
