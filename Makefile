@@ -62,7 +62,7 @@ bench: build
 	./build/ccbench sweep bench $(if $(FULL),--full,) --out results/$$id; rc=$$?; \
 	if [ -d results/$$id ]; then \
 	  echo "ccbench-micro: the price of each model's primitives (about 30 s)..."; \
-	  ./build/ccbench-micro --benchmark_min_time=$(MICRO_TIME) --benchmark_out_format=json \
+	  $(if $(FULL),,CCBENCH_MICRO_QUICK=1) ./build/ccbench-micro --benchmark_min_time=$(MICRO_TIME) --benchmark_out_format=json \
 	    --benchmark_min_warmup_time=0.02 --benchmark_out=results/$$id/micro.json >/dev/null || rc=1; \
 	fi; \
 	if [ -f results/$$id/results.json ]; then \

@@ -32,9 +32,11 @@ void BM_sleepers_in_ccbench(benchmark::State& state, const char* model) {
   config.options.threads = 1;
   config.workload = "io:10ms";
   config.concurrency = ccbench::micro::sleepers();
-  config.warmup = ccbench::micro::small_mode() ? 0ns : std::chrono::nanoseconds(300ms);
-  config.duration =
-      ccbench::micro::small_mode() ? std::chrono::nanoseconds(50ms) : std::chrono::nanoseconds(1s);
+  // The window of BM_<model>_sleepers beside it (sleeper_min_time()).
+  using std::chrono::nanoseconds;
+  const bool small = ccbench::micro::small_mode(), quick = ccbench::micro::quick_mode();
+  config.warmup = small ? 0ns : quick ? nanoseconds(100ms) : nanoseconds(300ms);
+  config.duration = small ? nanoseconds(50ms) : quick ? nanoseconds(300ms) : nanoseconds(1s);
   // No cpu steps run on this load; the calibration only has to be valid.
   static const double rounds_per_ns = ccbench::calibrate_cpu_burn(10ms);
   double cpu_s = 0, tasks = 0;

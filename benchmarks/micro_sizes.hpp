@@ -18,6 +18,15 @@ inline bool small_mode() noexcept {
   return v != nullptr && std::strcmp(v, "1") == 0;
 }
 
+/// True when the environment has CCBENCH_MICRO_QUICK=1: quick `make bench` sets
+/// it, and the sleepers (which ignore --benchmark_min_time) then measure 0.3 s
+/// rather than 1 s. Their ratios in a quick report come from one run and are not
+/// judged anyway; `make bench FULL=1` and a plain run keep 1 s.
+inline bool quick_mode() noexcept {
+  const char* v = std::getenv("CCBENCH_MICRO_QUICK");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
 /// Leaves of the skynet tree (10-ary): 1,000,000, or 10,000 in small mode.
 inline std::uint64_t skynet_leaves() noexcept { return small_mode() ? 10'000 : 1'000'000; }
 
@@ -47,10 +56,12 @@ inline std::size_t timer_storm_size() noexcept { return small_mode() ? 10'000 : 
 inline std::size_t sleepers() noexcept { return small_mode() ? 1'000 : 10'000; }
 constexpr std::chrono::nanoseconds sleeper_sleep = std::chrono::milliseconds(10);
 /// Seconds each BM_<model>_sleepers measures, whatever --benchmark_min_time
-/// says (0.01 in small mode): their CPU per task is the denominator of each
-/// model's ratio to BM_<model>_sleepers_in_ccbench, and a window of a few
-/// rounds of 10 ms reads tens of percent off.
-inline double sleeper_min_time() noexcept { return small_mode() ? 0.01 : 1.0; }
+/// says (0.01 in small mode, 0.3 in quick mode): their CPU per task is the
+/// denominator of each model's ratio to BM_<model>_sleepers_in_ccbench, and a
+/// window of a few rounds of 10 ms reads tens of percent off.
+inline double sleeper_min_time() noexcept {
+  return small_mode() ? 0.01 : quick_mode() ? 0.3 : 1.0;
+}
 constexpr std::chrono::nanoseconds sleeper_probe_period = std::chrono::milliseconds(1);
 /// Completions between two looks at the benchmark's state (the loop's main task
 /// wakes once a batch), and the warm-up before the first: ten rounds of sleeps,

@@ -185,11 +185,20 @@ TEST(Sweeps, QuickBenchTrimsWhatFullKeeps) {
     SCOPED_TRACE(full ? "full" : "quick");
     const suite_plan plan = make_sweep("bench", full, 2);
     int python_in_map = 0, net_at_one = 0;
+    double lowest_hockey_rate = 1e9;
     std::set<std::string> python_in_scenarios;
     std::set<std::pair<std::string, std::uint64_t>> levels;
     for (const run_config& c : plan.runs) {
       const model_info* m = find_model(c.model);
       ASSERT_NE(m, nullptr);
+      if (c.group == "hockey") lowest_hockey_rate = std::min(lowest_hockey_rate, c.rate);
+      // Quick windows: 0.5 s, but for the crossover's close calls (0.6 s) and
+      // the stall timeline (2 s); --full: 3 s, stalls 5 s.
+      using namespace std::chrono_literals;
+      const nanoseconds window = c.group == "stalls"      ? (full ? 5s : 2s)
+                                 : c.group == "crossover" ? (full ? 3s : 600ms)
+                                                          : (full ? 3s : 500ms);
+      EXPECT_EQ(c.duration, window) << c.group;
       if (c.group == "decision-map" && m->traits.python) ++python_in_map;
       if (c.group == "scenarios" && m->traits.python) python_in_scenarios.insert(c.model);
       if (c.group == "scenarios" && c.scenario == "net" && c.concurrency == 1) ++net_at_one;
@@ -199,6 +208,7 @@ TEST(Sweeps, QuickBenchTrimsWhatFullKeeps) {
     for (const model_info& m : registered_models()) python_models += m.traits.python;
     EXPECT_EQ(python_in_map > 0, full);
     EXPECT_EQ(net_at_one > 0, full);
+    EXPECT_EQ(lowest_hockey_rate, full ? 50 : 100);
     EXPECT_EQ(python_in_scenarios.size(),
               full ? python_models : std::min<std::size_t>(python_models, 1));
     // On 2 cores: 1, 4 x and 128 x cores (--full: 1, 1 x, 4 x, 32 x, 256 x).
@@ -206,7 +216,9 @@ TEST(Sweeps, QuickBenchTrimsWhatFullKeeps) {
         full ? std::vector<std::uint64_t>{1, 2, 8, 64, 512} : std::vector<std::uint64_t>{1, 8, 256};
     for (const char* name : {"io", "cpu", "block", "mixed", "net"}) {
       for (std::uint64_t level : all) {
-        const bool trimmed = !full && std::string_view(name) == "net" && level == 1;
+        // Quick: one client only in io and block.
+        const std::string_view n = name;
+        const bool trimmed = !full && level == 1 && n != "io" && n != "block";
         EXPECT_EQ(levels.count({name, level}), trimmed ? 0u : 1u) << name << " c=" << level;
       }
     }
