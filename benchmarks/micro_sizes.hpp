@@ -59,9 +59,7 @@ constexpr std::chrono::nanoseconds sleeper_sleep = std::chrono::milliseconds(10)
 /// says (0.01 in small mode, 0.3 in quick mode): their CPU per task is the
 /// denominator of each model's ratio to BM_<model>_sleepers_in_ccbench, and a
 /// window of a few rounds of 10 ms reads tens of percent off.
-inline double sleeper_min_time() noexcept {
-  return small_mode() ? 0.01 : quick_mode() ? 0.3 : 1.0;
-}
+inline double sleeper_min_time() noexcept { return small_mode() ? 0.01 : quick_mode() ? 0.3 : 1.0; }
 constexpr std::chrono::nanoseconds sleeper_probe_period = std::chrono::milliseconds(1);
 /// Completions between two looks at the benchmark's state (the loop's main task
 /// wakes once a batch), and the warm-up before the first: ten rounds of sleeps,
