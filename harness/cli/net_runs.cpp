@@ -45,11 +45,17 @@ void check_net_limits(std::span<const run_config> runs) {
     if (!limit) limit = raise_open_file_limit();
     const std::uint64_t need = connections_needed(c) + other_descriptors;
     if (*limit > 0 && need > static_cast<std::uint64_t>(*limit)) {
-      throw config_error("--concurrency " + std::to_string(c.concurrency) + " with net steps (" +
-                         c.workload + ", model " + c.model + ") needs about " +
-                         std::to_string(need) +
-                         " open files, a connection per client; the open-file limit is " +
-                         std::to_string(*limit) + " (ulimit -n; its hard limit cannot be passed)");
+      // Named as the run was asked for: its clients, or its rate.
+      const bool open = c.arrival == arrival_kind::open;
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%g", c.rate);
+      throw config_error((open ? "--rate " + std::string(rate)
+                               : "--concurrency " + std::to_string(c.concurrency)) +
+                         " with net steps (" + c.workload + ", model " + c.model +
+                         ") needs about " + std::to_string(need) + " open files, " +
+                         (open ? "a connection per arrival in flight" : "a connection per client") +
+                         "; the open-file limit is " + std::to_string(*limit) +
+                         " (ulimit -n; its hard limit cannot be passed)");
     }
   }
 }
