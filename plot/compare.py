@@ -221,7 +221,10 @@ def _label_panel(ax, single, order, labels, arrival, ys_all, metric, workload, a
     load on a log axis; the metric on a log axis."""
     if single:
         ax.set_xticks(range(len(order)))
-        ax.set_xticklabels(order)
+        # Many models' names side by side overlap: slant them.
+        slant = sum(len(lab) for lab in order) > 40
+        ax.set_xticklabels(order, rotation=30 if slant else 0, ha="right" if slant else "center",
+                           rotation_mode="anchor")
         ax.set_xlim(-0.6, len(order) - 0.4)
         ax.grid(axis="x", visible=False)
         ax.set_xlabel(at)
