@@ -16,7 +16,7 @@
 
 namespace ccbench {
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view content, bool sync) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = mkstemp(tmpl.data());
@@ -38,7 +38,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   fchmod(fd, 0644);
   // A full disk or a failing device may only show here: a file that did not
   // reach the disk must not replace the one that did.
-  if (::fsync(fd) != 0 && errno != EINVAL) {
+  if (sync && ::fsync(fd) != 0 && errno != EINVAL) {
     const std::string why = std::strerror(errno);
     ::close(fd);
     ::unlink(tmpl.c_str());

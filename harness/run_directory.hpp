@@ -13,8 +13,12 @@ namespace ccbench {
 
 /// Writes `content` to `path` through a temporary file in the same directory and
 /// a rename, so readers see the old file or the new one, never half of one.
-/// Throws io_error naming `path` and the reason when it cannot.
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+/// Throws io_error naming `path` and the reason when it cannot. `sync`: the
+/// file reaches the disk (fsync) before it replaces the old one; without it, a
+/// crash of the process still leaves the new file whole (it is in the page
+/// cache), and only a crash of the machine can lose it.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                       bool sync = true);
 
 /// Throws config_error when `dir` exists (run directories are never overwritten)
 /// or its parent cannot be created. Call before running anything.

@@ -8,21 +8,25 @@
 
 namespace ccbench {
 
-void json_file_reporter::write(const results& r) {
-  write_file_atomic(path_, to_json_text(r, rendered_));
+void json_file_reporter::write(const results& r, bool sync) {
+  write_file_atomic(path_, to_json_text(r, rendered_), sync);
 }
 
+// After each run the file is replaced whole but not synced: a suite that is
+// killed still leaves every run it finished, and the fsync of a file that
+// grows to megabytes, once a run, was seconds of a quick `make bench`. The
+// last write is synced.
 void json_file_reporter::on_run(const run_record&, const run_position&, const results& so_far) {
-  write(so_far);
+  write(so_far, false);
 }
 
 void json_file_reporter::on_end(const results& final_results) {
-  write(final_results);
+  write(final_results, true);
   if (log_ != nullptr) *log_ << "ccbench: wrote " << path_.string() << '\n';
 }
 
 void csv_file_reporter::on_run(const run_record&, const run_position&, const results& so_far) {
-  write_file_atomic(path_, to_summary_csv(so_far));
+  write_file_atomic(path_, to_summary_csv(so_far), false);  // as results.json's
 }
 
 void csv_file_reporter::on_end(const results& final_results) {

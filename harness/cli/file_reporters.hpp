@@ -23,7 +23,7 @@ class json_file_reporter final : public reporter {
   void on_end(const results& final_results) override;
 
  private:
-  void write(const results& r);
+  void write(const results& r, bool sync);
 
   std::filesystem::path path_;
   std::ostream* log_;
