@@ -289,30 +289,4 @@ void BM_fiber_net(benchmark::State& state) {
 }
 BENCHMARK(BM_fiber_net)->UseRealTime();
 
-// The old design, for the measurement only: a reactor thread of its own.
-void BM_fiber_net_reactor(benchmark::State& state) {
-  ccbench::loop::delay_server_options o;
-  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
-  ccbench::loop::delay_server server(o);
-  std::thread serving([&server] { server.run(); });
-  {
-    ccbench::fibernet::fiber_reactor reactor;
-    const auto c = ccbench::fibernet::connect(reactor, server.address());
-    std::uint64_t nonce = 1;
-    for (auto _ : state) {
-      const std::uint64_t d =
-          ccbench::fibernet::round_trip(reactor, *c, {64, 0, nonce}, server.address());
-      if (d != ccbench::net::expected_digest(nonce, 64)) {
-        state.SkipWithError("wrong reply");
-        break;
-      }
-      ++nonce;
-    }
-  }
-  server.stop();
-  serving.join();
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_fiber_net_reactor)->UseRealTime();
-
 }  // namespace

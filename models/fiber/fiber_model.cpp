@@ -22,7 +22,6 @@
 #include <boost/fiber/scheduler.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -33,7 +32,6 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -49,7 +47,6 @@ namespace ccbench::models {
 namespace {
 
 namespace fibers = boost::fibers;
-using fibernet::fiber_reactor;
 using fibernet::net_poller;
 using fibernet::stamped_round_robin;
 
@@ -347,8 +344,7 @@ struct fiber_primitives : routine_primitives {
   // run.
   std::optional<net::endpoint> server{};
   net_poller* poller = nullptr;
-  fiber_reactor* reactor = nullptr;  // CCBENCH_FIBER_NET=reactor (measurement only)
-  std::mutex net_mutex{};            // guards idle and connections (never held across a wait)
+  std::mutex net_mutex{};  // guards idle and connections (never held across a wait)
   std::vector<std::unique_ptr<fibernet::connection>> idle{};
   std::size_t connections = 0;
 
@@ -368,8 +364,7 @@ struct fiber_primitives : routine_primitives {
     if (!c) c = connect();
     const net::request r{static_cast<std::uint32_t>(s.rounds),
                          static_cast<std::uint64_t>(s.duration.count()), s.seed};
-    const std::uint64_t digest = poller != nullptr ? fibernet::round_trip(*poller, *c, r, *server)
-                                                   : fibernet::round_trip(*reactor, *c, r, *server);
+    const std::uint64_t digest = fibernet::round_trip(*poller, *c, r, *server);
     std::lock_guard lock(net_mutex);
     idle.push_back(std::move(c));
     return digest;
@@ -383,9 +378,7 @@ struct fiber_primitives : routine_primitives {
     return done_inline{[this] {
       if (!server) return;
       int err = 0;
-      std::unique_ptr<fibernet::connection> c = poller != nullptr
-                                                    ? fibernet::try_connect(*poller, *server, err)
-                                                    : fibernet::try_connect(*reactor, *server, err);
+      std::unique_ptr<fibernet::connection> c = fibernet::try_connect(*poller, *server, err);
       if (!c) return;
       net::connection_opened();
       std::lock_guard lock(net_mutex);
@@ -397,9 +390,7 @@ struct fiber_primitives : routine_primitives {
   // in the scheduler's epoll.
   std::unique_ptr<fibernet::connection> connect() {
     if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
-    std::unique_ptr<fibernet::connection> c = poller != nullptr
-                                                  ? fibernet::connect(*poller, *server)
-                                                  : fibernet::connect(*reactor, *server);
+    std::unique_ptr<fibernet::connection> c = fibernet::connect(*poller, *server);
     net::connection_opened();
     std::lock_guard lock(net_mutex);
     ++connections;
@@ -443,16 +434,8 @@ class fiber_model final : public model {
     // Net steps: the epoll the schedulers wait in (declared after prims and
     // before the schedulers that use it).
     std::optional<net_poller> poller;
-    std::optional<fiber_reactor> reactor;
     prims.server = net::session_server();
-    if (prims.server) {
-      const char* which = std::getenv("CCBENCH_FIBER_NET");
-      if (which != nullptr && std::string_view(which) == "reactor") {
-        prims.reactor = &reactor.emplace();
-      } else {
-        prims.poller = &poller.emplace();
-      }
-    }
+    if (prims.server) prims.poller = &poller.emplace();
     driver<fiber_primitives> d(ctx, prims);
 
     // The runner's thread is scheduler thread 0 and makes the first fibers;

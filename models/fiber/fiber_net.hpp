@@ -17,9 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/fiber/algo/round_robin.hpp>
-#include <boost/fiber/condition_variable.hpp>
 #include <boost/fiber/context.hpp>
-#include <boost/fiber/mutex.hpp>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -31,7 +29,6 @@
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "harness/clock.hpp"
@@ -49,10 +46,6 @@ struct connection {
   // The fiber waiting on it (net_poller), taken by the thread that sees it
   // ready: exactly one wake-up per wait.
   std::atomic<fibers::context*> waiter{nullptr};
-  // fiber_reactor only (the old design, kept for the measurement).
-  fibers::mutex mutex;
-  fibers::condition_variable changed;
-  bool ready = false;
   ~connection() {
     if (fd >= 0) ::close(fd);
   }
@@ -274,84 +267,11 @@ class stamped_round_robin final : public fibers::algo::round_robin {
   idle_wait idle_;
 };
 
-// The old design (kept only to measure against net_poller): a fiber-aware
-// reactor. Boost.Fiber has no I/O of its own, so a
-// thread of the run's own waits on an epoll for the sockets fibers wait on,
-// and wakes each waiting fiber through a fiber condition variable; the
-// fiber's scheduler thread runs other fibers meanwhile, and never blocks in
-// a recv. (The other design, an epoll inside the scheduler algorithm's
-// suspend_until, would save the hop through this thread: not done yet.)
-// Each connection is registered once, EPOLLONESHOT, re-armed per wait.
-class fiber_reactor {
- public:
-  using connection = fibernet::connection;
-
-  fiber_reactor() {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_ < 0 || wake_ < 0) {
-      close_fds();
-      throw std::runtime_error("fiber reactor: cannot make its epoll");
-    }
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.ptr = nullptr;
-    epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~fiber_reactor() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof one);
-    thread_.join();
-    close_fds();
-  }
-  fiber_reactor(const fiber_reactor&) = delete;
-  fiber_reactor& operator=(const fiber_reactor&) = delete;
-
-  /// Suspends the calling fiber until `c` is ready for `events` (EPOLLIN or
-  /// EPOLLOUT), has failed or hung up.
-  void wait(connection& c, std::uint32_t events) {
-    std::unique_lock lock(c.mutex);
-    c.ready = false;
-    epoll_event ev{};
-    ev.events = events | EPOLLONESHOT | EPOLLRDHUP;
-    ev.data.ptr = &c;
-    if (epoll_ctl(epoll_, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev) != 0) {
-      throw std::runtime_error("fiber reactor: epoll_ctl failed");
-    }
-    c.registered = true;
-    c.changed.wait(lock, [&c] { return c.ready; });
-  }
-
- private:
-  void run() {
-    epoll_event events[64];
-    while (true) {
-      const int n = epoll_wait(epoll_, events, 64, -1);
-      for (int i = 0; i < n; ++i) {
-        auto* c = static_cast<connection*>(events[i].data.ptr);
-        if (c == nullptr) return;  // the run is over: every fiber has ended
-        // Under the connection's lock: the fiber cannot miss the wake-up,
-        // and the connection outlives this thread.
-        std::lock_guard lock(c->mutex);
-        c->ready = true;
-        c->changed.notify_one();
-      }
-    }
-  }
-  void close_fds() noexcept {
-    if (epoll_ >= 0) ::close(epoll_);
-    if (wake_ >= 0) ::close(wake_);
-  }
-  int epoll_ = -1, wake_ = -1;
-  std::thread thread_;
-};
-
 /// A non-blocking connect to `to`; while it is in progress the calling fiber
-/// waits through `reactor`. TCP_NODELAY. nullptr when it cannot connect, with
+/// waits in `poller`. TCP_NODELAY. nullptr when it cannot connect, with
 /// the error in `err` (no exception: see connect()).
-template <class Waiter>
-std::unique_ptr<connection> try_connect(Waiter& reactor, const net::endpoint& to, int& err) {
+inline std::unique_ptr<connection> try_connect(net_poller& poller, const net::endpoint& to,
+                                               int& err) {
   auto c = std::make_unique<connection>();
   c->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (c->fd < 0) {
@@ -362,7 +282,7 @@ std::unique_ptr<connection> try_connect(Waiter& reactor, const net::endpoint& to
   if (::connect(c->fd, reinterpret_cast<const sockaddr*>(&to.addr), sizeof to.addr) != 0) {
     err = errno;
     if (err == EINPROGRESS) {
-      reactor.wait(*c, EPOLLOUT);
+      poller.wait(*c, EPOLLOUT);
       socklen_t len = sizeof err;
       if (::getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
@@ -375,10 +295,9 @@ std::unique_ptr<connection> try_connect(Waiter& reactor, const net::endpoint& to
 
 /// try_connect(), throwing std::runtime_error naming the address when it
 /// cannot connect.
-template <class Waiter>
-std::unique_ptr<connection> connect(Waiter& reactor, const net::endpoint& to) {
+inline std::unique_ptr<connection> connect(net_poller& poller, const net::endpoint& to) {
   int err = 0;
-  std::unique_ptr<connection> c = try_connect(reactor, to, err);
+  std::unique_ptr<connection> c = try_connect(poller, to, err);
   if (!c) {
     throw std::runtime_error("cannot connect to the delay server at " + to.text() + ": " +
                              std::strerror(err));
@@ -387,12 +306,11 @@ std::unique_ptr<connection> connect(Waiter& reactor, const net::endpoint& to) {
 }
 
 /// One round trip of the delay protocol on `c`: sends `r`, reads and checks
-/// the whole reply (the calling fiber waits through `reactor`), returns its
+/// the whole reply (the calling fiber waits in `poller`), returns its
 /// payload's digest. Throws std::runtime_error naming `server` on a lost
 /// connection, or saying what was wrong with the reply.
-template <class Waiter>
-std::uint64_t round_trip(Waiter& reactor, connection& c, const net::request& r,
-                         const net::endpoint& server) {
+inline std::uint64_t round_trip(net_poller& poller, connection& c, const net::request& r,
+                                const net::endpoint& server) {
   const auto req = net::encode(r);
   // 24 bytes on a connection with nothing in flight: they go out whole.
   if (::send(c.fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
@@ -401,7 +319,7 @@ std::uint64_t round_trip(Waiter& reactor, connection& c, const net::request& r,
   net::reply_reader reader(r);
   std::byte buf[4096];  // on the fiber's stack (the model's are 32 KiB)
   while (!reader.done()) {
-    reactor.wait(c, EPOLLIN);
+    poller.wait(c, EPOLLIN);
     while (!reader.done()) {
       const std::span<std::byte> into = reader.next(buf);
       const ssize_t n = ::recv(c.fd, into.data(), into.size(), 0);
