@@ -57,9 +57,11 @@ struct connection {
 // fibers. A scheduler thread with nothing ready waits in that epoll (its
 // algorithm's suspend_until) instead of on a condition variable; the epoll
 // also holds an eventfd that the algorithm's notify() writes. While fibers
-// keep a thread busy, its dispatcher looks without blocking once per turn
-// (once a pass of the ready queue), and only while a socket wait is pending:
-// a run with no net wait pays one load of a counter there.
+// keep a thread busy, its dispatcher looks without blocking at its turn
+// (once a pass of the ready queue on one thread, every 16th pick with
+// shared_queue), and only while a socket wait is pending: a run without net
+// steps has no poller (a null test per pick), and one with no wait pending
+// pays one load of a counter there.
 //
 // Several threads share one poller (fiber_model.cpp's shared_queue): one at
 // a time holds the right to wait in or look at the epoll (try_poll/
