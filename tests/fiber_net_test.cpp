@@ -17,9 +17,14 @@
 #include <thread>
 #include <vector>
 
+#include "harness/cli/registry.hpp"
+#include "harness/cli/server_child.hpp"
 #include "harness/net_protocol.hpp"
+#include "harness/run_record.hpp"
+#include "harness/runner.hpp"
 #include "models/fiber/fiber_net.hpp"
 #include "models/loop/delay_server.hpp"
+#include "tests/test_util.hpp"
 
 namespace ccbench {
 namespace {
@@ -187,6 +192,34 @@ TEST(FiberNet, NoDescriptorIsLeft) {
   const auto until = steady::now() + 2s;
   while (open_fds() != before && steady::now() < until) std::this_thread::sleep_for(5ms);
   EXPECT_EQ(open_fds(), before);
+}
+
+// The model itself on more scheduler threads than cores (shared_queue: one
+// idle thread at a time waits in the epoll, a busy one looks at its
+// dispatcher's turn, the poll is handed to an idle peer), with cpu steps
+// between round trips. A lost wake-up leaves fibers waiting for good (with
+// idle threads that never wait in the epoll, the connects before the window
+// hang, as tried): the run never returns, and ctest's timeout fails the test.
+TEST(FiberNet, TheModelOnThreeThreadsCompletesEveryRoundTrip) {
+  server_child server(1);
+  for (int i = 0; i < 3; ++i) {
+    run_config c;
+    c.model = "fiber";
+    c.options.threads = 3;
+    c.workload = "net:~500us,cpu:~100us,net:~1ms:3000B@50%";
+    c.concurrency = 24;
+    c.warmup = 50ms;
+    c.duration = 300ms;
+    c.timeout = 20s;
+    c.server = server.address();
+    const run_record r =
+        run_in_process(c, find_model("fiber")->make, testing_util::rounds_per_ns());
+    EXPECT_EQ(r.status, run_status::ok) << r.error;
+    EXPECT_EQ(r.errors, 0u) << r.error;
+    EXPECT_GT(r.completed, 100u);
+    EXPECT_EQ(r.latency.count, r.completed + r.drained);
+    EXPECT_LT(r.latency.max, 1e6) << "a task took a second in a 300 ms run";
+  }
 }
 
 }  // namespace
