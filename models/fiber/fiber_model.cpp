@@ -129,6 +129,12 @@ struct helpers_release {
   fibers::mutex mutex;
   fibers::condition_variable changed;
   bool done = false;
+  // Held by the runner's thread while it wakes the helpers' main fibers: each
+  // wake-up ends in the helper's scheduler (its remote-ready queue, then its
+  // algorithm's notify()), so no helper may leave, which destroys its
+  // thread-local scheduler, before the last one has returned. (ASan saw a
+  // helper woken by its own deadline finish first.)
+  std::mutex waking;
 };
 
 class shared_queue;
@@ -454,10 +460,13 @@ class fiber_model final : public model {
     std::vector<std::thread> helpers;
     auto release_helpers = [&] {
       {
-        std::unique_lock lock(release.mutex);
-        release.done = true;
+        std::lock_guard waking(release.waking);
+        {
+          std::unique_lock lock(release.mutex);
+          release.done = true;
+        }
+        release.changed.notify_all();
       }
-      release.changed.notify_all();
       for (std::thread& h : helpers) h.join();
     };
     try {
@@ -469,8 +478,11 @@ class fiber_model final : public model {
           // This thread's main fiber waits here; meanwhile its scheduler runs
           // fibers from the shared queue. The thread (and with it its
           // thread-local scheduler) ends only once every fiber has finished.
-          std::unique_lock lock(release.mutex);
-          release.changed.wait(lock, [&] { return release.done; });
+          {
+            std::unique_lock lock(release.mutex);
+            release.changed.wait(lock, [&] { return release.done; });
+          }
+          std::lock_guard waking(release.waking);
         });
       }
       use_scheduler(threads, peers, 0);
