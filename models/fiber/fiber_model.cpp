@@ -47,7 +47,8 @@ namespace ccbench::models {
 namespace {
 
 namespace fibers = boost::fibers;
-using fibernet::fiber_reactor;
+using fibernet::net_poller;
+using fibernet::stamped_round_robin;
 
 // Each fiber's stack. The fibers here are shallow: a loop over a task's steps
 // that calls the harness (next_task, complete, fail), cpu_burn (a leaf),
@@ -128,6 +129,12 @@ struct helpers_release {
   fibers::mutex mutex;
   fibers::condition_variable changed;
   bool done = false;
+  // Held by the runner's thread while it wakes the helpers' main fibers: each
+  // wake-up ends in the helper's scheduler (its remote-ready queue, then its
+  // algorithm's notify()), so no helper may leave, which destroys its
+  // thread-local scheduler, before the last one has returned. (ASan saw a
+  // helper woken by its own deadline finish first.)
+  std::mutex waking;
 };
 
 class shared_queue;
@@ -139,6 +146,7 @@ struct scheduler_peers {
   std::vector<std::atomic<shared_queue*>> slots;
   std::mutex mutex;  // guards ready
   std::deque<fibers::context*> ready;
+  net_poller* poller = nullptr;  // a run with net steps
 };
 
 // Boost's shared_work, with two of its behaviours fixed (NOTES.md):
@@ -152,6 +160,16 @@ struct scheduler_peers {
 //    keep yielding no timer ever fires. Here every 16th pick gives this thread's
 //    own queue (dispatcher, main fiber) its turn first.
 // The queue belongs to the run (Boost's is one static queue per process).
+//
+// Net steps (a run with a net_poller, fiber_net.hpp): one thread at a time
+// holds the poll. An idle thread takes it while a socket wait is pending and
+// waits in the epoll instead of on its condition variable; the others wait on
+// theirs. A busy thread's dispatcher looks without blocking at its turn (every
+// 16th pick) when the poll is free. A thread that lets the poll go while a
+// socket wait is pending wakes an idle peer that is not in the epoll, which
+// takes it: so while any thread is idle, one of them waits in the epoll. The
+// fibers it finds ready go to the shared queue (or, when they last ran on
+// another thread, through that thread's remote-ready queue) like any wake-up.
 class shared_queue final : public fibers::algo::algorithm {
  public:
   shared_queue(scheduler_peers& peers, std::size_t slot) : peers_(peers), slot_(slot) {
@@ -180,6 +198,13 @@ class shared_queue final : public fibers::algo::algorithm {
   }
 
   fibers::context* pick_next() noexcept override {
+    if (net_poller* p = peers_.poller;
+        p != nullptr && p->pending() &&
+        fibers::context::active()->is_context(fibers::type::dispatcher_context) &&
+        has_ready_fibers() && p->try_poll()) {
+      p->harvest(0);
+      end_poll(*p);
+    }
     if ((++picks_ & 15) == 0 && !local_.empty()) return take_local();
     {
       std::unique_lock lock(peers_.mutex);
@@ -206,27 +231,36 @@ class shared_queue final : public fibers::algo::algorithm {
     // which ends the wait or keeps it from starting.
     idle_.store(true);
     if (!has_ready_fibers()) {
-      std::unique_lock lock(mutex_);
-      if (deadline == std::chrono::steady_clock::time_point::max()) {
-        cv_.wait(lock, [this] { return woken_; });
+      net_poller* p = peers_.poller;
+      if (p != nullptr && p->pending() && p->try_poll()) {
+        wait_.in_epoll(*p, deadline);
+        end_poll(*p);
       } else {
-        cv_.wait_until(lock, deadline, [this] { return woken_; });
+        wait_.on_cv(deadline);
       }
-      woken_ = false;
       clock::now();  // see stamped_round_robin
     }
     idle_.store(false);
   }
 
-  void notify() noexcept override {
-    {
-      std::lock_guard lock(mutex_);
-      woken_ = true;
-    }
-    cv_.notify_all();
-  }
+  void notify() noexcept override { wait_.notify(peers_.poller); }
 
  private:
+  // Lets the poll go; while a socket wait is pending, an idle peer that is not
+  // in the epoll is woken to take it (its suspend_until sees the wait).
+  void end_poll(net_poller& p) noexcept {
+    p.end_poll();
+    if (!p.pending()) return;
+    for (std::atomic<shared_queue*>& slot : peers_.slots) {
+      shared_queue* peer = slot.load();
+      if (peer != nullptr && peer != this && peer->idle_.load() && !peer->wait_.waits_in_epoll() &&
+          peer->idle_.exchange(false)) {
+        peer->notify();
+        return;
+      }
+    }
+  }
+
   fibers::context* take_local() noexcept {
     fibers::context* ctx = &local_.front();
     local_.pop_front();
@@ -238,9 +272,7 @@ class shared_queue final : public fibers::algo::algorithm {
   fibers::scheduler::ready_queue_type local_;
   unsigned picks_ = 0;
   std::atomic<bool> idle_{false};
-  std::mutex mutex_;  // guards woken_
-  std::condition_variable cv_;
-  bool woken_ = false;
+  fibernet::idle_wait wait_;
 };
 
 // Runs one cpu step on a worker process and suspends the calling fiber (not its
@@ -310,22 +342,23 @@ struct fiber_primitives : routine_primitives {
     return done_inline{[this, &s, acc] { return run_in_process(*procs, s, acc); }};
   }
 
-  // Net steps: non-blocking sockets, the waits through the reactor above, from
+  // Net steps: non-blocking sockets, the waits in the schedulers' epoll
+  // (fibernet::net_poller), from
   // a pool of connections no step uses now: each closed-loop client opens one
   // before the window (net_connect(), from the driver) and holds one only
   // during a round trip, so a closed loop of C clients has C, reused for the
   // run.
   std::optional<net::endpoint> server{};
-  fiber_reactor* reactor = nullptr;
+  net_poller* poller = nullptr;
   std::mutex net_mutex{};  // guards idle and connections (never held across a wait)
-  std::vector<std::unique_ptr<fiber_reactor::connection>> idle{};
+  std::vector<std::unique_ptr<fibernet::connection>> idle{};
   std::size_t connections = 0;
 
   auto net_round_trip(client&, const step& s) {
     return done_inline{[this, &s] { return net_trip(s); }};
   }
   std::uint64_t net_trip(const step& s) {
-    std::unique_ptr<fiber_reactor::connection> c;
+    std::unique_ptr<fibernet::connection> c;
     {
       std::lock_guard lock(net_mutex);
       if (!idle.empty()) {
@@ -335,11 +368,9 @@ struct fiber_primitives : routine_primitives {
     }
     // None idle: one was lost, or an open loop grew past what it opened ahead.
     if (!c) c = connect();
-    const std::uint64_t digest =
-        fibernet::round_trip(*reactor, *c,
-                             {static_cast<std::uint32_t>(s.rounds),
-                              static_cast<std::uint64_t>(s.duration.count()), s.seed},
-                             *server);
+    const net::request r{static_cast<std::uint32_t>(s.rounds),
+                         static_cast<std::uint64_t>(s.duration.count()), s.seed};
+    const std::uint64_t digest = fibernet::round_trip(*poller, *c, r, *server);
     std::lock_guard lock(net_mutex);
     idle.push_back(std::move(c));
     return digest;
@@ -353,7 +384,7 @@ struct fiber_primitives : routine_primitives {
     return done_inline{[this] {
       if (!server) return;
       int err = 0;
-      std::unique_ptr<fiber_reactor::connection> c = fibernet::try_connect(*reactor, *server, err);
+      std::unique_ptr<fibernet::connection> c = fibernet::try_connect(*poller, *server, err);
       if (!c) return;
       net::connection_opened();
       std::lock_guard lock(net_mutex);
@@ -362,28 +393,14 @@ struct fiber_primitives : routine_primitives {
     }};
   }
   // A non-blocking connect; when it is in progress, the fiber waits for it
-  // through the reactor.
-  std::unique_ptr<fiber_reactor::connection> connect() {
+  // in the scheduler's epoll.
+  std::unique_ptr<fibernet::connection> connect() {
     if (!server) throw std::runtime_error("a net step, but no delay server is set for this run");
-    std::unique_ptr<fiber_reactor::connection> c = fibernet::connect(*reactor, *server);
+    std::unique_ptr<fibernet::connection> c = fibernet::connect(*poller, *server);
     net::connection_opened();
     std::lock_guard lock(net_mutex);
     ++connections;
     return c;
-  }
-};
-
-// Boost's round_robin, which also reads the harness's clock each time the
-// thread wakes from an idle wait. A fiber resuming after a wait then takes
-// the thread's last reading as its segment's start (clock::last(), as the
-// loop's tasks do): since that reading the thread only ran other fibers, whose
-// segments stamp as they end, and its scheduler, whose work the segment then
-// counts; never an idle wait. One read a wake-up instead of one a task.
-class stamped_round_robin final : public fibers::algo::round_robin {
- public:
-  void suspend_until(const std::chrono::steady_clock::time_point& deadline) noexcept override {
-    round_robin::suspend_until(deadline);
-    clock::now();
   }
 };
 
@@ -396,7 +413,7 @@ class stamped_round_robin final : public fibers::algo::round_robin {
 // conformance suite runs many models in one process.
 void use_scheduler(int threads, scheduler_peers& peers, std::size_t slot) {
   if (threads == 1) {
-    fibers::use_scheduling_algorithm<stamped_round_robin>();
+    fibers::use_scheduling_algorithm<stamped_round_robin>(peers.poller);
   } else {
     fibers::use_scheduling_algorithm<shared_queue>(peers, slot);
   }
@@ -420,25 +437,36 @@ class fiber_model final : public model {
     locked_stack_pool stacks(stack_bytes);
     fiber_routines live;
     fiber_primitives prims{{}, stacks, live, pool ? &*pool : nullptr, procs ? &*procs : nullptr};
-    // Net steps: the reactor thread, stopped after every fiber has ended
-    // (declared after prims: destroyed before its connections).
-    std::optional<fiber_reactor> reactor;
+    // Net steps: the epoll the schedulers wait in (declared after prims and
+    // before the schedulers that use it).
+    std::optional<net_poller> poller;
     prims.server = net::session_server();
-    if (prims.server) prims.reactor = &reactor.emplace();
+    if (prims.server) prims.poller = &poller.emplace();
     driver<fiber_primitives> d(ctx, prims);
 
     // The runner's thread is scheduler thread 0 and makes the first fibers;
     // the helper threads join in once `go` opens.
     scheduler_peers peers(threads);
+    peers.poller = prims.poller;
+    // The scheduler is thread-local and outlives this run on the runner's
+    // thread: hand it back the default algorithm before peers and the poller
+    // go, however this function ends (the next run installs its own anyway).
+    struct default_scheduler_after {
+      ~default_scheduler_after() { fibers::use_scheduling_algorithm<fibers::algo::round_robin>(); }
+    };
+    std::optional<default_scheduler_after> restore;
     helpers_release release;
     std::latch go(1);
     std::vector<std::thread> helpers;
     auto release_helpers = [&] {
       {
-        std::unique_lock lock(release.mutex);
-        release.done = true;
+        std::lock_guard waking(release.waking);
+        {
+          std::unique_lock lock(release.mutex);
+          release.done = true;
+        }
+        release.changed.notify_all();
       }
-      release.changed.notify_all();
       for (std::thread& h : helpers) h.join();
     };
     try {
@@ -450,11 +478,15 @@ class fiber_model final : public model {
           // This thread's main fiber waits here; meanwhile its scheduler runs
           // fibers from the shared queue. The thread (and with it its
           // thread-local scheduler) ends only once every fiber has finished.
-          std::unique_lock lock(release.mutex);
-          release.changed.wait(lock, [&] { return release.done; });
+          {
+            std::unique_lock lock(release.mutex);
+            release.changed.wait(lock, [&] { return release.done; });
+          }
+          std::lock_guard waking(release.waking);
         });
       }
       use_scheduler(threads, peers, 0);
+      restore.emplace();
     } catch (...) {
       go.count_down();
       release_helpers();
@@ -473,10 +505,7 @@ class fiber_model final : public model {
     go.count_down();
     live.wait();
     release_helpers();
-    // The scheduler is thread-local and outlives this run on the runner's
-    // thread: hand it back the default algorithm (the next run installs its
-    // own anyway, and this one's queue dies with the run).
-    fibers::use_scheduling_algorithm<fibers::algo::round_robin>();
+    restore.reset();
     if (prims.connections > 0) ctx.note("net_connections", static_cast<double>(prims.connections));
     if (spawn_failed) std::rethrow_exception(spawn_failed);
     live.rethrow_if_any();
