@@ -245,10 +245,12 @@ TEST(Driver, AStretchThatHeldTheWindowsOpeningIsInTheStallLog) {
   // Began in the warm-up, ended inside the window: not a resume of the window
   // (it did not begin there), but the stall log names it as what held the
   // scheduler across the opening.
-  run_config c = fake_run<true>::make_config("block:30ms", 1, 0);
-  c.warmup = 5ms;
+  // A warm-up of 25 ms, so that a loaded machine that pauses this thread
+  // between start() and resume() still begins the stretch inside it.
+  run_config c = fake_run<true>::make_config("block:60ms", 1, 0);
+  c.warmup = 25ms;
   c.duration = 60s;
-  const step_source source(workload::parse("block:30ms"), 1, 1.0);
+  const step_source source(workload::parse("block:60ms"), 1, 1.0);
   run_context ctx(c, source);
   ctx.start();
   const std::optional<task> t = ctx.first_task();
@@ -256,7 +258,7 @@ TEST(Driver, AStretchThatHeldTheWindowsOpeningIsInTheStallLog) {
   segment seg;
   ctx.resume(seg, *t, clock::now());
   seg.step(0, step_kind::block);
-  std::this_thread::sleep_for(30ms);
+  std::this_thread::sleep_for(60ms);
   ctx.complete(*t, 0, seg);
   run_record r;
   ctx.finish(r);

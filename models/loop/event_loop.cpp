@@ -352,14 +352,19 @@ void event_loop::wait_for_events(std::int64_t timeout_ns) {
 
 template <class Done>
 void event_loop::turn_until(Done done) {
+  // True right after a blocking wait: it has just collected the readiness.
+  bool just_waited = false;
   while (!done()) {
     // No timer, no clock read. With timers, this reading is also the one a
     // coroutine that a timer woke may open its stretch at (clock::last()).
     if (!timers_.empty()) fire_timers(now_ns());
     if (has_posted_.load(std::memory_order_acquire)) take_posted();
     // Coroutines wait on sockets and others are ready: look for readiness
-    // without blocking, as asyncio's select(timeout=0) does (none: no cost).
-    if (fd_waiting_ != 0 && count_ != 0) wait_for_events(0);
+    // without blocking, as asyncio's select(timeout=0) does (none: no cost),
+    // unless the wait that woke this turn just did (asyncio selects once a
+    // turn too).
+    if (fd_waiting_ != 0 && count_ != 0 && !just_waited) wait_for_events(0);
+    just_waited = false;
     if (count_ == 0) {
       std::int64_t timeout = -1;
       if (!timers_.empty()) {
@@ -371,6 +376,7 @@ void event_loop::turn_until(Done done) {
             "(no ready task, timer, offloaded call, socket or other outside operation)");
       }
       wait_for_events(timeout);
+      just_waited = true;
       continue;
     }
     // Run what is ready now; what they make ready runs after the next check of
