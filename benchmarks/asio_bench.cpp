@@ -26,12 +26,12 @@
 #include <span>
 #include <thread>
 
+#include "benchmarks/micro_server.hpp"
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
 #include "harness/net_protocol.hpp"
 #include "models/asio/asio_idiom.hpp"
-#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -321,15 +321,13 @@ awaitable<void> net_body(benchmark::State& state, asio::ip::tcp::endpoint to) {
 }
 
 void BM_asio_net(benchmark::State& state) {
-  ccbench::loop::delay_server_options o;
-  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
-  ccbench::loop::delay_server server(o);
-  std::thread serving([&server] { server.run(); });
-  const auto& a = server.address().addr;
-  run_on_io(net_body(state, asio::ip::tcp::endpoint(asio::ip::address_v4(ntohl(a.sin_addr.s_addr)),
-                                                    ntohs(a.sin_port))));
-  server.stop();
-  serving.join();
+  {
+    const ccbench::micro::server_thread server;
+    const auto& a = server.address().addr;
+    run_on_io(
+        net_body(state, asio::ip::tcp::endpoint(asio::ip::address_v4(ntohl(a.sin_addr.s_addr)),
+                                                ntohs(a.sin_port))));
+  }
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_asio_net)->UseRealTime();

@@ -15,12 +15,12 @@
 #include <thread>
 #include <utility>
 
+#include "benchmarks/micro_server.hpp"
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
 #include "harness/net_protocol.hpp"
 #include "models/fiber/fiber_net.hpp"
-#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -260,11 +260,8 @@ BENCHMARK(BM_fiber_sleepers)->UseRealTime()->MinTime(ccbench::micro::sleeper_min
 // delay and a 64-byte reply: beside BM_loop_net, BM_asio_net and
 // BM_floor_tcp_roundtrip. The fiber is the benchmark thread's main fiber.
 void BM_fiber_net(benchmark::State& state) {
-  ccbench::loop::delay_server_options o;
-  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
-  ccbench::loop::delay_server server(o);
-  std::thread serving([&server] { server.run(); });
   {
+    const ccbench::micro::server_thread server;
     ccbench::fibernet::net_poller poller;
     fibers::use_scheduling_algorithm<ccbench::fibernet::stamped_round_robin>(&poller);
     {
@@ -283,8 +280,6 @@ void BM_fiber_net(benchmark::State& state) {
     // The other benchmarks run on Boost's default scheduler.
     fibers::use_scheduling_algorithm<fibers::algo::round_robin>();
   }
-  server.stop();
-  serving.join();
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_fiber_net)->UseRealTime();

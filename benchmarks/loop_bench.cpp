@@ -13,10 +13,10 @@
 #include <thread>
 #include <utility>
 
+#include "benchmarks/micro_server.hpp"
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/clock.hpp"
 #include "harness/histogram.hpp"
-#include "models/loop/delay_server.hpp"
 #include "models/loop/event_loop.hpp"
 #include "models/loop/socket.hpp"
 
@@ -336,16 +336,11 @@ loop::task<void> net_body(benchmark::State& state, const ccbench::net::endpoint&
 }
 
 void BM_loop_net(benchmark::State& state) {
-  loop::delay_server_options o;
-  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
-  loop::delay_server server(o);
-  std::thread serving([&server] { server.run(); });
   {
+    const ccbench::micro::server_thread server;
     event_loop l;
     l.run(net_body(state, server.address()));
   }
-  server.stop();
-  serving.join();
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_loop_net)->UseRealTime();

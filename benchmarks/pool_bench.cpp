@@ -14,12 +14,12 @@
 #include <mutex>
 #include <thread>
 
+#include "benchmarks/micro_server.hpp"
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/net_protocol.hpp"
 #include "harness/net_session.hpp"
 #include "harness/step_source.hpp"
 #include "harness/step_work.hpp"
-#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -108,12 +108,9 @@ BENCHMARK(BM_pool_handoff)->UseRealTime();
 // with no delay and a 64-byte reply. The handoff to and from the worker is
 // part of the figure, as it is of a pool's request.
 void BM_pool_net(benchmark::State& state) {
-  ccbench::loop::delay_server_options o;
-  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
-  ccbench::loop::delay_server server(o);
-  std::thread serving([&server] { server.run(); });
-  ccbench::net::begin_session(server.address());
   {
+    const ccbench::micro::server_thread server;
+    const ccbench::micro::net_session session(server);
     pool p;
     ccbench::net::open_idle_connection();
     done_flag done;
@@ -139,9 +136,6 @@ void BM_pool_net(benchmark::State& state) {
       }
     }
   }
-  ccbench::net::end_session();
-  server.stop();
-  serving.join();
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_pool_net)->UseRealTime();

@@ -13,13 +13,13 @@
 #include <span>
 #include <thread>
 
+#include "benchmarks/micro_server.hpp"
 #include "benchmarks/micro_sizes.hpp"
 #include "harness/net_protocol.hpp"
 #include "harness/net_session.hpp"
 #include "harness/process_pool.hpp"
 #include "harness/step_source.hpp"
 #include "harness/step_work.hpp"
-#include "models/loop/delay_server.hpp"
 
 namespace {
 
@@ -120,12 +120,9 @@ class checked_job final : public ccbench::process_job {
 // and a 64-byte reply. The trip to the worker and back is part of the figure
 // (BM_procs_offload alone), as it is of every procs task.
 void BM_procs_net(benchmark::State& state) {
-  ccbench::loop::delay_server_options o;
-  o.listen = ccbench::net::parse_endpoint("127.0.0.1:0", "server", true);
-  ccbench::loop::delay_server server(o);
-  std::thread serving([&server] { server.run(); });
-  ccbench::net::begin_session(server.address());
   {
+    const ccbench::micro::server_thread server;
+    const ccbench::micro::net_session session(server);
     ccbench::process_pool pool(1, /*connect_workers=*/true);
     checked_job job;
     ccbench::step s;
@@ -141,9 +138,6 @@ void BM_procs_net(benchmark::State& state) {
       }
     }
   }
-  ccbench::net::end_session();
-  server.stop();
-  serving.join();
   state.SetItemsProcessed(state.iterations());  // one item = one round trip
 }
 BENCHMARK(BM_procs_net)->UseRealTime();
