@@ -343,11 +343,10 @@ struct fiber_primitives : routine_primitives {
   }
 
   // Net steps: non-blocking sockets, the waits in the schedulers' epoll
-  // (fibernet::net_poller), from
-  // a pool of connections no step uses now: each closed-loop client opens one
-  // before the window (net_connect(), from the driver) and holds one only
-  // during a round trip, so a closed loop of C clients has C, reused for the
-  // run.
+  // (fibernet::net_poller), from a pool of connections no step uses now:
+  // each closed-loop client opens one before the window (net_connect(), from
+  // the driver) and holds one only during a round trip, so a closed loop of C
+  // clients has C, reused for the run.
   std::optional<net::endpoint> server{};
   net_poller* poller = nullptr;
   std::mutex net_mutex{};  // guards idle and connections (never held across a wait)
